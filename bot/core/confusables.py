@@ -1,0 +1,85 @@
+"""Character tables for normalisation: look-alike letters, leetspeak digits, invisible characters.
+
+These are facts about characters, not about words: words live in ``rulesets/``.
+NFKC already folds fullwidth, mathematical, circled and superscript letters; this table covers the
+look-alikes NFKC leaves alone (Cyrillic, Greek, Armenian, IPA and small capitals).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# look-alike (already casefolded) -> Latin letter
+HOMOGLYPHS: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
+    "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ү": "y", "ց": "g",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ς": "s", "γ": "y",
+    # Armenian
+    "ո": "n", "ս": "u", "հ": "h", "օ": "o", "զ": "q",
+    # IPA and Latin extensions that NFKC keeps
+    "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j", "ɩ": "i", "ʋ": "u", "ℓ": "l", "ƅ": "b",
+    # small capitals
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ʀ": "r",
+    "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+}
+
+# leetspeak character -> letter; applied only inside words that also contain letters
+LEET: dict[str, str] = {
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+    "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
+}
+
+# Characters that carry no visible letter: removed before matching. Hangul fillers render as
+# blank space and are a favourite for invisible names.
+_EXTRA_INVISIBLE = "\u115f\u1160\u3164\uffa0\u2800"
+
+
+def _invisible_ranges() -> str:
+    """A regex character class body of every format, control and combining-mark code point.
+
+    Combining marks that survive NFKC cannot be Vietnamese (NFKC composes all of its letters),
+    so they are zalgo noise or mark stacking, and are dropped.
+    """
+    keep = {"\t", "\n", "\r"}
+    ranges: list[tuple[int, int]] = []
+    start = prev = -2
+    # Planes 3-13 and 15-16 hold no format or mark characters; plane 14 holds tags and selectors.
+    for cp in [*range(0x30000), *range(0xE0000, 0xE1000)]:
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        bad = (cat in ("Cf", "Cc", "Mn", "Me", "Cs") and ch not in keep) or ch in _EXTRA_INVISIBLE
+        if bad:
+            if cp != prev + 1:
+                if start >= 0:
+                    ranges.append((start, prev))
+                start = cp
+            prev = cp
+    if start >= 0:
+        ranges.append((start, prev))
+    return "".join(
+        f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges
+    )
+
+
+INVISIBLE_CLASS = _invisible_ranges()
+
+
+def _fold_table() -> dict[int, int]:
+    """Latin letter with diacritics -> base letter (and đ -> d), one character to one."""
+    table: dict[int, int] = {ord("đ"): ord("d"), ord("Đ"): ord("d")}
+    for cp in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        base = unicodedata.normalize("NFD", chr(cp))[0]
+        if base != chr(cp) and base.isascii() and base.isalpha():
+            table[cp] = ord(base.lower()) if chr(cp).islower() else ord(base)
+    return table
+
+
+FOLD_TABLE = _fold_table()
+VIETNAMESE_LETTERS = frozenset(
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+)

@@ -1,0 +1,318 @@
+"""The detection engine: one message in, one verdict out. Pure and synchronous, no I/O.
+
+All term rules (and their exceptions, ``unless`` and ``requires`` phrases, and teencode
+abbreviations) compile into one automaton; all regex patterns into one RE2 alternation. The only
+state is the flood window, which the caller owns and passes in.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.detectors import PatternSet, count_mentions, domain_matches, find_links, record, within
+from bot.core.language import detect_language
+from bot.core.matcher import TermEntry, TermMatch, TermMatcher, parse_term
+from bot.core.normalize import Normalized, fold, normalize, normalize_term
+from bot.core.ruleset import Rule, Ruleset, load_rulesets
+from bot.core.types import ChannelWindow, Hit, Message, Verdict
+
+COMMUNITY_CLAUSE = "community"
+_DOUBLE = re.compile(r"([^\W\d_])\1")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraTerm:
+    """A term a community's admins added, with the category and severity they gave it."""
+
+    term: str
+    category: str = "insult"
+    severity: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityPolicy:
+    """Per-community detection settings (stored by the service, passed in here)."""
+
+    disabled_rules: frozenset[str] = frozenset()
+    disabled_categories: frozenset[str] = frozenset()
+    extra_terms: tuple[ExtraTerm, ...] = ()
+    allow_domains: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Compiled:
+    rules: list[Rule]
+    matcher: TermMatcher
+
+
+@dataclass
+class _Scratch:
+    """Per-check working state, so helpers stay small."""
+
+    n: Normalized
+    language: str | None = None
+    blocked: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    cancelled: set[int] = field(default_factory=set)  # rules an "unless" phrase switched off
+    present: set[int] = field(default_factory=set)  # rules whose "requires" phrase is there
+    hits: dict[tuple[int, int, int], tuple[float, str]] = field(default_factory=dict)
+
+    def lang(self) -> str:
+        if self.language is None:
+            self.language = detect_language(self.n.original)
+        return self.language
+
+
+class Engine:
+    """Compiled rulesets; ``check`` is the hot path."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.rules: list[Rule] = list(ruleset.rules)
+        self.clauses = ruleset.clauses
+        entries = self._term_entries(self.rules, 0)
+        base = TermMatcher(e for e in entries if e.via == "term")
+        entries += self._teencode_entries(base)
+        self._matcher = TermMatcher(entries)
+        self.term_count = self._matcher.size
+        self._patterns = PatternSet(
+            [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
+        )
+        self._link_rules = [i for i, r in enumerate(self.rules) if r.detector == "links"]
+        self._mention_rules = [i for i, r in enumerate(self.rules) if r.detector == "mentions"]
+        self._flood_rules = [i for i, r in enumerate(self.rules) if r.detector in ("flood", "duplicate")]
+        self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
+        self._requires = {i for i, r in enumerate(self.rules) if r.requires}
+        self._policies: dict[CommunityPolicy, _Compiled] = {}
+        self._by_id = {r.id: r for r in self.rules}
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Engine:
+        return cls(load_rulesets(path))
+
+    # -- compilation ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _term_entries(rules: list[Rule], offset: int) -> list[TermEntry]:
+        out: list[TermEntry] = []
+        for i, rule in enumerate(rules, start=offset):
+            def add(term: str, foldable: bool, via: str) -> None:
+                exact, open_start, open_end = parse_term(term)
+                if not exact:
+                    return
+                variants = [(exact, False)]
+                if " " in exact and via == "term":
+                    variants.append((exact.replace(" ", ""), False))  # "địt mẹ" as "địtmẹ"
+                for form, _ in list(variants):
+                    squeezed = _DOUBLE.sub(r"\1", form)
+                    if squeezed != form:  # "faggggot" squeezes to "fagot"
+                        variants.append((squeezed, True))
+                for form, squeeze_only in variants:
+                    needs_marks = (rule.term_language == "vi" and via == "term"
+                                   and not foldable and fold(form) == form)
+                    out.append(TermEntry(
+                        i, form, foldable, rule.confidence, rule.folded_confidence, via,
+                        rule.languages, open_start, open_end, squeeze_only, needs_marks,
+                    ))
+            for t in rule.terms:
+                add(t, False, "term")
+            for t in rule.folded_terms:
+                add(t, True, "term")
+            for kind, phrases in (("exception", rule.exceptions), ("unless", rule.unless),
+                                  ("requires", rule.requires)):
+                for t in phrases:
+                    add(t, True, kind)
+        return out
+
+    def _teencode_entries(self, base: TermMatcher) -> list[TermEntry]:
+        """An abbreviation stands for every rule its expansion breaks ("dm" -> "địt mẹ")."""
+        out: list[TermEntry] = []
+        for tc in self.ruleset.teencode:
+            means = normalize(tc.means)
+            abbr = normalize_term(tc.abbr)
+            found = base.scan(means)
+            longest = max((m.end - m.start for m in found), default=0)
+            for m in found:
+                if m.end - m.start < longest:
+                    continue  # "dm" is "địt mẹ" (an insult), not also "địt" on its own
+                conf = min(tc.confidence, m.confidence)
+                # abbreviations are matched as written: "dm" and "đm" are separate entries
+                out.append(TermEntry(
+                    m.entry.rule, abbr, False, conf, conf, "teencode",
+                    tc.languages, False, False,
+                ))
+        return out
+
+    def _compiled(self, policy: CommunityPolicy) -> _Compiled:
+        got = self._policies.get(policy)
+        if got is None:
+            extra = [
+                Rule(
+                    id=f"community.{t.category}.{k}", category=t.category, clause=COMMUNITY_CLAUSE,
+                    severity=t.severity, confidence=0.9, folded_confidence=0.7, languages=(),
+                    detector="terms", folded_terms=(t.term,),
+                    explain={"vi": "Từ ngữ bị quản trị viên cộng đồng này cấm.",
+                             "en": "A word this community's admins have banned."},
+                )
+                for k, t in enumerate(policy.extra_terms, start=1)
+            ]
+            got = _Compiled(extra, TermMatcher(self._term_entries(extra, len(self.rules))))
+            if len(self._policies) > 10_000:  # one entry per community; bound it anyway
+                self._policies.clear()
+            self._policies[policy] = got
+        return got
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
+
+    def check(
+        self,
+        message: Message | str,
+        policy: CommunityPolicy | None = None,
+        window: ChannelWindow | None = None,
+    ) -> Verdict:
+        """Which rules ``message`` breaks. Never raises on any text."""
+        msg = Message(text=message) if isinstance(message, str) else message
+        n = normalize(msg.text)
+        s = _Scratch(n)
+        rules = self.rules
+        matches = self._matcher.scan(n)
+        compiled = None
+        if policy is not None and policy.extra_terms:
+            compiled = self._compiled(policy)
+            rules = self.rules + compiled.rules
+            matches += compiled.matcher.scan(n)
+        if matches:
+            self._phrases(matches, s)
+            self._term_hits(matches, s)
+        self._pattern_hits(s)
+        if self._link_rules:
+            self._links(s, policy)
+        if self._mention_rules:
+            mentions = count_mentions(n.plain, msg.mention_count)
+            for i in self._mention_rules:
+                if mentions >= self.rules[i].threshold:
+                    s.hits[(i, 0, len(n.plain))] = (self.rules[i].confidence, "mentions")
+        if window is not None and self._flood_rules and msg.author_id:
+            self._flood(msg, s, window)
+        return self._verdict(s, rules, policy)
+
+    @staticmethod
+    def _phrases(matches: list[TermMatch], s: _Scratch) -> None:
+        for m in matches:
+            via = m.entry.via
+            if via == "exception":
+                s.blocked.setdefault(m.entry.rule, []).append((m.start, m.end))
+            elif via == "unless":
+                s.cancelled.add(m.entry.rule)
+            elif via == "requires":
+                s.present.add(m.entry.rule)
+
+    def _allowed(self, rule: int, s: _Scratch, languages: tuple[str, ...]) -> bool:
+        if rule in s.cancelled or (rule in self._requires and rule not in s.present):
+            return False
+        return not languages or s.lang() in languages
+
+    def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
+        for m in matches:
+            rule = m.entry.rule
+            if m.entry.via in ("exception", "unless", "requires"):
+                continue
+            if any(a <= m.start and m.end <= b for a, b in s.blocked.get(rule, ())):
+                continue
+            if not self._allowed(rule, s, m.entry.languages):
+                continue
+            key = (rule, m.start, m.end)
+            if key not in s.hits or s.hits[key][0] < m.confidence:
+                s.hits[key] = (m.confidence, m.via)
+
+    def _pattern_hits(self, s: _Scratch) -> None:
+        for rule, start, end in self._patterns.scan(s.n.plain):
+            r = self.rules[rule]
+            if not self._allowed(rule, s, r.languages):
+                continue
+            a, b = s.n.plain_span(start, end)
+            s.hits[(rule, -a - 1, -b - 1)] = (r.confidence, "pattern")  # negative: original span
+
+    def _links(self, s: _Scratch, policy: CommunityPolicy | None) -> None:
+        links = find_links(s.n.plain)
+        if not links:
+            return
+        allowed = policy.allow_domains if policy else frozenset()
+        for link in links:
+            if any(domain_matches(link, d) for d in allowed):
+                continue
+            for i in self._link_rules:
+                r = self.rules[i]
+                if any(domain_matches(link, d) for d in r.domains) and self._allowed(i, s, r.languages):
+                    a, b = s.n.plain_span(link.start, link.end)
+                    s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
+
+    def _flood(self, msg: Message, s: _Scratch, window: ChannelWindow) -> None:
+        digest = zlib.crc32(s.n.folded.encode("utf-8", "surrogatepass"))
+        now = msg.timestamp
+        record(window, msg.author_id, msg.channel_id, now, digest, self._horizon)
+        for i in self._flood_rules:
+            r = self.rules[i]
+            same = digest if r.detector == "duplicate" else None
+            if within(window, msg.author_id, msg.channel_id, now, r.window_seconds, same) >= r.count:
+                s.hits[(i, 0, len(s.n.plain))] = (r.confidence, r.detector)
+
+    def _verdict(self, s: _Scratch, rules: list[Rule], policy: CommunityPolicy | None) -> Verdict:
+        if not s.hits:
+            return Verdict((), s.language)
+        n = s.n
+        out: list[Hit] = []
+        for (i, start, end), (conf, via) in self._longest(s.hits).items():
+            r = rules[i]
+            if policy is not None and (
+                r.id in policy.disabled_rules or r.category in policy.disabled_categories
+            ):
+                continue
+            if start < 0:
+                a, b = -start - 1, -end - 1
+            elif via in ("mentions", "flood", "duplicate"):
+                a, b = 0, len(n.original)
+            else:
+                a, b = n.span(start, end)
+            out.append(Hit(r.id, r.category, r.clause, r.severity, a, b, n.original[a:b],
+                           round(conf, 3), via))
+        out.sort(key=lambda h: (h.start, h.rule_id))
+        return Verdict(tuple(out), s.language)
+
+    @staticmethod
+    def _longest(hits: dict[tuple[int, int, int], tuple[float, str]]) -> dict:
+        """Drop word hits inside a longer word hit: "địt mẹ mày" is one insult, not three."""
+        words = [k for k in hits if k[1] >= 0 and hits[k][1] not in ("mentions", "flood", "duplicate")]
+        if len(words) < 2:
+            return hits
+        words.sort(key=lambda k: (k[1], -(k[2] - k[1])))
+        inner = set()
+        for a in words:
+            for b in words:
+                if b is not a and b[1] <= a[1] and a[2] <= b[2] and (b[2] - b[1]) > (a[2] - a[1]):
+                    inner.add(a)
+                    break
+        return {k: v for k, v in hits.items() if k not in inner}
+
+    # -- explaining ----------------------------------------------------------------------------
+
+    def explain(self, hit: Hit, language: str | None) -> str:
+        """What a member reads: why, in their language, with the clause it enforces."""
+        lang = "vi" if language == "vi" else "en"
+        try:
+            text = self.rule(hit.rule_id).explain.get(lang, "")
+        except KeyError:
+            text = ""
+        clause = self.clauses.get(hit.clause)
+        cite = clause.cite if clause else hit.clause
+        return f"{text} ({cite})" if text else cite
+
+    def expand_teencode(self, text: str) -> str:
+        """The text with teencode abbreviations spelled out, for display in ``quytac check``."""
+        table = {normalize_term(t.abbr): t.means for t in self.ruleset.teencode}
+        return " ".join(table.get(w, w) for w in text.split())

@@ -1,0 +1,252 @@
+"""Text normalisation that defeats evasion and maps every character back to the original text.
+
+Stages, in order:
+  1. NFKC (fullwidth, mathematical and circled letters become plain letters);
+  2. casefold;
+  3. drop invisible characters (zero-width, bidi controls, NULs, zalgo marks)   -> ``plain``
+  4. look-alike letters to Latin; leetspeak inside words that contain letters;
+  5. collapse separators between single letters ("đ.ị.t", "f u c k", "c-h-ó");
+  6. squeeze runs of three or more of one letter ("địttttt", "fuuuuck")         -> ``exact``
+  7. drop diacritics (one character to one)                                     -> ``folded``
+
+``plain`` keeps digits and punctuation and feeds the pattern detectors (phones, links);
+``exact`` and ``folded`` are the same length and share one map, and feed the word matcher.
+
+Speed: most messages change length in no stage, so no map is built at all (``None`` means the
+identity); a stage that changes length builds one list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.core.confusables import FOLD_TABLE, HOMOGLYPHS, INVISIBLE_CLASS, LEET
+
+_INVISIBLE = re.compile(f"[{INVISIBLE_CLASS}]+")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+_HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
+_HOMOGLYPH_ANY = re.compile("[" + "".join(HOMOGLYPHS) + "]")
+_LEET_TABLE = str.maketrans(LEET)
+_LEET_CHARS = "".join(re.escape(c) for c in LEET)
+_LEET_ANY = re.compile(f"[{_LEET_CHARS}]")
+# a token made of letters and leet characters, with at least one letter in it
+_LEET_TOKEN = re.compile(rf"(?<![\w{_LEET_CHARS}])(?=[\w{_LEET_CHARS}]*[^\W\d_])[\w{_LEET_CHARS}]+")
+_LETTER = r"[^\W\d_]"
+# three or more single letters, each separated by a short run of separators
+_SPACED = re.compile(
+    rf"(?<![^\W_]){_LETTER}(?:[ ._\-~+*/\\]{{1,3}}{_LETTER}(?![^\W_])){{2,}}"
+)
+_SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
+_REPEAT = re.compile(rf"({_LETTER})\1{{2,}}")
+_FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
+
+Spans = list[tuple[int, int]]  # per output character: source span in the stage's input
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The normalised forms of one text, with maps back to the original."""
+
+    original: str
+    plain: str
+    exact: str
+    folded: str
+    squeezed: frozenset[int]  # positions in ``exact`` that stand for a squeezed run
+    _plain_starts: tuple[int, ...] | None
+    _plain_ends: tuple[int, ...] | None
+    _starts: tuple[int, ...] | None
+    _ends: tuple[int, ...] | None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of ``exact``/``folded`` to the original text."""
+        return _map_span(self._starts, self._ends, start, end)
+
+    def plain_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of ``plain`` to the original text."""
+        return _map_span(self._plain_starts, self._plain_ends, start, end)
+
+
+def _map_span(
+    starts: tuple[int, ...] | None, ends: tuple[int, ...] | None, start: int, end: int
+) -> tuple[int, int]:
+    if starts is None or ends is None:
+        return start, end
+    if end <= start:
+        pos = starts[start] if start < len(starts) else (ends[-1] if ends else 0)
+        return pos, pos
+    return starts[start], ends[end - 1]
+
+
+class _Mapped:
+    """Text plus, per character, the span of the original it came from (None = identity)."""
+
+    __slots__ = ("text", "starts", "ends", "squeezed")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.squeezed: frozenset[int] = frozenset()
+        self.starts: list[int] | None = None
+        self.ends: list[int] | None = None
+
+    def replace(self, text: str, src: Spans) -> None:
+        if self.starts is None or self.ends is None:
+            self.starts = [s for s, _ in src]
+            self.ends = [e for _, e in src]
+        else:
+            starts, ends = self.starts, self.ends
+            self.starts = [starts[s] for s, _ in src]
+            self.ends = [ends[e - 1] for _, e in src]
+        self.text = text
+
+    def delete(self, pattern: re.Pattern[str]) -> None:
+        """Remove what ``pattern`` matches."""
+        text = self.text
+        pieces: list[str] = []
+        src: Spans = []
+        pos = 0
+        for m in pattern.finditer(text):
+            pieces.append(text[pos : m.start()])
+            src.extend((i, i + 1) for i in range(pos, m.start()))
+            pos = m.end()
+        pieces.append(text[pos:])
+        src.extend((i, i + 1) for i in range(pos, len(text)))
+        self.replace("".join(pieces), src)
+
+
+def _nfkc(m: _Mapped) -> None:
+    text = m.text
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return
+    # Normalise cluster by cluster (a starter and its combining marks) so each output character
+    # knows which original characters it came from.
+    pieces: list[str] = []
+    src: Spans = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        out = unicodedata.normalize("NFKC", text[i:j])
+        pieces.append(out)
+        src.extend((i, j) for _ in out)
+        i = j
+    m.replace("".join(pieces), src)
+
+
+def _casefold(m: _Mapped) -> None:
+    text = m.text
+    folded = text.lower() if text.isascii() else text.casefold()
+    if len(folded) == len(text):
+        m.text = folded  # casefold only ever expands, so equal length means one to one
+        return
+    pieces: list[str] = []
+    src: Spans = []
+    for i, ch in enumerate(text):
+        out = ch.casefold()
+        pieces.append(out)
+        src.extend((i, i + 1) for _ in out)
+    m.replace("".join(pieces), src)
+
+
+def _drop_invisible(m: _Mapped) -> None:
+    pattern = _ASCII_CONTROL if m.text.isascii() else _INVISIBLE
+    if pattern.search(m.text):
+        m.delete(pattern)
+
+
+def _leet_token(match: re.Match[str]) -> str:
+    token = match.group()
+    if token[0] == "@":  # a mention, not a leet "a"
+        return token[0] + token[1:].translate(_LEET_TABLE)
+    body = token.rstrip("!|")  # trailing "!" is punctuation
+    return body.translate(_LEET_TABLE) + token[len(body) :]
+
+
+def _letters(m: _Mapped) -> None:
+    text = m.text
+    if not text.isascii() and _HOMOGLYPH_ANY.search(text):
+        text = text.translate(_HOMOGLYPH_TABLE)
+    if _LEET_ANY.search(text):
+        text = _LEET_TOKEN.sub(_leet_token, text)
+    m.text = text  # both steps map one character to one
+
+
+def _collapse_spaced(m: _Mapped) -> None:
+    text = m.text
+    if not _SPACED.search(text):
+        return
+    pieces: list[str] = []
+    src: Spans = []
+    pos = 0
+    for match in _SPACED.finditer(text):
+        pieces.append(text[pos : match.start()])
+        src.extend((i, i + 1) for i in range(pos, match.start()))
+        # "đ.ị.t m.ẹ": dots join letters, the space still separates words
+        word_gaps = not _SPACE_ONLY.fullmatch(match.group()) and " " in match.group()
+        for i in range(match.start(), match.end()):
+            ch = text[i]
+            if ch.isalpha() or (word_gaps and ch == " " and text[i - 1] != " "):
+                pieces.append(ch)
+                src.append((i, i + 1))
+        pos = match.end()
+    pieces.append(text[pos:])
+    src.extend((i, i + 1) for i in range(pos, len(text)))
+    m.replace("".join(pieces), src)
+
+
+def _squeeze(m: _Mapped) -> None:
+    text = m.text
+    if not _REPEAT.search(text):
+        return
+    pieces: list[str] = []
+    src: Spans = []
+    squeezed: list[int] = []
+    pos = 0
+    for r in _REPEAT.finditer(text):
+        pieces.append(text[pos : r.start()])
+        src.extend((i, i + 1) for i in range(pos, r.start()))
+        squeezed.append(len(src))
+        pieces.append(r.group(1))
+        src.append((r.start(), r.end()))  # the kept letter stands for the whole run
+        pos = r.end()
+    pieces.append(text[pos:])
+    src.extend((i, i + 1) for i in range(pos, len(text)))
+    m.replace("".join(pieces), src)
+    m.squeezed = frozenset(squeezed)
+
+
+def fold(text: str) -> str:
+    """Drop Vietnamese and other Latin diacritics, one character to one (đ -> d)."""
+    if text.isascii() or not _FOLD_NEEDED.search(text):
+        return text
+    return text.translate(FOLD_TABLE)
+
+
+def normalize(text: str) -> Normalized:
+    """All normalised forms of ``text`` with their maps back to it."""
+    m = _Mapped(text)
+    _nfkc(m)
+    _casefold(m)
+    _drop_invisible(m)
+    plain, plain_starts, plain_ends = m.text, m.starts, m.ends
+    _letters(m)
+    _collapse_spaced(m)
+    _squeeze(m)
+    return Normalized(
+        original=text,
+        plain=plain,
+        exact=m.text,
+        folded=fold(m.text),
+        squeezed=m.squeezed,
+        _plain_starts=None if plain_starts is None else tuple(plain_starts),
+        _plain_ends=None if plain_ends is None else tuple(plain_ends),
+        _starts=None if m.starts is None else tuple(m.starts),
+        _ends=None if m.ends is None else tuple(m.ends),
+    )
+
+
+def normalize_term(term: str) -> str:
+    """The ``exact`` form of a ruleset term, so terms and messages meet in the same space."""
+    return " ".join(normalize(term).exact.split())

@@ -1,0 +1,333 @@
+"""Load and validate rulesets from YAML files, collecting every error with file, line and rule id.
+
+A ruleset directory holds ``clauses.yaml`` (the code-of-conduct clauses rules cite),
+``teencode.yaml`` (abbreviations and what they stand for) and any number of rule files, each a
+mapping with a ``rules:`` list. See README "Writing a rule" for the fields.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+
+CATEGORIES = (
+    "hate", "violence", "discrimination", "insult", "obscene", "fake_news", "illegal_ads",
+    "undisclosed_ads", "spam", "links", "mentions", "flood", "doxxing",
+)
+DETECTORS = ("terms", "links", "mentions", "flood", "duplicate")
+LANGUAGES = ("vi", "en", "other")
+RULE_FIELDS = {
+    "id", "category", "clause", "severity", "confidence", "folded_confidence", "languages",
+    "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "explain",
+    "examples", "detector", "domains", "threshold", "count", "window_seconds", "shadow",
+}
+MAX_PATTERN_LENGTH = 500
+
+
+class RulesetError(Exception):
+    """Every problem found in a ruleset directory, one per line, each with file:line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    id: str
+    cite: str
+    text: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TeencodeEntry:
+    abbr: str
+    means: str
+    confidence: float
+    languages: tuple[str, ...]
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    category: str
+    clause: str
+    severity: int
+    confidence: float
+    folded_confidence: float
+    languages: tuple[str, ...]
+    detector: str
+    terms: tuple[str, ...] = ()
+    folded_terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    threshold: int = 0
+    count: int = 0
+    window_seconds: float = 0.0
+    explain: dict[str, str] = field(default_factory=dict)
+    examples_match: tuple[str, ...] = ()
+    examples_ok: tuple[str, ...] = ()
+    where: str = ""  # file:line, for messages about this rule
+    term_language: str = ""  # the file's `language:`: what language the terms are written in
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    rules: tuple[Rule, ...]
+    clauses: dict[str, Clause]
+    teencode: tuple[TeencodeEntry, ...]
+
+
+def default_path() -> Path:
+    """``QUYTAC_RULESETS`` if set, else the ``rulesets/`` folder shipped beside the package."""
+    configured = os.environ.get("QUYTAC_RULESETS")
+    if configured:
+        return Path(configured)
+    here = Path(__file__).resolve().parent.parent.parent / "rulesets"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "rulesets"  # installed as package data
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, where: str, rule_id: str | None, what: str) -> None:
+        who = f" rule {rule_id}:" if rule_id else ""
+        self.problems.append(f"{where}:{who} {what}")
+
+
+def _to_python(node: yaml.Node) -> Any:
+    """Plain Python values from a YAML node, keeping each mapping's line as ``__line__``."""
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {"__line__": node.start_mark.line + 1, "__keys__": {}}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in out["__keys__"]:
+                out.setdefault("__dupes__", []).append((key, key_node.start_mark.line + 1))
+            out["__keys__"][key] = key_node.start_mark.line + 1
+            out[key] = _to_python(value_node)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(v) for v in node.value]
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def _read_yaml(path: Path, errors: _Collector) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.add(str(path), None, f"cannot read file: {exc}")
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        errors.add(f"{path}{line}", None, f"malformed YAML: {getattr(exc, 'problem', exc)}")
+        return None
+    return None if node is None else _to_python(node)
+
+
+def _str_list(value: Any, where: str, rid: str, key: str, errors: _Collector) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        errors.add(where, rid, f"'{key}' must be a list of non-empty strings")
+        return ()
+    return tuple(value)
+
+
+def _number(value: Any, where: str, rid: str, key: str, lo: float, hi: float, errors: _Collector,
+            integer: bool = False) -> float:
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        errors.add(where, rid, f"'{key}' must be {kind} from {lo} to {hi}, got {value!r}")
+        return lo
+    return value
+
+
+def check_pattern(pattern: str) -> str | None:
+    """Why a pattern cannot be used, or None. Patterns run under RE2: linear time, no hang."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return f"pattern longer than {MAX_PATTERN_LENGTH} characters"
+    try:
+        re2.compile(pattern)
+    except Exception as exc:  # re2 raises its own error type per binding version
+        return f"pattern {pattern!r} is not valid RE2 (no backreferences or lookaround): {exc}"
+    return None
+
+
+def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collector,
+               term_language: str = "") -> Rule | None:
+    if not isinstance(raw, dict):
+        errors.add(str(path), None, f"each rule must be a mapping, got {type(raw).__name__}")
+        return None
+    where = f"{path}:{raw['__line__']}"
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not rid:
+        errors.add(where, None, "rule has no 'id'")
+        rid = "?"
+    for key, line in raw["__keys__"].items():
+        if key not in RULE_FIELDS:
+            errors.add(f"{path}:{line}", rid, f"unknown field '{key}'")
+    for key, line in raw.get("__dupes__", []):
+        errors.add(f"{path}:{line}", rid, f"field '{key}' given twice")
+    category = raw.get("category")
+    if category not in CATEGORIES:
+        errors.add(where, rid, f"unknown category {category!r} (one of: {', '.join(CATEGORIES)})")
+    clause = raw.get("clause")
+    if clause not in clauses:
+        errors.add(where, rid, f"unknown clause {clause!r} (define it in clauses.yaml)")
+    detector = raw.get("detector", "terms")
+    if detector not in DETECTORS:
+        errors.add(where, rid, f"unknown detector {detector!r} (one of: {', '.join(DETECTORS)})")
+    severity = int(_number(raw.get("severity"), where, rid, "severity", 1, 10, errors, integer=True))
+    confidence = float(_number(raw.get("confidence", 0.9), where, rid, "confidence", 0, 1, errors))
+    folded_conf = float(_number(raw.get("folded_confidence", round(confidence * 0.8, 2)), where,
+                                rid, "folded_confidence", 0, 1, errors))
+    languages = _str_list(raw.get("languages"), where, rid, "languages", errors)
+    for lang in languages:
+        if lang not in LANGUAGES:
+            errors.add(where, rid, f"unknown language {lang!r} (one of: {', '.join(LANGUAGES)})")
+    rule_fields = {k: _str_list(raw.get(k), where, rid, k, errors) for k in (
+        "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "domains")}
+    for pattern in rule_fields["patterns"]:
+        problem = check_pattern(pattern)
+        if problem:
+            errors.add(where, rid, problem)
+    for term in rule_fields["terms"] + rule_fields["folded_terms"]:
+        if "*" in term.strip("*"):
+            errors.add(where, rid, f"term {term!r}: '*' is allowed only at the start or end")
+    if detector == "terms" and not (rule_fields["terms"] or rule_fields["folded_terms"]
+                                    or rule_fields["patterns"]):
+        errors.add(where, rid, "a terms rule needs 'terms', 'folded_terms' or 'patterns'")
+    if detector == "links" and not rule_fields["domains"]:
+        errors.add(where, rid, "a links rule needs 'domains'")
+    threshold = count = 0
+    window = 0.0
+    if detector == "mentions":
+        threshold = int(_number(raw.get("threshold"), where, rid, "threshold", 1, 1000, errors, True))
+    if detector in ("flood", "duplicate"):
+        count = int(_number(raw.get("count"), where, rid, "count", 2, 1000, errors, True))
+        window = float(_number(raw.get("window_seconds"), where, rid, "window_seconds", 1, 86400,
+                               errors))
+    explain = raw.get("explain")
+    if not isinstance(explain, dict) or not all(
+        isinstance(explain.get(lang), str) and explain[lang].strip() for lang in ("vi", "en")
+    ):
+        errors.add(where, rid, "'explain' must give a text for both 'vi' and 'en'")
+        explain = {}
+    examples = raw.get("examples") or {}
+    if not isinstance(examples, dict):
+        errors.add(where, rid, "'examples' must be a mapping with 'match' and 'ok' lists")
+        examples = {}
+    for key in examples.get("__keys__", {}):
+        if key not in ("match", "ok"):
+            errors.add(where, rid, f"unknown examples key '{key}' (use 'match' and 'ok')")
+    return Rule(
+        id=rid, category=str(category), clause=str(clause), severity=severity,
+        confidence=confidence, folded_confidence=folded_conf, languages=languages,
+        detector=str(detector), threshold=threshold, count=count, window_seconds=window,
+        explain={k: v for k, v in explain.items() if not k.startswith("__")},
+        examples_match=_str_list(examples.get("match"), where, rid, "examples.match", errors),
+        examples_ok=_str_list(examples.get("ok"), where, rid, "examples.ok", errors),
+        where=where, term_language=term_language, **rule_fields,
+    )
+
+
+def _load_clauses(path: Path, errors: _Collector) -> dict[str, Clause]:
+    data = _read_yaml(path, errors)
+    clauses: dict[str, Clause] = {}
+    if data is None:
+        return clauses
+    if not isinstance(data, dict) or not isinstance(data.get("clauses"), dict):
+        errors.add(str(path), None, "expected a mapping with a 'clauses' mapping")
+        return clauses
+    for cid, body in data["clauses"].items():
+        if cid.startswith("__"):
+            continue
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(k), str) for k in ("cite", "vi", "en")
+        ):
+            line = data["clauses"]["__keys__"].get(cid, "?")
+            errors.add(f"{path}:{line}", None, f"clause {cid!r} needs 'cite', 'vi' and 'en' texts")
+            continue
+        clauses[cid] = Clause(cid, body["cite"], {"vi": body["vi"], "en": body["en"]})
+    return clauses
+
+
+def _load_teencode(path: Path, errors: _Collector) -> list[TeencodeEntry]:
+    data = _read_yaml(path, errors)
+    out: list[TeencodeEntry] = []
+    if data is None:
+        return out
+    if not isinstance(data, dict) or not isinstance(data.get("teencode"), list):
+        errors.add(str(path), None, "expected a mapping with a 'teencode' list")
+        return out
+    for raw in data["teencode"]:
+        where = f"{path}:{raw.get('__line__', '?')}" if isinstance(raw, dict) else str(path)
+        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("abbr", "means")):
+            errors.add(where, None, "teencode entry needs 'abbr' and 'means' strings")
+            continue
+        for key in raw["__keys__"]:
+            if key not in ("abbr", "means", "confidence", "languages"):
+                errors.add(where, None, f"teencode {raw['abbr']!r}: unknown field '{key}'")
+        conf = float(_number(raw.get("confidence", 0.8), where, raw["abbr"], "confidence", 0, 1, errors))
+        langs = _str_list(raw.get("languages"), where, raw["abbr"], "languages", errors)
+        out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where))
+    return out
+
+
+def load_rulesets(path: Path | str | None = None) -> Ruleset:
+    """Load every ruleset file under ``path``; raise ``RulesetError`` listing all problems."""
+    root = Path(path) if path is not None else default_path()
+    errors = _Collector()
+    if not root.is_dir():
+        raise RulesetError([f"{root}: not a ruleset directory"])
+    clauses_path = root / "clauses.yaml"
+    clauses = _load_clauses(clauses_path, errors) if clauses_path.exists() else {}
+    if not clauses_path.exists():
+        errors.add(str(clauses_path), None, "missing: rules must cite clauses defined here")
+    teencode_path = root / "teencode.yaml"
+    teencode = _load_teencode(teencode_path, errors) if teencode_path.exists() else []
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for file in sorted(root.glob("*.yaml")):
+        if file.name in ("clauses.yaml", "teencode.yaml"):
+            continue
+        data = _read_yaml(file, errors)
+        if data is None:
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            errors.add(str(file), None, "expected a mapping with a 'rules' list")
+            continue
+        for key, line in data["__keys__"].items():
+            if key not in ("rules", "language"):
+                errors.add(f"{file}:{line}", None, f"unknown top-level field '{key}'")
+        term_language = data.get("language", "")
+        if term_language not in ("", *LANGUAGES):
+            errors.add(str(file), None, f"unknown language {term_language!r}")
+        for raw in data["rules"]:
+            rule = _load_rule(raw, file, clauses, errors, term_language)
+            if rule is None:
+                continue
+            if rule.id in seen:
+                errors.add(rule.where, rule.id, f"duplicate id (first defined at {seen[rule.id]})")
+                continue
+            seen[rule.id] = rule.where
+            rules.append(rule)
+    if errors.problems:
+        raise RulesetError(errors.problems)
+    return Ruleset(tuple(rules), clauses, tuple(teencode))

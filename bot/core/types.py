@@ -1,0 +1,65 @@
+"""Values that cross layers: the platform-neutral message and the engine's verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message as every adapter hands it to the core."""
+
+    text: str
+    author_id: str = ""
+    channel_id: str = ""
+    community_id: str = ""
+    timestamp: float = 0.0
+    mention_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One rule broken by one message, with where and how sure."""
+
+    rule_id: str
+    category: str
+    clause: str
+    severity: int
+    start: int  # span in the ORIGINAL text, end exclusive
+    end: int
+    matched: str  # original text of the span
+    confidence: float
+    via: str  # exact | folded | teencode | pattern | link | mentions | flood | duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the engine says about one message."""
+
+    hits: tuple[Hit, ...] = ()
+    language: str | None = None  # vi | en | other; None when nothing needed it
+
+    @property
+    def clean(self) -> bool:
+        return not self.hits
+
+    def top(self) -> Hit | None:
+        """The most severe hit (ties broken by confidence), as the ladder will use it."""
+        if not self.hits:
+            return None
+        return max(self.hits, key=lambda h: (h.severity, h.confidence))
+
+
+@dataclass(frozen=True, slots=True)
+class RecentMessage:
+    """What the flood window remembers of a past message: never the text, only a hash."""
+
+    timestamp: float
+    digest: int
+
+
+@dataclass(slots=True)
+class ChannelWindow:
+    """Recent messages per (author, channel); kept by the engine's caller and passed in."""
+
+    recent: dict[tuple[str, str], list[RecentMessage]] = field(default_factory=dict)

@@ -1,0 +1,25 @@
+"""Every rule's own example lines run as tests (semgrep's ruleid:/ok: habit)."""
+
+import pytest
+
+from bot.core import load_rulesets
+
+_RULES = load_rulesets().rules
+_MATCH = [(r.id, t) for r in _RULES for t in r.examples_match]
+_OK = [(r.id, t) for r in _RULES for t in r.examples_ok]
+
+
+def test_every_term_rule_has_examples():
+    missing = [r.id for r in _RULES if r.detector not in ("flood", "duplicate")
+               and not (r.examples_match and r.examples_ok)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("rule_id,text", _MATCH)
+def test_example_matches(engine, rule_id, text):
+    assert rule_id in {h.rule_id for h in engine.check(text).hits}
+
+
+@pytest.mark.parametrize("rule_id,text", _OK)
+def test_example_stays_clean(engine, rule_id, text):
+    assert [h.rule_id for h in engine.check(text).hits] == []
