@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     if engine is None:
         return 2
     verdict = engine.check(args.text)
-    language = verdict.language or detect_language(args.text)
+    language = verdict.language or detect_language(args.text, thorough=True)
     n = normalize(args.text)
     hits = [
         {

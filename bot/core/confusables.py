@@ -39,8 +39,11 @@ LEET: dict[str, str] = {
 _EXTRA_INVISIBLE = "\u115f\u1160\u3164\uffa0\u2800"
 
 
-def _invisible_ranges() -> str:
-    """A regex character class body of every format, control and combining-mark code point.
+def _invisible_ranges() -> tuple[str, str]:
+    """Regex character class bodies (BMP, astral) of every format, control and mark code point.
+
+    Split in two because Python's regex engine tests a BMP class with one bitmap look-up but
+    walks astral ranges one by one; astral characters are rare, so that class is rarely needed.
 
     Combining marks that survive NFKC cannot be Vietnamese (NFKC composes all of its letters),
     so they are zalgo noise or mark stacking, and are dropped.
@@ -61,12 +64,13 @@ def _invisible_ranges() -> str:
             prev = cp
     if start >= 0:
         ranges.append((start, prev))
-    return "".join(
-        f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges
-    )
+    def body(rs: list[tuple[int, int]]) -> str:
+        return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in rs)
+
+    return body([r for r in ranges if r[0] < 0x10000]), body([r for r in ranges if r[0] >= 0x10000])
 
 
-INVISIBLE_CLASS = _invisible_ranges()
+INVISIBLE_BMP, INVISIBLE_ASTRAL = _invisible_ranges()
 
 
 def _fold_table() -> dict[int, int]:

@@ -18,6 +18,7 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _URL_HINT = re.compile(r"[a-z0-9]\.[a-z]", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _MENTION = re.compile(r"(?<![\w@])@[\w.]{2,}")
 
 
@@ -40,6 +41,12 @@ def find_links(plain: str) -> list[Link]:
     return out
 
 
+def host_suffixes(host: str) -> list[str]:
+    """``a.b.example.com`` -> the host and each parent domain down to ``example.com``."""
+    parts = host.split(".")
+    return [".".join(parts[k:]) for k in range(len(parts) - 1)]
+
+
 def domain_matches(link: Link, entry: str) -> bool:
     """``entry`` is ``example.com`` (any subdomain) or ``t.me/+`` (host and path prefix)."""
     host, _, path = entry.partition("/")
@@ -48,12 +55,57 @@ def domain_matches(link: Link, entry: str) -> bool:
     return not path or link.path.lstrip("/").startswith(path)
 
 
+def requires_digit(pattern: str) -> bool:
+    """Whether every match of ``pattern`` must contain a digit (so digit-free text can skip it).
+
+    Read off Python's parse of the pattern (RE2 syntax used by rules is a subset of it for this
+    purpose); any doubt answers False, which only costs speed.
+    """
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        tree = parser.parse(pattern)
+    except Exception:
+        return False
+    return _seq_requires_digit(list(tree))
+
+
+def _item_requires_digit(op: object, av: object) -> bool:
+    name = str(op)
+    if name == "LITERAL":
+        return chr(av).isdigit()  # type: ignore[arg-type]
+    if name == "IN":
+        return all(
+            (str(o) == "CATEGORY" and str(a) == "CATEGORY_DIGIT")
+            or (str(o) == "LITERAL" and chr(a).isdigit())
+            or (str(o) == "RANGE" and chr(a[0]).isdigit() and chr(a[1]).isdigit())
+            for o, a in av  # type: ignore[union-attr]
+        )
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        lo, _, body = av  # type: ignore[misc]
+        return lo >= 1 and _seq_requires_digit(list(body))
+    if name == "SUBPATTERN":
+        return _seq_requires_digit(list(av[-1]))  # type: ignore[index]
+    if name == "BRANCH":
+        return all(_seq_requires_digit(list(b)) for b in av[1])  # type: ignore[index]
+    return False
+
+
+def _seq_requires_digit(items: list) -> bool:
+    return any(_item_requires_digit(op, av) for op, av in items)
+
+
 class PatternSet:
     """Every pattern of every rule in one RE2 alternation, matched once per message."""
 
     def __init__(self, patterns: list[tuple[int, str]]) -> None:
         self._rules = [rule for rule, _ in patterns]
         self._regex = None
+        # calling RE2 costs microseconds even on a miss: skip it on text without a digit when
+        # every pattern needs one (phone, ID and account numbers do)
+        self._needs_digit = bool(patterns) and all(requires_digit(p) for _, p in patterns)
         if patterns:
             body = "|".join(f"({p})" for _, p in patterns)
             self._regex = re2.compile(body)
@@ -66,7 +118,7 @@ class PatternSet:
 
     def scan(self, plain: str) -> list[tuple[int, int, int]]:
         """(rule index, start, end) for each pattern match in ``plain``."""
-        if self._regex is None:
+        if self._regex is None or (self._needs_digit and not _DIGIT.search(plain)):
             return []
         out = []
         for m in self._regex.finditer(plain):

@@ -12,7 +12,9 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.detectors import PatternSet, count_mentions, domain_matches, find_links, record, within
+from bot.core.detectors import (
+    PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
+)
 from bot.core.language import detect_language
 from bot.core.matcher import TermEntry, TermMatch, TermMatcher, parse_term
 from bot.core.normalize import Normalized, fold, normalize, normalize_term
@@ -81,6 +83,11 @@ class Engine:
             [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
         )
         self._link_rules = [i for i, r in enumerate(self.rules) if r.detector == "links"]
+        self._link_index: dict[str, list[tuple[int, str]]] = {}  # domain -> (rule, path prefix)
+        for i in self._link_rules:
+            for entry in self.rules[i].domains:
+                host, _, path = entry.lower().partition("/")
+                self._link_index.setdefault(host.removeprefix("www."), []).append((i, path))
         self._mention_rules = [i for i, r in enumerate(self.rules) if r.detector == "mentions"]
         self._flood_rules = [i for i, r in enumerate(self.rules) if r.detector in ("flood", "duplicate")]
         self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
@@ -244,13 +251,15 @@ class Engine:
             return
         allowed = policy.allow_domains if policy else frozenset()
         for link in links:
-            if any(domain_matches(link, d) for d in allowed):
+            if allowed and any(domain_matches(link, d) for d in allowed):
                 continue
-            for i in self._link_rules:
-                r = self.rules[i]
-                if any(domain_matches(link, d) for d in r.domains) and self._allowed(i, s, r.languages):
-                    a, b = s.n.plain_span(link.start, link.end)
-                    s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
+            path = link.path.lstrip("/")
+            for suffix in host_suffixes(link.host):
+                for i, prefix in self._link_index.get(suffix, ()):
+                    r = self.rules[i]
+                    if path.startswith(prefix) and self._allowed(i, s, r.languages):
+                        a, b = s.n.plain_span(link.start, link.end)
+                        s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
 
     def _flood(self, msg: Message, s: _Scratch, window: ChannelWindow) -> None:
         digest = zlib.crc32(s.n.folded.encode("utf-8", "surrogatepass"))

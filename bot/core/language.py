@@ -27,7 +27,7 @@ _RIME = (
     r"a|e|i|o|u|y)(?:ch|ng|nh|c|m|n|p|t)?"
 )
 _VI_SYLLABLE = re.compile(f"^{_ONSET}{_RIME}$")
-_LATIN = re.compile(r"[a-zà-ỹ]", re.IGNORECASE)
+_LATIN_WORD = re.compile("[a-z\u00c0-\u024f\u1e00-\u1eff]+")
 
 
 @lru_cache(maxsize=1)
@@ -40,22 +40,29 @@ def is_vi_syllable(word: str) -> bool:
     return bool(_VI_SYLLABLE.match(word))
 
 
-def detect_language(text: str) -> str:
-    """``vi``, ``en`` or ``other`` for one message."""
+def detect_language(text: str, thorough: bool = False) -> str:
+    """``vi``, ``en`` or ``other`` for one message.
+
+    ``thorough`` also asks langdetect whether English-looking text with no English word is a
+    third language; it costs milliseconds, so the engine's hot path never asks it.
+    """
     if _VI_ONLY.search(text):
         return "vi"
-    raw = _WORD.findall(text.casefold())
-    words = [fold(w) for w in raw]
-    accented = sum(1 for r, w in zip(raw, words) if r != w and w.isascii())
-    words = [w for w in words if w.isascii()]
+    words = _WORD.findall(text.casefold())
     if not words:
-        letters = sum(1 for c in text if c.isalpha())
-        return "other" if letters else "en"
+        return "en"  # emoji, numbers, punctuation: nothing to tell, reply in English
+    latin = [w for w in words if w.isascii() or _LATIN_WORD.fullmatch(w)]
+    if len(latin) * 2 < len(words):
+        return "other"
     vi_words, en_words = _lists()
-    vi, en = float(accented), 0.0  # Latin diacritics are far more Vietnamese than English
-    for w in words:
+    vi = en = 0.0
+    known_en = False
+    for w in latin:
+        if not w.isascii():
+            w = fold(w)
+            vi += 1  # Latin diacritics are far more Vietnamese than English
         in_vi, in_en = w in vi_words, w in en_words
-        syllable = is_vi_syllable(w)
+        known_en = known_en or in_en
         if in_vi and not in_en:
             vi += 2
         elif in_en and not in_vi:
@@ -63,16 +70,13 @@ def detect_language(text: str) -> str:
         elif in_vi and in_en:
             vi += 0.5
             en += 0.5
-        elif syllable:
+        elif _VI_SYLLABLE.match(w):
             vi += 1
         else:
             en += 1
     if vi > en:
         return "vi"
-    latin = len(_LATIN.findall(text))
-    if latin < sum(1 for c in text if c.isalpha()) / 2:
-        return "other"
-    if en >= 2 and not any(w in en_words for w in words) and len(words) >= 3:
+    if thorough and not known_en and len(latin) >= 3:
         return _third_language(text)
     return "en"
 

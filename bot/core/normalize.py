@@ -22,25 +22,42 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.core.confusables import FOLD_TABLE, HOMOGLYPHS, INVISIBLE_CLASS, LEET
+from bot.core.confusables import FOLD_TABLE, HOMOGLYPHS, INVISIBLE_ASTRAL, INVISIBLE_BMP, LEET
 
-_INVISIBLE = re.compile(f"[{INVISIBLE_CLASS}]+")
+_INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_INVISIBLE = re.compile(f"[{INVISIBLE_BMP}{INVISIBLE_ASTRAL}]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
 _HOMOGLYPH_ANY = re.compile("[" + "".join(HOMOGLYPHS) + "]")
 _LEET_TABLE = str.maketrans(LEET)
 _LEET_CHARS = "".join(re.escape(c) for c in LEET)
 _LEET_ANY = re.compile(f"[{_LEET_CHARS}]")
-# a token made of letters and leet characters, with at least one letter in it
-_LEET_TOKEN = re.compile(rf"(?<![\w{_LEET_CHARS}])(?=[\w{_LEET_CHARS}]*[^\W\d_])[\w{_LEET_CHARS}]+")
+# a token of word and leet characters holding at least one leet character; the lookbehind pins
+# each attempt to a token start, so the scan stays linear
+# "@", "!" and "|" count only between word characters ("sh!t", "f@g"), so "@user" and "wow!!"
+# cost nothing
+_LEET_TOKEN = re.compile(
+    rf"(?<![\w{_LEET_CHARS}])[\w{_LEET_CHARS}]*?(?:[0-9$€]|(?<=\w)[@!|](?=\w))[\w{_LEET_CHARS}]*"
+)
+_LEET_HINT = re.compile(r"[0-9$€]|\w[@!|]\w")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _LETTER = r"[^\W\d_]"
 # three or more single letters, each separated by a short run of separators
 _SPACED = re.compile(
     rf"(?<![^\W_]){_LETTER}(?:[ ._\-~+*/\\]{{1,3}}{_LETTER}(?![^\W_])){{2,}}"
 )
+# two single letters in a row, the first between separators: cheap, and true of every match
+_SPACED_HINT = re.compile(r"[ ._\-~+*/\\]\w[ ._\-~+*/\\]\w(?!\w)")
 _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
 _REPEAT = re.compile(rf"({_LETTER})\1{{2,}}")
+_REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)  # no letter class: four times faster
 _FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
+# A list indexed by code point translates twice as fast as the dict; code points past its end
+# raise IndexError, which str.translate takes as "leave unchanged".
+_FOLD_LIST = list(range(max(FOLD_TABLE) + 1))
+for _k, _v in FOLD_TABLE.items():
+    _FOLD_LIST[_k] = _v
 
 Spans = list[tuple[int, int]]  # per output character: source span in the stage's input
 
@@ -151,13 +168,18 @@ def _casefold(m: _Mapped) -> None:
 
 
 def _drop_invisible(m: _Mapped) -> None:
-    pattern = _ASCII_CONTROL if m.text.isascii() else _INVISIBLE
-    if pattern.search(m.text):
-        m.delete(pattern)
+    text = m.text
+    if text.isascii():
+        if _ASCII_CONTROL.search(text):
+            m.delete(_ASCII_CONTROL)
+    elif _INVISIBLE_BMP.search(text) or (_ASTRAL.search(text) and _INVISIBLE.search(text)):
+        m.delete(_INVISIBLE)
 
 
 def _leet_token(match: re.Match[str]) -> str:
     token = match.group()
+    if not _HAS_LETTER.search(token):
+        return token  # "2024", "!!!": numbers and punctuation, not leetspeak
     if token[0] == "@":  # a mention, not a leet "a"
         return token[0] + token[1:].translate(_LEET_TABLE)
     body = token.rstrip("!|")  # trailing "!" is punctuation
@@ -168,14 +190,14 @@ def _letters(m: _Mapped) -> None:
     text = m.text
     if not text.isascii() and _HOMOGLYPH_ANY.search(text):
         text = text.translate(_HOMOGLYPH_TABLE)
-    if _LEET_ANY.search(text):
+    if _LEET_ANY.search(text) and _LEET_HINT.search(text):
         text = _LEET_TOKEN.sub(_leet_token, text)
     m.text = text  # both steps map one character to one
 
 
 def _collapse_spaced(m: _Mapped) -> None:
     text = m.text
-    if not _SPACED.search(text):
+    if not _SPACED_HINT.search(text) or not _SPACED.search(text):
         return
     pieces: list[str] = []
     src: Spans = []
@@ -198,7 +220,7 @@ def _collapse_spaced(m: _Mapped) -> None:
 
 def _squeeze(m: _Mapped) -> None:
     text = m.text
-    if not _REPEAT.search(text):
+    if not _REPEAT_HINT.search(text) or not _REPEAT.search(text):
         return
     pieces: list[str] = []
     src: Spans = []
@@ -221,7 +243,7 @@ def fold(text: str) -> str:
     """Drop Vietnamese and other Latin diacritics, one character to one (đ -> d)."""
     if text.isascii() or not _FOLD_NEEDED.search(text):
         return text
-    return text.translate(FOLD_TABLE)
+    return text.translate(_FOLD_LIST)
 
 
 def normalize(text: str) -> Normalized:
