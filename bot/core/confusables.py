@@ -39,11 +39,8 @@ LEET: dict[str, str] = {
 _EXTRA_INVISIBLE = "\u115f\u1160\u3164\uffa0\u2800"
 
 
-def _invisible_ranges() -> tuple[str, str]:
-    """Regex character class bodies (BMP, astral) of every format, control and mark code point.
-
-    Split in two because Python's regex engine tests a BMP class with one bitmap look-up but
-    walks astral ranges one by one; astral characters are rare, so that class is rarely needed.
+def _invisible_ranges() -> list[tuple[int, int]]:
+    """Ranges of every format, control and combining-mark code point (and invisible fillers).
 
     Combining marks that survive NFKC cannot be Vietnamese (NFKC composes all of its letters),
     so they are zalgo noise or mark stacking, and are dropped.
@@ -64,13 +61,19 @@ def _invisible_ranges() -> tuple[str, str]:
             prev = cp
     if start >= 0:
         ranges.append((start, prev))
-    def body(rs: list[tuple[int, int]]) -> str:
-        return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in rs)
-
-    return body([r for r in ranges if r[0] < 0x10000]), body([r for r in ranges if r[0] >= 0x10000])
+    return ranges
 
 
-INVISIBLE_BMP, INVISIBLE_ASTRAL = _invisible_ranges()
+def _class_body(ranges: list[tuple[int, int]]) -> str:
+    return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+_RANGES = _invisible_ranges()
+# Split in two because Python's regex engine tests a BMP class with one bitmap look-up but walks
+# astral ranges one by one; emoji are astral, so astral characters are checked against a set.
+INVISIBLE_BMP = _class_body([r for r in _RANGES if r[0] < 0x10000])
+INVISIBLE_ASTRAL = _class_body([r for r in _RANGES if r[0] >= 0x10000])
+ASTRAL_INVISIBLE = frozenset(chr(c) for a, b in _RANGES if a >= 0x10000 for c in range(a, b + 1))
 
 
 def _fold_table() -> dict[int, int]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.detectors import (
-    PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
+    Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
 from bot.core.language import detect_language
 from bot.core.matcher import TermEntry, TermMatch, TermMatcher, parse_term
@@ -22,6 +22,7 @@ from bot.core.ruleset import Rule, Ruleset, load_rulesets
 from bot.core.types import ChannelWindow, Hit, Message, Verdict
 
 COMMUNITY_CLAUSE = "community"
+_CLEAN = Verdict()
 _DOUBLE = re.compile(r"([^\W\d_])\1")
 
 
@@ -183,28 +184,35 @@ class Engine:
         window: ChannelWindow | None = None,
     ) -> Verdict:
         """Which rules ``message`` breaks. Never raises on any text."""
-        msg = Message(text=message) if isinstance(message, str) else message
-        n = normalize(msg.text)
-        s = _Scratch(n)
+        msg = message if isinstance(message, Message) else None
+        n = normalize(msg.text if msg is not None else message)
         rules = self.rules
         matches = self._matcher.scan(n)
-        compiled = None
         if policy is not None and policy.extra_terms:
             compiled = self._compiled(policy)
             rules = self.rules + compiled.rules
             matches += compiled.matcher.scan(n)
+        found = self._patterns.scan(n.plain)
+        links = find_links(n.plain) if self._link_index else ()
+        flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
+        mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
+        if not (matches or found or links or flood or mentions):
+            return _CLEAN  # the common case: nothing to look at more closely
+        s = _Scratch(n)
         if matches:
             self._phrases(matches, s)
             self._term_hits(matches, s)
-        self._pattern_hits(s)
-        if self._link_rules:
-            self._links(s, policy)
-        if self._mention_rules:
-            mentions = count_mentions(n.plain, msg.mention_count)
+        if found:
+            self._pattern_hits(found, s)
+        if links:
+            self._links(links, s, policy)
+        if mentions:
+            count = count_mentions(n.plain, msg.mention_count if msg is not None else 0)
             for i in self._mention_rules:
-                if mentions >= self.rules[i].threshold:
+                if count >= self.rules[i].threshold:
                     s.hits[(i, 0, len(n.plain))] = (self.rules[i].confidence, "mentions")
-        if window is not None and self._flood_rules and msg.author_id:
+        if flood:
+            assert msg is not None and window is not None
             self._flood(msg, s, window)
         return self._verdict(s, rules, policy)
 
@@ -237,18 +245,15 @@ class Engine:
             if key not in s.hits or s.hits[key][0] < m.confidence:
                 s.hits[key] = (m.confidence, m.via)
 
-    def _pattern_hits(self, s: _Scratch) -> None:
-        for rule, start, end in self._patterns.scan(s.n.plain):
+    def _pattern_hits(self, found: list[tuple[int, int, int]], s: _Scratch) -> None:
+        for rule, start, end in found:
             r = self.rules[rule]
             if not self._allowed(rule, s, r.languages):
                 continue
             a, b = s.n.plain_span(start, end)
             s.hits[(rule, -a - 1, -b - 1)] = (r.confidence, "pattern")  # negative: original span
 
-    def _links(self, s: _Scratch, policy: CommunityPolicy | None) -> None:
-        links = find_links(s.n.plain)
-        if not links:
-            return
+    def _links(self, links: list[Link], s: _Scratch, policy: CommunityPolicy | None) -> None:
         allowed = policy.allow_domains if policy else frozenset()
         for link in links:
             if allowed and any(domain_matches(link, d) for d in allowed):

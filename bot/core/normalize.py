@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from bot.core.confusables import FOLD_TABLE, HOMOGLYPHS, INVISIBLE_ASTRAL, INVISIBLE_BMP, LEET
+from bot.core.confusables import (
+    ASTRAL_INVISIBLE, FOLD_TABLE, HOMOGLYPHS, INVISIBLE_ASTRAL, INVISIBLE_BMP, LEET,
+)
 
 _INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -52,6 +54,10 @@ _SPACED_HINT = re.compile(r"[ ._\-~+*/\\]\w[ ._\-~+*/\\]\w(?!\w)")
 _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
 _REPEAT = re.compile(rf"({_LETTER})\1{{2,}}")
 _REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)  # no letter class: four times faster
+# Characters that always mean work for a later stage (one bitmap look-up per character)
+_ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f0-9$]")
+_UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}0-9$€]")
+_LEET_PUNCT = re.compile(r"[@!|]")
 _FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
 # A list indexed by code point translates twice as fast as the dict; code points past its end
 # raise IndexError, which str.translate takes as "leave unchanged".
@@ -62,27 +68,30 @@ for _k, _v in FOLD_TABLE.items():
 Spans = list[tuple[int, int]]  # per output character: source span in the stage's input
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
-    """The normalised forms of one text, with maps back to the original."""
+class Normalized(NamedTuple):
+    """The normalised forms of one text, with maps back to the original.
+
+    A named tuple rather than a frozen dataclass: it is built for every message, and a tuple
+    is several times cheaper to build.
+    """
 
     original: str
     plain: str
     exact: str
     folded: str
     squeezed: frozenset[int]  # positions in ``exact`` that stand for a squeezed run
-    _plain_starts: tuple[int, ...] | None
-    _plain_ends: tuple[int, ...] | None
-    _starts: tuple[int, ...] | None
-    _ends: tuple[int, ...] | None
+    plain_starts: tuple[int, ...] | None  # per character of ``plain``: original start (None: same)
+    plain_ends: tuple[int, ...] | None
+    starts: tuple[int, ...] | None  # per character of ``exact``/``folded``: original start
+    ends: tuple[int, ...] | None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``exact``/``folded`` to the original text."""
-        return _map_span(self._starts, self._ends, start, end)
+        return _map_span(self.starts, self.ends, start, end)
 
     def plain_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``plain`` to the original text."""
-        return _map_span(self._plain_starts, self._plain_ends, start, end)
+        return _map_span(self.plain_starts, self.plain_ends, start, end)
 
 
 def _map_span(
@@ -246,8 +255,38 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_LIST)
 
 
+_NO_SET: frozenset[int] = frozenset()
+
+
+def _needs_work(text: str) -> str | None:
+    """The lowercased text if no stage but case and diacritics has work to do, else None.
+
+    Most chat is like that, and this answers it with a handful of C-speed scans, building no map.
+    """
+    if text.isascii():
+        lower = text.lower()
+        if _ASCII_SPECIAL.search(lower):
+            return None
+    else:
+        if not unicodedata.is_normalized("NFKC", text):
+            return None
+        lower = text.casefold()
+        if len(lower) != len(text) or _UNICODE_SPECIAL.search(lower):
+            return None
+        if _ASTRAL.search(lower) and any(c in ASTRAL_INVISIBLE for c in _ASTRAL.findall(lower)):
+            return None
+    if _LEET_PUNCT.search(lower) and _LEET_HINT.search(lower):
+        return None
+    if _SPACED_HINT.search(lower) or _REPEAT_HINT.search(lower):
+        return None
+    return lower
+
+
 def normalize(text: str) -> Normalized:
     """All normalised forms of ``text`` with their maps back to it."""
+    lower = _needs_work(text)
+    if lower is not None:
+        return Normalized(text, lower, lower, fold(lower), _NO_SET, None, None, None, None)
     m = _Mapped(text)
     _nfkc(m)
     _casefold(m)
@@ -257,15 +296,11 @@ def normalize(text: str) -> Normalized:
     _collapse_spaced(m)
     _squeeze(m)
     return Normalized(
-        original=text,
-        plain=plain,
-        exact=m.text,
-        folded=fold(m.text),
-        squeezed=m.squeezed,
-        _plain_starts=None if plain_starts is None else tuple(plain_starts),
-        _plain_ends=None if plain_ends is None else tuple(plain_ends),
-        _starts=None if m.starts is None else tuple(m.starts),
-        _ends=None if m.ends is None else tuple(m.ends),
+        text, plain, m.text, fold(m.text), m.squeezed,
+        None if plain_starts is None else tuple(plain_starts),
+        None if plain_ends is None else tuple(plain_ends),
+        None if m.starts is None else tuple(m.starts),
+        None if m.ends is None else tuple(m.ends),
     )
 
 
