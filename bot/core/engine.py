@@ -125,7 +125,8 @@ class Engine:
                         rule.languages, open_start, open_end, squeeze_only, needs_marks,
                     ))
             for t in rule.terms:
-                add(t, False, "term")
+                if t not in rule.folded_terms:  # listed in both: the folded entry covers it
+                    add(t, False, "term")
             for t in rule.folded_terms:
                 add(t, True, "term")
             for kind, phrases in (("exception", rule.exceptions), ("unless", rule.unless),

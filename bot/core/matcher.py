@@ -10,7 +10,7 @@ Each hit on the folded text is then checked against the exact text at the same p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import ahocorasick
 
@@ -33,8 +33,7 @@ class TermEntry:
     needs_marks: bool = False  # unaccented Vietnamese term: only in text typed with diacritics
 
 
-@dataclass(frozen=True, slots=True)
-class TermMatch:
+class TermMatch(NamedTuple):
     entry: TermEntry
     start: int  # span in the normalised (exact/folded) text
     end: int

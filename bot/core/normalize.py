@@ -52,8 +52,10 @@ _SPACED = re.compile(
 # two single letters in a row, the first between separators: cheap, and true of every match
 _SPACED_HINT = re.compile(r"[ ._\-~+*/\\]\w[ ._\-~+*/\\]\w(?!\w)")
 _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
-_REPEAT = re.compile(rf"({_LETTER})\1{{2,}}")
-_REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)  # no letter class: four times faster
+# any character three times or more; only letters are squeezed (a letter class here is four
+# times slower than checking the few runs found)
+_REPEAT = re.compile(r"(.)\1{2,}", re.DOTALL)
+_REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)
 # Characters that always mean work for a later stage (one bitmap look-up per character)
 _ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f0-9$]")
 _UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}0-9$€]")
@@ -64,8 +66,6 @@ _FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
 _FOLD_LIST = list(range(max(FOLD_TABLE) + 1))
 for _k, _v in FOLD_TABLE.items():
     _FOLD_LIST[_k] = _v
-
-Spans = list[tuple[int, int]]  # per output character: source span in the stage's input
 
 
 class Normalized(NamedTuple):
@@ -105,6 +105,36 @@ def _map_span(
     return starts[start], ends[end - 1]
 
 
+class _Builder:
+    """Output text of one stage, built piece by piece with the source span of each character.
+
+    Index lists grow with ``range`` and compose with ``map``: both run at C speed, which matters
+    for a 100 KB message full of evasions.
+    """
+
+    __slots__ = ("text", "pieces", "first", "last")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[str] = []
+        self.first: list[int] = []  # per output character: first source index
+        self.last: list[int] = []  # per output character: last source index (inclusive)
+
+    def keep(self, a: int, b: int) -> None:
+        """Copy source characters [a, b) unchanged."""
+        if b > a:
+            self.pieces.append(self.text[a:b])
+            self.first.extend(range(a, b))
+            self.last.extend(range(a, b))
+
+    def emit(self, out: str, a: int, b: int) -> None:
+        """Output ``out`` standing for source characters [a, b)."""
+        if out:
+            self.pieces.append(out)
+            self.first.extend([a] * len(out))
+            self.last.extend([b - 1] * len(out))
+
+
 class _Mapped:
     """Text plus, per character, the span of the original it came from (None = identity)."""
 
@@ -116,29 +146,27 @@ class _Mapped:
         self.starts: list[int] | None = None
         self.ends: list[int] | None = None
 
-    def replace(self, text: str, src: Spans) -> None:
+    def builder(self) -> _Builder:
+        return _Builder(self.text)
+
+    def replace(self, b: _Builder) -> None:
         if self.starts is None or self.ends is None:
-            self.starts = [s for s, _ in src]
-            self.ends = [e for _, e in src]
+            self.starts = b.first
+            self.ends = list(map((1).__add__, b.last))
         else:
-            starts, ends = self.starts, self.ends
-            self.starts = [starts[s] for s, _ in src]
-            self.ends = [ends[e - 1] for _, e in src]
-        self.text = text
+            self.starts = list(map(self.starts.__getitem__, b.first))
+            self.ends = list(map(self.ends.__getitem__, b.last))
+        self.text = "".join(b.pieces)
 
     def delete(self, pattern: re.Pattern[str]) -> None:
         """Remove what ``pattern`` matches."""
-        text = self.text
-        pieces: list[str] = []
-        src: Spans = []
+        b = self.builder()
         pos = 0
-        for m in pattern.finditer(text):
-            pieces.append(text[pos : m.start()])
-            src.extend((i, i + 1) for i in range(pos, m.start()))
+        for m in pattern.finditer(self.text):
+            b.keep(pos, m.start())
             pos = m.end()
-        pieces.append(text[pos:])
-        src.extend((i, i + 1) for i in range(pos, len(text)))
-        self.replace("".join(pieces), src)
+        b.keep(pos, len(self.text))
+        self.replace(b)
 
 
 def _nfkc(m: _Mapped) -> None:
@@ -147,18 +175,20 @@ def _nfkc(m: _Mapped) -> None:
         return
     # Normalise cluster by cluster (a starter and its combining marks) so each output character
     # knows which original characters it came from.
-    pieces: list[str] = []
-    src: Spans = []
+    b = m.builder()
     i, n = 0, len(text)
     while i < n:
         j = i + 1
         while j < n and unicodedata.combining(text[j]):
             j += 1
-        out = unicodedata.normalize("NFKC", text[i:j])
-        pieces.append(out)
-        src.extend((i, j) for _ in out)
+        piece = text[i:j]
+        out = unicodedata.normalize("NFKC", piece)
+        if out == piece:
+            b.keep(i, j)
+        else:
+            b.emit(out, i, j)
         i = j
-    m.replace("".join(pieces), src)
+    m.replace(b)
 
 
 def _casefold(m: _Mapped) -> None:
@@ -167,13 +197,10 @@ def _casefold(m: _Mapped) -> None:
     if len(folded) == len(text):
         m.text = folded  # casefold only ever expands, so equal length means one to one
         return
-    pieces: list[str] = []
-    src: Spans = []
+    b = m.builder()
     for i, ch in enumerate(text):
-        out = ch.casefold()
-        pieces.append(out)
-        src.extend((i, i + 1) for _ in out)
-    m.replace("".join(pieces), src)
+        b.emit(ch.casefold(), i, i + 1)
+    m.replace(b)
 
 
 def _drop_invisible(m: _Mapped) -> None:
@@ -208,43 +235,38 @@ def _collapse_spaced(m: _Mapped) -> None:
     text = m.text
     if not _SPACED_HINT.search(text) or not _SPACED.search(text):
         return
-    pieces: list[str] = []
-    src: Spans = []
+    b = m.builder()
     pos = 0
     for match in _SPACED.finditer(text):
-        pieces.append(text[pos : match.start()])
-        src.extend((i, i + 1) for i in range(pos, match.start()))
+        b.keep(pos, match.start())
         # "đ.ị.t m.ẹ": dots join letters, the space still separates words
         word_gaps = not _SPACE_ONLY.fullmatch(match.group()) and " " in match.group()
         for i in range(match.start(), match.end()):
             ch = text[i]
             if ch.isalpha() or (word_gaps and ch == " " and text[i - 1] != " "):
-                pieces.append(ch)
-                src.append((i, i + 1))
+                b.keep(i, i + 1)
         pos = match.end()
-    pieces.append(text[pos:])
-    src.extend((i, i + 1) for i in range(pos, len(text)))
-    m.replace("".join(pieces), src)
+    b.keep(pos, len(text))
+    m.replace(b)
 
 
 def _squeeze(m: _Mapped) -> None:
     text = m.text
-    if not _REPEAT_HINT.search(text) or not _REPEAT.search(text):
+    if not _REPEAT_HINT.search(text):
         return
-    pieces: list[str] = []
-    src: Spans = []
+    runs = [r for r in _REPEAT.finditer(text) if r.group(1).isalpha()]
+    if not runs:
+        return
+    b = m.builder()
     squeezed: list[int] = []
     pos = 0
-    for r in _REPEAT.finditer(text):
-        pieces.append(text[pos : r.start()])
-        src.extend((i, i + 1) for i in range(pos, r.start()))
-        squeezed.append(len(src))
-        pieces.append(r.group(1))
-        src.append((r.start(), r.end()))  # the kept letter stands for the whole run
+    for r in runs:
+        b.keep(pos, r.start())
+        squeezed.append(len(b.first))
+        b.emit(r.group(1), r.start(), r.end())  # the kept letter stands for the whole run
         pos = r.end()
-    pieces.append(text[pos:])
-    src.extend((i, i + 1) for i in range(pos, len(text)))
-    m.replace("".join(pieces), src)
+    b.keep(pos, len(text))
+    m.replace(b)
     m.squeezed = frozenset(squeezed)
 
 
