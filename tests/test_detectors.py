@@ -1,0 +1,124 @@
+"""Links, mentions, floods, duplicates, and per-community policy."""
+
+from bot.core import ChannelWindow, CommunityPolicy, ExtraTerm, Message
+
+
+def _ids(verdict):
+    return [h.rule_id for h in verdict.hits]
+
+
+def _msg(text, t, author="u1", channel="c1", mentions=0):
+    return Message(text=text, author_id=author, channel_id=channel, community_id="g",
+                   timestamp=t, mention_count=mentions)
+
+
+def test_flood_fires_on_the_seventh_message_in_ten_seconds(engine):
+    window = ChannelWindow()
+    results = [_ids(engine.check(_msg(f"tin nhắn số {i} khác nhau", i), window=window))
+               for i in range(8)]
+    assert results[:6] == [[]] * 6
+    assert results[6] == ["spam.flood"] and results[7] == ["spam.flood"]
+
+
+def test_flood_window_is_per_author_and_channel(engine):
+    window = ChannelWindow()
+    for i in range(6):
+        engine.check(_msg(f"a{i}", i * 0.5, author="u1"), window=window)
+        engine.check(_msg(f"b{i}", i * 0.5, author="u2"), window=window)
+        engine.check(_msg(f"c{i}", i * 0.5, author="u1", channel="c2"), window=window)
+    assert _ids(engine.check(_msg("x", 3.1, author="u3"), window=window)) == []
+
+
+def test_flood_forgets_old_messages(engine):
+    window = ChannelWindow()
+    for i in range(6):
+        engine.check(_msg(f"m{i}", i), window=window)
+    assert _ids(engine.check(_msg("late", 100), window=window)) == []
+    assert len(window.recent[("u1", "c1")]) == 1  # the window keeps only what a rule can use
+
+
+def test_duplicate_fires_on_third_identical_message(engine):
+    window = ChannelWindow()
+    got = [_ids(engine.check(_msg("mua hàng ở đây nhé", i * 5), window=window)) for i in range(3)]
+    assert got == [[], [], ["spam.duplicate"]]
+
+
+def test_duplicate_sees_through_evasion(engine):
+    window = ChannelWindow()
+    texts = ["mua hàng ở đây", "MUA HÀNG Ở ĐÂY", "mua\u200b hàng ở đây"]
+    got = [_ids(engine.check(_msg(t, i * 5), window=window)) for i, t in enumerate(texts)]
+    assert got[2] == ["spam.duplicate"]
+
+
+def test_window_stores_no_text(engine):
+    window = ChannelWindow()
+    engine.check(_msg("bí mật của tôi", 1), window=window)
+    (entry,) = window.recent[("u1", "c1")]
+    assert "bí mật" not in repr(entry)
+
+
+def test_mass_mentions_from_platform_count(engine):
+    assert _ids(engine.check(_msg("hello all", 1, mentions=6))) == ["spam.mass-mention"]
+    assert _ids(engine.check(_msg("hello all", 1, mentions=5))) == []
+
+
+def test_link_host_and_subdomain(engine):
+    assert _ids(engine.check("see https://sub.bit.ly/abc")) == ["links.shortener"]
+    assert _ids(engine.check("see https://notbit.ly/abc")) == []
+
+
+def test_link_path_prefix(engine):
+    assert _ids(engine.check("https://discord.com/invite/xyz")) == ["links.invite"]
+    assert _ids(engine.check("https://discord.com/channels/1")) == []
+
+
+def test_affiliate_link_disclosed_is_fine(engine):
+    assert _ids(engine.check("mua ở đây shope.ee/abc")) == ["links.undisclosed-affiliate"]
+    assert _ids(engine.check("mua ở đây shope.ee/abc #ad")) == []
+    assert _ids(engine.check("#quangcao mua ở đây shope.ee/abc")) == []
+
+
+def test_phone_span_points_at_number(engine):
+    text = "số nó nè 0912 345 678 gọi đi"
+    (hit,) = engine.check(text).hits
+    assert hit.rule_id == "privacy.phone" and hit.matched == "0912 345 678"
+
+
+def test_citizen_id_needs_context(engine):
+    assert _ids(engine.check("cccd 001203012345")) == ["privacy.citizen-id"]
+    assert _ids(engine.check("mã vận đơn 001203012345")) == []
+
+
+def test_policy_disables_rule_and_category(engine):
+    text = "địt mẹ mày fuck"
+    assert set(_ids(engine.check(text))) == {"vi.insult.mother", "en.obscene.profanity"}
+    off_rule = CommunityPolicy(disabled_rules=frozenset({"en.obscene.profanity"}))
+    assert _ids(engine.check(text, policy=off_rule)) == ["vi.insult.mother"]
+    off_cat = CommunityPolicy(disabled_categories=frozenset({"insult"}))
+    assert _ids(engine.check(text, policy=off_cat)) == ["en.obscene.profanity"]
+
+
+def test_policy_extra_terms(engine):
+    policy = CommunityPolicy(extra_terms=(ExtraTerm("bánh bao chiều", "spam", 1),))
+    assert _ids(engine.check("ai mua bánh bao chiều không", policy=policy)) == ["community.spam.1"]
+    assert _ids(engine.check("ai mua banh bao chieu khong", policy=policy)) == ["community.spam.1"]
+    assert _ids(engine.check("ai mua bánh bao chiều không")) == []
+    hit = engine.check("bánh bao chiều", policy=policy).hits[0]
+    assert hit.clause == "community" and hit.severity == 1
+
+
+def test_policy_allows_domains(engine):
+    policy = CommunityPolicy(allow_domains=frozenset({"bit.ly"}))
+    assert _ids(engine.check("bit.ly/x", policy=policy)) == []
+
+
+def test_explanation_cites_the_clause(engine):
+    hit = engine.check("thằng ngu").hits[0]
+    assert engine.explain(hit, "vi") == (
+        "Lăng mạ, xúc phạm trí tuệ người khác. (QĐ 874/QĐ-BTTTT, Điều 4 khoản 6)")
+    assert engine.explain(hit, "en").startswith("Calling someone stupid is an insult.")
+
+
+def test_most_severe_hit_first_by_top(engine):
+    verdict = engine.check("fuck, tao giết mày")
+    assert verdict.top().rule_id == "vi.violence.threat"

@@ -1,0 +1,30 @@
+"""Language of short chat messages: vi (with or without diacritics), en, other."""
+
+import pytest
+
+from bot.core import detect_language
+
+CASES = [
+    ("các bạn ơi", "vi"), ("đi đâu đấy", "vi"), ("cac ban oi toi nay di an khong", "vi"),
+    ("thang nay ngu that", "vi"), ("ko biet nua", "vi"), ("dit me may", "vi"),
+    ("minh thich bai hat nay lam", "vi"), ("hom nay troi dep qua", "vi"),
+    ("hello everyone", "en"), ("dm me the link please", "en"), ("lol that is so funny", "en"),
+    ("can you send me the notes", "en"), ("I will be there at 5", "en"),
+    ("Привет, как дела?", "other"), ("你好，你吃饭了吗", "other"), ("こんにちは", "other"),
+]
+
+
+@pytest.mark.parametrize("text,lang", CASES)
+def test_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_third_language_only_when_thorough():
+    text = "hola amigo como estas hoy"
+    assert detect_language(text) in ("en", "vi")
+    assert detect_language(text, thorough=True) == "other"
+
+
+def test_no_letters():
+    assert detect_language("😀 123 !!!") == "en"
+    assert detect_language("") == "en"

@@ -1,0 +1,117 @@
+"""Broken rulesets fail at load with file:line, the rule id and what is wrong; every error at once."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.core import Engine, RulesetError, load_rulesets
+from bot.core.ruleset import default_path
+
+GOOD_RULE = """
+  - id: t.ok
+    category: insult
+    clause: c1
+    severity: 2
+    terms: [badword]
+    explain: {vi: xấu, en: bad}
+    examples: {match: [badword], ok: [goodword]}
+"""
+
+
+def _write(tmp_path: Path, rules: str, clauses: str | None = None) -> Path:
+    (tmp_path / "clauses.yaml").write_text(
+        clauses if clauses is not None else "clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
+        encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text("rules:" + rules, encoding="utf-8")
+    return tmp_path
+
+
+def _problems(path: Path) -> list[str]:
+    with pytest.raises(RulesetError) as info:
+        load_rulesets(path)
+    return info.value.problems
+
+
+def test_good_ruleset_loads(tmp_path):
+    rs = load_rulesets(_write(tmp_path, GOOD_RULE))
+    assert [r.id for r in rs.rules] == ["t.ok"]
+    assert Engine(rs).check("a badword here").hits[0].rule_id == "t.ok"
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    _write(tmp_path, GOOD_RULE + "  - id: [unclosed\n")
+    (problem,) = _problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'rules.yaml'}:10")
+    assert "malformed YAML" in problem
+
+
+def test_unknown_field_names_line_and_rule(tmp_path):
+    _write(tmp_path, GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    severty: 3\n"))
+    (problem,) = _problems(tmp_path)
+    assert problem == f"{tmp_path / 'rules.yaml'}:6: rule t.ok: unknown field 'severty'"
+
+
+def test_duplicate_id_points_at_both(tmp_path):
+    _write(tmp_path, GOOD_RULE + GOOD_RULE)
+    (problem,) = _problems(tmp_path)
+    assert f"{tmp_path / 'rules.yaml'}:10: rule t.ok: duplicate id" in problem
+    assert f"first defined at {tmp_path / 'rules.yaml'}:2" in problem
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+\1", r"(?<=x)y", r"(?=a)b"])
+def test_pattern_outside_re2_is_rejected(tmp_path, pattern):
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", f"patterns: ['{pattern}']"))
+    (problem,) = _problems(tmp_path)
+    assert "rule t.ok" in problem and "not valid RE2" in problem
+
+
+def test_catastrophic_pattern_runs_in_linear_time(tmp_path):
+    """RE2 accepts (a+)+$ but runs it without backtracking: 50,000 'a's and a '!' return at once."""
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", "patterns: ['(a+)+$']")
+           .replace("match: [badword]", "match: [aaa]").replace("ok: [goodword]", "ok: ['!']"))
+    engine = Engine.load(tmp_path)
+    assert engine.check("a" * 50_000 + "!").hits == ()
+
+
+def test_all_errors_reported_together(tmp_path):
+    bad = GOOD_RULE.replace("category: insult", "category: nonsense").replace(
+        "clause: c1", "clause: nowhere").replace("severity: 2", "severity: 99").replace(
+        "explain: {vi: xấu, en: bad}", "explain: {vi: xấu}")
+    _write(tmp_path, bad)
+    problems = _problems(tmp_path)
+    text = "\n".join(problems)
+    assert len(problems) == 4
+    assert "unknown category 'nonsense'" in text
+    assert "unknown clause 'nowhere'" in text
+    assert "'severity' must be an integer from 1 to 10, got 99" in text
+    assert "'explain' must give a text for both 'vi' and 'en'" in text
+    assert all(p.startswith(f"{tmp_path / 'rules.yaml'}:2: rule t.ok:") for p in problems)
+
+
+def test_wildcard_inside_term_rejected(tmp_path):
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", "terms: ['bad*word']"))
+    (problem,) = _problems(tmp_path)
+    assert "'*' is allowed only at the start or end" in problem
+
+
+def test_missing_clauses_file(tmp_path):
+    (tmp_path / "rules.yaml").write_text("rules:" + GOOD_RULE, encoding="utf-8")
+    problems = _problems(tmp_path)
+    assert any("clauses.yaml: missing" in p for p in problems)
+
+
+def test_not_a_directory(tmp_path):
+    assert _problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: not a ruleset directory"]
+
+
+def test_shipped_rulesets_copy_with_one_break(tmp_path):
+    """A real ruleset with one typo: the loader names exactly that file, line and rule."""
+    target = tmp_path / "rs"
+    shutil.copytree(default_path(), target)
+    en = target / "en.yaml"
+    text = en.read_text(encoding="utf-8")
+    en.write_text(text.replace("category: violence", "category: violense", 1), encoding="utf-8")
+    (problem,) = _problems(target)
+    line = text.splitlines().index("  - id: en.violence.threat") + 1
+    assert problem.startswith(f"{en}:{line}: rule en.violence.threat: unknown category 'violense'")
