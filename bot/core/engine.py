@@ -51,16 +51,18 @@ class _Compiled:
     matcher: TermMatcher
 
 
-@dataclass
 class _Scratch:
-    """Per-check working state, so helpers stay small."""
+    """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
-    n: Normalized
-    language: str | None = None
-    blocked: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    cancelled: set[int] = field(default_factory=set)  # rules an "unless" phrase switched off
-    present: set[int] = field(default_factory=set)  # rules whose "requires" phrase is there
-    hits: dict[tuple[int, int, int], tuple[float, str]] = field(default_factory=dict)
+    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits")
+
+    def __init__(self, n: Normalized) -> None:
+        self.n = n
+        self.language: str | None = None
+        self.blocked: dict[int, list[tuple[int, int]]] = {}
+        self.cancelled: set[int] = set()  # rules an "unless" phrase switched off
+        self.present: set[int] = set()  # rules whose "requires" phrase is there
+        self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
 
     def lang(self) -> str:
         if self.language is None:

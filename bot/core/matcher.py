@@ -49,9 +49,14 @@ def parse_term(term: str) -> tuple[str, bool, bool]:
 
 
 def consistent(typed: str, term: str) -> bool:
-    """Whether ``typed`` is ``term`` with diacritics left out or faked, never changed."""
+    """Whether ``typed`` is ``term`` with diacritics left out or faked, never changed.
+
+    Called only where ``typed`` and ``term`` fold to the same letters.
+    """
     if len(typed) != len(term):
         return False
+    if typed.isascii():
+        return True  # no diacritics typed at all: the plain omission case
     for a, b in zip(typed, term):
         if a == b:
             continue

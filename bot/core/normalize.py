@@ -51,6 +51,7 @@ _SPACED = re.compile(
 )
 # two single letters in a row, the first between separators: cheap, and true of every match
 _SPACED_HINT = re.compile(r"[ ._\-~+*/\\]\w[ ._\-~+*/\\]\w(?!\w)")
+_SEPARATORS = frozenset(" ._-~+*/\\")
 _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
 # any character three times or more; only letters are squeezed (a letter class here is four
 # times slower than checking the few runs found)
@@ -233,18 +234,23 @@ def _letters(m: _Mapped) -> None:
 
 def _collapse_spaced(m: _Mapped) -> None:
     text = m.text
-    if not _SPACED_HINT.search(text) or not _SPACED.search(text):
+    if not _SPACED_HINT.search(text):
+        return
+    matches = list(_SPACED.finditer(text))
+    if not matches:
         return
     b = m.builder()
     pos = 0
-    for match in _SPACED.finditer(text):
+    for match in matches:
         b.keep(pos, match.start())
-        # "đ.ị.t m.ẹ": dots join letters, the space still separates words
-        word_gaps = not _SPACE_ONLY.fullmatch(match.group()) and " " in match.group()
-        for i in range(match.start(), match.end()):
-            ch = text[i]
-            if ch.isalpha() or (word_gaps and ch == " " and text[i - 1] != " "):
-                b.keep(i, i + 1)
+        seg, at = match.group(), match.start()
+        # "đ.ị.t m.ẹ": dots join letters, the first space of a gap still separates words
+        gaps = " " in seg and not _SPACE_ONLY.fullmatch(seg)
+        kept = [at + i for i, ch in enumerate(seg)
+                if ch not in _SEPARATORS or (gaps and ch == " " and seg[i - 1] != " ")]
+        b.pieces.append("".join([text[i] for i in kept]))
+        b.first.extend(kept)
+        b.last.extend(kept)
         pos = match.end()
     b.keep(pos, len(text))
     m.replace(b)
