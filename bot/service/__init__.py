@@ -1,0 +1,16 @@
+"""The moderation service: ladder, cases, appeals, review queue, timed actions, storage."""
+
+from bot.service.ladder import DEFAULT_LADDER, LadderStep, parse_duration, parse_ladder
+from bot.service.models import (
+    Action, Appeal, AuditEntry, Case, Incoming, ReviewItem, ServiceError,
+)
+from bot.service.scheduler import Scheduler
+from bot.service.service import ModerationService
+from bot.service.settings import Settings
+from bot.service.storage import SqliteStorage, Storage, database_path, open_storage
+
+__all__ = [
+    "DEFAULT_LADDER", "Action", "Appeal", "AuditEntry", "Case", "Incoming", "LadderStep",
+    "ModerationService", "ReviewItem", "Scheduler", "ServiceError", "Settings", "SqliteStorage",
+    "Storage", "database_path", "open_storage", "parse_duration", "parse_ladder",
+]

@@ -1,0 +1,148 @@
+"""Values the moderation service exchanges with adapters and storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# case actions, mildest first (the ladder and per-rule overrides compare them by this order)
+ACTIONS = ("none", "warn", "delete_warn", "mute", "ban")
+STATUSES = ("active", "expired", "pardoned", "overturned", "shadow")
+
+
+def action_rank(action: str) -> int:
+    return ACTIONS.index(action)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message as an adapter hands it to the service."""
+
+    platform: str  # telegram | discord
+    community_id: str
+    channel_id: str
+    message_id: str
+    author_id: str
+    text: str
+    timestamp: float
+    author_is_moderator: bool = False
+    mention_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing the adapter must do on the platform, then confirm by ``id``."""
+
+    id: int  # case_actions row to pass to ModerationService.confirm; 0 = not tracked
+    kind: str  # delete | warn | mute | unmute | ban | dm | modlog
+    community_id: str
+    member_id: str = ""
+    channel_id: str = ""
+    message_id: str = ""
+    case_number: int | None = None
+    until: float | None = None  # end of a mute
+    text: str = ""  # what the member or the moderators read
+    language: str = "vi"
+    delete_after: int = 0  # seconds after which the adapter removes its own warning (0 = keep)
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, payload) e.g. ("Appeal", "appeal:12")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: int
+    community_id: str
+    number: int
+    platform: str
+    member_id: str
+    channel_id: str
+    message_id: str
+    rule_ids: tuple[str, ...]
+    clauses: tuple[str, ...]
+    span: tuple[int, int] | None
+    excerpt: str
+    confidence: float | None
+    action: str
+    until: float | None
+    actor: str
+    reason: str
+    status: str
+    points: float
+    language: str
+    created_at: float
+    updated_at: float
+    outcomes: tuple[tuple[str, str, str], ...] = ()  # (kind, state, reason) per platform action
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    id: int
+    case_id: int
+    case_number: int
+    community_id: str
+    member_id: str
+    text: str
+    status: str  # open | approved | rejected
+    decided_by: str | None
+    decision: str
+    created_at: float
+    decided_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    id: int
+    community_id: str
+    platform: str
+    member_id: str
+    channel_id: str
+    message_id: str
+    rule_ids: tuple[str, ...]
+    clauses: tuple[str, ...]
+    excerpt: str
+    confidence: float
+    severity: int
+    why: str  # low_confidence | moderator
+    language: str
+    status: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    community_id: str
+    case_id: int | None
+    actor: str
+    action: str
+    detail: dict
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """What the service asks storage to record; storage gives it a number."""
+
+    community_id: str
+    platform: str
+    member_id: str
+    action: str
+    actor: str
+    status: str
+    points: float
+    now: float
+    channel_id: str = ""
+    message_id: str = ""
+    rule_ids: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()
+    span: tuple[int, int] | None = None
+    excerpt: str = ""
+    confidence: float | None = None
+    until: float | None = None
+    reason: str = ""
+    language: str = "vi"
+    action_kinds: tuple[str, ...] = ()  # platform actions to track, in order
+    schedule: tuple[tuple[str, float], ...] = ()  # (kind, due_at)
+    audit_detail: dict = field(default_factory=dict)
+
+
+class ServiceError(Exception):
+    """A refused operation, with a message fit to show the person who asked."""

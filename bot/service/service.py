@@ -1,0 +1,452 @@
+"""The moderation service: what adapters call. It decides, records and explains; adapters only act.
+
+Each platform action it returns is tracked on its case; the adapter confirms it done or failed
+with ``confirm``, and a failure is recorded on the case and reported to moderators once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Callable
+
+from bot.core import ChannelWindow, Engine, Hit, Message, detect_language
+from bot.service.ladder import LadderStep, apply_overrides, decayed, step_for
+from bot.service.models import (
+    Action, Appeal, AuditEntry, Case, Incoming, NewCase, ReviewItem, ServiceError,
+)
+from bot.service.settings import Settings, settings_view, update
+from bot.service.storage.base import Storage
+from bot.service.texts import member_text, modlog_case, when
+
+# platform actions per case action, in the order the adapter should perform them: the member
+# hears of a ban before it, since a banned member may not be reachable after
+KINDS = {
+    "warn": ("warn",),
+    "delete_warn": ("delete", "warn"),
+    "mute": ("delete", "mute", "dm"),
+    "ban": ("dm", "delete", "ban"),
+    "none": (),
+}
+MANUAL_KINDS = {"warn": ("dm",), "mute": ("mute", "dm"), "ban": ("dm", "ban")}
+FAILURE_NOTICE_SECONDS = 3600  # the same failure is reported to moderators once an hour at most
+
+
+def excerpt(text: str, start: int, end: int, limit: int) -> str:
+    """At most ``limit`` characters around the matched span, on one line."""
+    text = " ".join(text.split()) if "\n" in text else text
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - (end - start))
+    a = max(0, start - room // 2)
+    b = min(len(text), a + limit)
+    a = max(0, b - limit)
+    return ("…" if a > 0 else "") + text[a:b] + ("…" if b < len(text) else "")
+
+
+class ModerationService:
+    def __init__(self, storage: Storage, engine: Engine,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.storage = storage
+        self.engine = engine
+        self.clock = clock
+        self._settings: dict[str, Settings] = {}
+        self._windows: dict[str, ChannelWindow] = defaultdict(ChannelWindow)
+        self._notified: dict[tuple[str, str, str], float] = {}
+
+    # -- settings ---------------------------------------------------------------------------
+
+    async def settings(self, community: str) -> Settings:
+        got = self._settings.get(community)
+        if got is None:
+            raw = await self.storage.load_settings(community)
+            got = Settings.from_json(raw) if raw else Settings()
+            self._settings[community] = got
+        return got
+
+    async def update_settings(self, community: str, moderator: str,
+                              changes: dict[str, object]) -> Settings:
+        old = await self.settings(community)
+        new = update(old, changes)  # raises ServiceError naming a bad option
+        before, after = settings_view(old), settings_view(new)
+        diff = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+        await self.storage.save_settings(community, new.to_json(), moderator, diff, self.clock())
+        await self.storage.touch_moderator(community, moderator, self.clock())
+        self._settings[community] = new
+        return new
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def on_message(self, msg: Incoming) -> list[Action]:
+        """Detect, decide, record; return the platform actions to perform."""
+        settings = await self.settings(msg.community_id)
+        verdict = self.engine.check(
+            Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
+                    msg.mention_count),
+            policy=settings.policy(), window=self._windows[msg.community_id])
+        if verdict.clean:
+            return []
+        language = settings.language if settings.language != "auto" else (
+            verdict.language or detect_language(msg.text))
+        actionable = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
+        if msg.author_is_moderator or not actionable:
+            why = "moderator" if msg.author_is_moderator else "low_confidence"
+            return await self._to_review(msg, list(verdict.hits), why, language, settings)
+        live = [h for h in actionable if h.rule_id not in settings.shadow_rules]
+        shadow = settings.shadow or not live
+        hits = actionable if shadow else live
+        _, actions = await self._act(msg, hits, language, settings, actor="auto", shadow=shadow)
+        return actions
+
+    def _top(self, hits: list[Hit]) -> Hit:
+        return max(hits, key=lambda h: (h.severity, h.confidence))
+
+    async def _decide(self, community: str, member: str, top: Hit, settings: Settings,
+                      now: float) -> tuple[LadderStep, float]:
+        history = await self.storage.member_points(community, member)
+        total = decayed(history, now, settings.half_life_days) + top.severity
+        step = step_for(settings.ladder, total)
+        overrides = [(key, action) for target, key, action in settings.rule_overrides
+                     if target in (top.rule_id, top.category)]
+        return apply_overrides(step, overrides, settings.ladder), total
+
+    async def _act(self, msg: Incoming, hits: list[Hit], language: str, settings: Settings,
+                   actor: str, shadow: bool, reason: str = "") -> tuple[Case, list[Action]]:
+        now = self.clock()
+        top = self._top(hits)
+        step, total = await self._decide(msg.community_id, msg.author_id, top, settings, now)
+        rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
+        until = now + step.minutes * 60 if step.action == "mute" else None
+        kinds = () if shadow else KINDS[step.action] + (("modlog",) if settings.log_channel else ())
+        case, ids = await self.storage.record_case(NewCase(
+            community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
+            action=step.action, actor=actor, status="shadow" if shadow else "active",
+            points=float(top.severity), now=now, channel_id=msg.channel_id,
+            message_id=msg.message_id, rule_ids=rules, clauses=self._clauses(rules),
+            span=(top.start, top.end), excerpt=excerpt(msg.text, top.start, top.end,
+                                                       settings.excerpt_length),
+            confidence=top.confidence, until=until, reason=reason, language=language,
+            action_kinds=kinds,
+            schedule=(("mute_expiry", until),) if until and not shadow else (),
+            audit_detail={"points_after": round(total, 3)},
+        ))
+        return case, self._actions(case, ids, kinds, settings,
+                                   why=self.engine.explain(top, language))
+
+    def _clauses(self, rules: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for rid in rules:
+            try:
+                out.append(self.engine.rule(rid).clause)
+            except KeyError:
+                out.append("community")
+        return tuple(out)
+
+    def _cites(self, case: Case) -> list[str]:
+        return [self.engine.clauses[c].cite if c in self.engine.clauses else c
+                for c in case.clauses]
+
+    def _actions(self, case: Case, ids: list[int], kinds: tuple[str, ...], settings: Settings,
+                 why: str = "", text: dict[str, str] | None = None) -> list[Action]:
+        """Platform actions for ``case``, one per tracked kind."""
+        days = f"{settings.appeal_window_days:g}"
+        appeal = (("Kháng nghị" if case.language == "vi" else "Appeal", f"appeal:{case.number}"),)
+        member_kind = "delete_warn" if case.action == "delete_warn" else case.action
+        out = []
+        for action_id, kind in zip(ids, kinds):
+            base = dict(id=action_id, kind=kind, community_id=case.community_id,
+                        member_id=case.member_id, channel_id=case.channel_id,
+                        message_id=case.message_id, case_number=case.number,
+                        language=case.language)
+            if text and kind in text:
+                out.append(Action(**base, text=text[kind]))
+            elif kind in ("warn", "dm") and member_kind in ("warn", "delete_warn", "mute", "ban"):
+                body = member_text(member_kind, case.language, case=case.number, why=why,
+                                   days=days, until=when(case.until) if case.until else "")
+                out.append(Action(**base, text=body, buttons=appeal,
+                                  delete_after=settings.warning_delete_after if kind == "warn" else 0))
+            elif kind == "modlog":
+                body = modlog_case(case.number, case.member_id, case.rule_ids, self._cites(case),
+                                   case.excerpt, case.action, case.until, case.actor,
+                                   case.confidence)
+                out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
+                                  buttons=(("Pardon", f"pardon:{case.number}"),)))
+            else:
+                out.append(Action(**base, until=case.until if kind == "mute" else None))
+        return out
+
+    async def _to_review(self, msg: Incoming, hits: list[Hit], why: str, language: str,
+                         settings: Settings) -> list[Action]:
+        top = self._top(hits)
+        rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
+        item = await self.storage.add_review(ReviewItem(
+            id=0, community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
+            channel_id=msg.channel_id, message_id=msg.message_id, rule_ids=rules,
+            clauses=self._clauses(rules),
+            excerpt=excerpt(msg.text, top.start, top.end, settings.excerpt_length),
+            confidence=top.confidence, severity=top.severity, why=why, language=language,
+            status="open", created_at=self.clock()))
+        if not settings.log_channel:
+            return []
+        label = "moderator's message" if why == "moderator" else "low confidence"
+        text = (f"Review #{item.id} ({label}) · member {item.member_id} · {', '.join(rules)} · "
+                f"confidence {item.confidence:.2f}\nExcerpt: {item.excerpt}")
+        return [Action(0, "modlog", msg.community_id, member_id=msg.author_id,
+                       channel_id=settings.log_channel, text=text,
+                       buttons=(("Confirm", f"review-confirm:{item.id}"),
+                                ("Dismiss", f"review-dismiss:{item.id}")))]
+
+    # -- outcomes ---------------------------------------------------------------------------
+
+    async def confirm(self, action_id: int, ok: bool, reason: str = "") -> list[Action]:
+        """The adapter's report on one action. A failure is recorded on the case; moderators
+        hear of it once (per community, action and reason, per hour)."""
+        if action_id == 0:
+            return []
+        now = self.clock()
+        result = await self.storage.set_action_state(action_id, "done" if ok else "failed",
+                                                     reason, now)
+        if result is None:
+            raise ServiceError(f"unknown action {action_id}")
+        case, kind, _ = result
+        if ok or kind == "modlog":
+            return []  # a failed mod-log post cannot be reported to the mod log
+        settings = await self.settings(case.community_id)
+        key = (case.community_id, kind, reason)
+        if not settings.log_channel or now - self._notified.get(key, -1e18) < FAILURE_NOTICE_SECONDS:
+            return []
+        self._notified[key] = now
+        ids = await self.storage.change_case(case.id, "platform", "failure_reported", now,
+                                             action_kinds=("modlog",),
+                                             detail={"kind": kind, "reason": reason})
+        text = (f"⚠️ Case #{case.number}: could not {kind} member {case.member_id}: {reason}. "
+                "Check the bot's permissions.")
+        return [Action(ids[0], "modlog", case.community_id, member_id=case.member_id,
+                       channel_id=settings.log_channel, case_number=case.number, text=text)]
+
+    # -- moderator operations ---------------------------------------------------------------
+
+    async def _case(self, community: str, number: int) -> Case:
+        case = await self.storage.get_case(community, number)
+        if case is None:
+            raise ServiceError(f"no case #{number} in this community")
+        return case
+
+    async def list_cases(self, community: str, member: str | None = None, rule: str | None = None,
+                         status: str | None = None, limit: int = 50) -> list[Case]:
+        return await self.storage.list_cases(community, member, rule, status, limit)
+
+    async def show_case(self, community: str, number: int
+                        ) -> tuple[Case, list[AuditEntry], list[Appeal]]:
+        case = await self._case(community, number)
+        return (case, await self.storage.case_history(case.id),
+                await self.storage.appeals_for_case(case.id))
+
+    async def manual(self, community: str, platform: str, member: str, moderator: str,
+                     action: str, reason: str, minutes: float | None = None,
+                     channel: str = "", message_id: str = "") -> tuple[Case, list[Action]]:
+        """A moderator's warn, mute or ban: same history, same ladder points."""
+        if action not in MANUAL_KINDS:
+            raise ServiceError(f"unknown action {action!r} (warn, mute or ban)")
+        if action == "mute" and not minutes:
+            raise ServiceError("a mute needs a duration")
+        settings = await self.settings(community)
+        now = self.clock()
+        await self.storage.touch_moderator(community, moderator, now)
+        until = now + minutes * 60 if action == "mute" and minutes else None
+        kinds = MANUAL_KINDS[action] + (("modlog",) if settings.log_channel else ())
+        case, ids = await self.storage.record_case(NewCase(
+            community_id=community, platform=platform, member_id=member, action=action,
+            actor=moderator, status="active", points=settings.manual_points_for(action), now=now,
+            channel_id=channel, message_id=message_id, until=until, reason=reason,
+            language=settings.language if settings.language != "auto" else "vi",
+            action_kinds=kinds, schedule=(("mute_expiry", until),) if until else ()))
+        return case, self._actions(case, ids, kinds, settings, why=reason)
+
+    async def unmute(self, community: str, member: str, moderator: str) -> list[Action]:
+        now = self.clock()
+        running = [c for c in await self.storage.list_cases(community, member, status="active",
+                                                            limit=1000)
+                   if c.action == "mute" and c.until and c.until > now]
+        if not running:
+            raise ServiceError(f"member {member} has no running mute")
+        await self.storage.touch_moderator(community, moderator, now)
+        settings = await self.settings(community)
+        actions: list[Action] = []
+        for case in running:
+            kinds = ("unmute", "dm")
+            ids = await self.storage.change_case(case.id, moderator, "unmuted", now,
+                                                 status="expired", cancel_schedule=True,
+                                                 action_kinds=kinds)
+            text = {"dm": member_text("unmuted", case.language, case=case.number)}
+            actions += self._actions(case, ids, kinds, settings, text=text)
+        return actions
+
+    async def pardon(self, community: str, number: int, moderator: str,
+                     reason: str) -> list[Action]:
+        case = await self._case(community, number)
+        if case.status not in ("active", "expired"):
+            raise ServiceError(f"case #{number} is {case.status}; nothing to pardon")
+        now = self.clock()
+        await self.storage.touch_moderator(community, moderator, now)
+        settings = await self.settings(community)
+        running_mute = case.action == "mute" and case.until and case.until > now
+        kinds = (("unmute",) if running_mute else ()) + ("dm",)
+        ids = await self.storage.change_case(case.id, moderator, "pardoned", now,
+                                             status="pardoned", refund=True,
+                                             cancel_schedule=True, action_kinds=kinds,
+                                             detail={"reason": reason})
+        text = {"dm": member_text("pardoned", case.language, case=case.number, reason=reason)}
+        return self._actions(case, ids, kinds, settings, text=text)
+
+    async def edit_reason(self, community: str, number: int, moderator: str, reason: str) -> Case:
+        case = await self._case(community, number)
+        await self.storage.change_case(case.id, moderator, "reason_edited", self.clock(),
+                                       reason=reason)
+        return await self._case(community, number)
+
+    async def review_queue(self, community: str) -> list[ReviewItem]:
+        return await self.storage.open_reviews(community)
+
+    async def _review_item(self, community: str, item_id: int) -> ReviewItem:
+        item = await self.storage.get_review(item_id)
+        if item is None or item.community_id != community:
+            raise ServiceError(f"no review item #{item_id} in this community")
+        if item.status != "open":
+            raise ServiceError(f"review item #{item_id} is already {item.status}")
+        return item
+
+    async def confirm_review(self, community: str, item_id: int,
+                             moderator: str) -> list[Action]:
+        """A moderator confirms a held hit: the ladder decides as for any violation."""
+        item = await self._review_item(community, item_id)
+        settings = await self.settings(community)
+        try:
+            category = self.engine.rule(item.rule_ids[0]).category
+        except KeyError:
+            category = "community"
+        hit = Hit(item.rule_ids[0], category, item.clauses[0], item.severity, 0,
+                  len(item.excerpt), item.excerpt, item.confidence, "review")
+        msg = Incoming(item.platform, community, item.channel_id, item.message_id,
+                       item.member_id, item.excerpt, self.clock())
+        if not await self.storage.close_review(item_id, "confirmed", moderator, None,
+                                               self.clock()):
+            raise ServiceError(f"review item #{item_id} was decided meanwhile")
+        await self.storage.touch_moderator(community, moderator, self.clock())
+        _, actions = await self._act(msg, [hit], item.language, settings, actor=moderator,
+                                     shadow=False, reason=f"confirmed from review #{item_id}")
+        return actions
+
+    async def dismiss_review(self, community: str, item_id: int, moderator: str) -> None:
+        await self._review_item(community, item_id)
+        await self.storage.close_review(item_id, "dismissed", moderator, None, self.clock())
+        await self.storage.touch_moderator(community, moderator, self.clock())
+
+    async def open_appeals(self, community: str) -> list[Appeal]:
+        return await self.storage.open_appeals(community)
+
+    async def decide_appeal(self, community: str, number: int, moderator: str, approve: bool,
+                            reason: str) -> list[Action]:
+        case = await self._case(community, number)
+        pending = [a for a in await self.storage.appeals_for_case(case.id) if a.status == "open"]
+        if not pending:
+            raise ServiceError(f"case #{number} has no open appeal")
+        if not reason.strip():
+            raise ServiceError("give a reason: the member is told it")
+        now = self.clock()
+        await self.storage.touch_moderator(community, moderator, now)
+        if moderator == case.actor and any(m != moderator
+                                           for m in await self.storage.moderators(community)):
+            raise ServiceError(f"you took the action in case #{number}; "
+                               "another moderator must decide its appeal")
+        running_mute = approve and case.action == "mute" and case.until and case.until > now
+        kinds = (("unmute",) if running_mute else ()) + ("dm",)
+        _, ids = await self.storage.decide_appeal(pending[0].id, moderator, approve, reason, now,
+                                                  kinds)
+        settings = await self.settings(community)
+        kind = "appeal_approved" if approve else "appeal_rejected"
+        text = {"dm": member_text(kind, case.language, case=case.number, reason=reason)}
+        return self._actions(case, ids, kinds, settings, text=text)
+
+    async def stats(self, community: str | None = None) -> dict:
+        return await self.storage.stats(community)
+
+    # -- member operations ------------------------------------------------------------------
+
+    async def my_cases(self, community: str, member: str) -> list[Case]:
+        return await self.storage.list_cases(community, member, limit=100)
+
+    async def member_case(self, community: str, number: int, member: str) -> Case:
+        """A member's own case; another member's case looks exactly like a missing one."""
+        case = await self.storage.get_case(community, number)
+        if case is None or case.member_id != member or case.status == "shadow":
+            raise ServiceError(f"you have no case #{number}")
+        return case
+
+    async def appeal(self, community: str, number: int, member: str,
+                     text: str) -> tuple[Appeal, list[Action]]:
+        case = await self.member_case(community, number, member)
+        settings = await self.settings(community)
+        now = self.clock()
+        text = text.strip()
+        if case.status not in ("active", "expired"):
+            raise ServiceError(f"case #{number} is {case.status}; there is nothing to appeal")
+        if now - case.created_at > settings.appeal_window_days * 86400:
+            raise ServiceError(f"the appeal window of {settings.appeal_window_days:g} days "
+                               f"for case #{number} has closed")
+        if len(await self.storage.appeals_for_case(case.id)) >= settings.appeals_per_case:
+            raise ServiceError(f"case #{number} has already been appealed")
+        if not text:
+            raise ServiceError("write why the decision was wrong")
+        if len(text) > settings.appeal_max_length:
+            raise ServiceError(f"an appeal may be at most {settings.appeal_max_length} characters "
+                               f"(this one has {len(text)})")
+        appeal = await self.storage.create_appeal(
+            case, member, text, now, now + settings.appeal_reminder_hours * 3600)
+        if not settings.log_channel:
+            return appeal, []
+        ids = await self.storage.change_case(case.id, member, "appeal_posted", now,
+                                             action_kinds=("modlog",))
+        body = (f"Appeal of case #{case.number} by member {member} "
+                f"({', '.join(case.rule_ids) or case.action}):\n{text}")
+        return appeal, [Action(ids[0], "modlog", community, member_id=member,
+                               channel_id=settings.log_channel, case_number=case.number,
+                               text=body, buttons=(("Approve", f"appeal-approve:{case.number}"),
+                                                   ("Reject", f"appeal-reject:{case.number}")))]
+
+    # -- timed actions ----------------------------------------------------------------------
+
+    async def run_due(self) -> list[Action]:
+        """Act on every timed action that is due (at start-up: all that fell due while down)."""
+        now = self.clock()
+        actions: list[Action] = []
+        for sched_id, community, kind, case_id in await self.storage.due(now):
+            case = await self.storage.get_case_by_id(case_id)
+            if case is not None:
+                actions += await self._timed(kind, case, now)
+            await self.storage.finish_scheduled(sched_id, now)
+        return actions
+
+    async def _timed(self, kind: str, case: Case, now: float) -> list[Action]:
+        settings = await self.settings(case.community_id)
+        if kind == "mute_expiry":
+            if case.status != "active":
+                return []  # pardoned or overturned: the mute was lifted then
+            kinds = ("unmute",)
+            ids = await self.storage.change_case(case.id, "auto", "mute_expired", now,
+                                                 status="expired", action_kinds=kinds)
+            return self._actions(case, ids, kinds, settings)
+        if kind == "appeal_reminder" and settings.log_channel:
+            if not any(a.status == "open" for a in await self.storage.appeals_for_case(case.id)):
+                return []
+            ids = await self.storage.change_case(case.id, "auto", "appeal_reminder", now,
+                                                 action_kinds=("modlog",))
+            text = f"⏰ The appeal of case #{case.number} is still waiting for a decision."
+            return [Action(ids[0], "modlog", case.community_id, channel_id=settings.log_channel,
+                           case_number=case.number, text=text,
+                           buttons=(("Approve", f"appeal-approve:{case.number}"),
+                                    ("Reject", f"appeal-reject:{case.number}")))]
+        return []
+
+    async def next_due(self) -> float | None:
+        return await self.storage.next_due()

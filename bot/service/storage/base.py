@@ -1,0 +1,125 @@
+"""The storage interface the service depends on; a PostgreSQL driver implements the same methods.
+
+Every method that writes does so in one transaction together with its audit entries, so a crash
+never leaves a case without its audit trail or an appeal decision without its points refund.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem
+
+
+class Storage(ABC):
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def migrate(self) -> list[int]:
+        """Apply missing migrations; return the versions applied now."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    # settings and moderators
+    @abstractmethod
+    async def load_settings(self, community: str) -> str | None: ...
+
+    @abstractmethod
+    async def save_settings(self, community: str, settings_json: str, actor: str, detail: dict,
+                            now: float) -> None: ...
+
+    @abstractmethod
+    async def touch_moderator(self, community: str, user: str, now: float) -> None: ...
+
+    @abstractmethod
+    async def moderators(self, community: str) -> list[str]: ...
+
+    # cases
+    @abstractmethod
+    async def record_case(self, new: NewCase) -> tuple[Case, list[int]]:
+        """Number the case, store it with its points, tracked actions, schedule and audit entry."""
+
+    @abstractmethod
+    async def get_case(self, community: str, number: int) -> Case | None: ...
+
+    @abstractmethod
+    async def get_case_by_id(self, case_id: int) -> Case | None: ...
+
+    @abstractmethod
+    async def list_cases(self, community: str | None = None, member: str | None = None,
+                         rule: str | None = None, status: str | None = None,
+                         limit: int = 50) -> list[Case]: ...
+
+    @abstractmethod
+    async def change_case(self, case_id: int, actor: str, audit_action: str, now: float, *,
+                          status: str | None = None, reason: str | None = None,
+                          refund: bool = False, cancel_schedule: bool = False,
+                          action_kinds: tuple[str, ...] = (), detail: dict | None = None
+                          ) -> list[int]:
+        """Change a case; return the ids of newly tracked platform actions."""
+
+    @abstractmethod
+    async def set_action_state(self, action_id: int, state: str, reason: str, now: float
+                               ) -> tuple[Case, str, str] | None:
+        """Record an action's outcome; return (case, kind, previous state)."""
+
+    @abstractmethod
+    async def member_points(self, community: str, member: str) -> list[tuple[float, float]]: ...
+
+    @abstractmethod
+    async def case_history(self, case_id: int) -> list[AuditEntry]: ...
+
+    # appeals
+    @abstractmethod
+    async def create_appeal(self, case: Case, member: str, text: str, now: float,
+                            remind_at: float) -> Appeal: ...
+
+    @abstractmethod
+    async def appeals_for_case(self, case_id: int) -> list[Appeal]: ...
+
+    @abstractmethod
+    async def open_appeals(self, community: str) -> list[Appeal]: ...
+
+    @abstractmethod
+    async def decide_appeal(self, appeal_id: int, moderator: str, approve: bool, reason: str,
+                            now: float, action_kinds: tuple[str, ...]) -> tuple[Appeal, list[int]]:
+        """Decide an open appeal; approving also overturns the case and refunds its points."""
+
+    # review queue
+    @abstractmethod
+    async def add_review(self, item: ReviewItem) -> ReviewItem: ...
+
+    @abstractmethod
+    async def open_reviews(self, community: str) -> list[ReviewItem]: ...
+
+    @abstractmethod
+    async def get_review(self, item_id: int) -> ReviewItem | None: ...
+
+    @abstractmethod
+    async def close_review(self, item_id: int, status: str, moderator: str, case_id: int | None,
+                           now: float) -> bool:
+        """Close an open review item; False if it was not open (already decided)."""
+
+    # timed actions
+    @abstractmethod
+    async def due(self, now: float) -> list[tuple[int, str, str, int]]:
+        """Pending timed actions due by ``now``: (id, community, kind, case id)."""
+
+    @abstractmethod
+    async def finish_scheduled(self, scheduled_id: int, now: float) -> None:
+        """Mark a timed action done, after the service has acted on it (so a crash repeats it)."""
+
+    @abstractmethod
+    async def next_due(self) -> float | None: ...
+
+    # audit, export, stats
+    @abstractmethod
+    async def audit_log(self, community: str) -> list[AuditEntry]: ...
+
+    @abstractmethod
+    async def stats(self, community: str | None = None) -> dict: ...

@@ -1,0 +1,73 @@
+"""What members and moderators read, in Vietnamese and English.
+
+Member-facing texts never contain the member's message, only the rule, the clause and the case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+TEXTS: dict[str, dict[str, str]] = {
+    "warn": {
+        "vi": "⚠️ Cảnh cáo (vụ #{case}): {why}\nNếu bạn thấy không đúng, hãy kháng nghị trong {days} ngày.",
+        "en": "⚠️ Warning (case #{case}): {why}\nIf you think this is wrong, you can appeal within {days} days.",
+    },
+    "delete_warn": {
+        "vi": "🗑️ Tin nhắn đã bị xoá (vụ #{case}): {why}\nBạn có thể kháng nghị trong {days} ngày.",
+        "en": "🗑️ Your message was removed (case #{case}): {why}\nYou can appeal within {days} days.",
+    },
+    "mute": {
+        "vi": "🔇 Bạn bị tạm cấm chat đến {until} (vụ #{case}): {why}\nBạn có thể kháng nghị trong {days} ngày.",
+        "en": "🔇 You are muted until {until} (case #{case}): {why}\nYou can appeal within {days} days.",
+    },
+    "ban": {
+        "vi": "⛔ Bạn bị cấm khỏi cộng đồng (vụ #{case}): {why}\nĐể kháng nghị, hãy nhắn riêng cho bot: /appeal {case}",
+        "en": "⛔ You are banned from the community (case #{case}): {why}\nTo appeal, message the bot privately: /appeal {case}",
+    },
+    "appeal_approved": {
+        "vi": "✅ Kháng nghị vụ #{case} được chấp nhận: {reason}",
+        "en": "✅ Your appeal of case #{case} was approved: {reason}",
+    },
+    "appeal_rejected": {
+        "vi": "❌ Kháng nghị vụ #{case} bị từ chối: {reason}",
+        "en": "❌ Your appeal of case #{case} was rejected: {reason}",
+    },
+    "unmuted": {
+        "vi": "🔈 Bạn đã được bỏ cấm chat (vụ #{case}).",
+        "en": "🔈 Your mute has been lifted (case #{case}).",
+    },
+    "pardoned": {
+        "vi": "🕊️ Vụ #{case} đã được xoá bỏ: {reason}",
+        "en": "🕊️ Case #{case} was pardoned: {reason}",
+    },
+}
+
+ACTION_NAMES = {
+    "warn": "warn", "delete_warn": "delete + warn", "mute": "mute", "ban": "ban", "none": "none",
+}
+
+
+def when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def member_text(kind: str, language: str, **values: object) -> str:
+    lang = "vi" if language == "vi" else "en"
+    return TEXTS[kind][lang].format(**values)
+
+
+def modlog_case(number: int, member: str, rules: tuple[str, ...], cites: list[str], excerpt: str,
+                action: str, until: float | None, actor: str, confidence: float | None,
+                shadow: bool = False) -> str:
+    """One mod-log entry for a case: everything a moderator needs at 2 a.m., on a few lines."""
+    lines = [
+        f"{'[shadow] ' if shadow else ''}Case #{number} · member {member} · "
+        f"{ACTION_NAMES.get(action, action)}" + (f" until {when(until)}" if until else ""),
+        f"Rule: {', '.join(rules) or '-'} — {'; '.join(cites) or '-'}",
+    ]
+    if excerpt:
+        lines.append(f"Excerpt: {excerpt}")
+    by = "automatic" if actor == "auto" else f"moderator {actor}"
+    conf = f", confidence {confidence:.2f}" if confidence is not None else ""
+    lines.append(f"By: {by}{conf}")
+    return "\n".join(lines)

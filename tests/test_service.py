@@ -1,0 +1,445 @@
+"""The moderation service on a real SQLite file, with a clock the tests control."""
+
+import asyncio
+import json
+import sqlite3
+
+import pytest
+
+from bot.service import Incoming, ModerationService, ServiceError, SqliteStorage
+from bot.service.export import export
+
+T0 = 1_800_000_000.0
+DAY = 86400.0
+G = "guild-1"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    s = SqliteStorage(tmp_path / "q.db")
+    await s.open()
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+async def service(storage, engine, clock):
+    svc = ModerationService(storage, engine, clock)
+    await svc.update_settings(G, "admin", {"log_channel": "modlog"})
+    return svc
+
+
+_counter = iter(range(1, 10**9))
+
+
+def msg(text, author="u1", *, clock=None, mod=False, community=G):
+    return Incoming("telegram", community, "chat", str(next(_counter)), author, text,
+                    clock() if clock else T0, author_is_moderator=mod)
+
+
+def kinds(actions):
+    return [a.kind for a in actions]
+
+
+async def test_clean_message_does_nothing(service, storage):
+    assert await service.on_message(msg("các bạn ơi, buổi học hôm nay đủ rồi")) == []
+    assert await storage.list_cases(G) == []
+
+
+async def test_ladder_escalates_and_decays(service, storage, clock):
+    # severity 3 insult: 3 points -> delete+warn, 6 -> mute 10 min, 9 -> mute 1 h
+    a1 = await service.on_message(msg("địt mẹ mày", clock=clock))
+    assert kinds(a1) == ["delete", "warn", "modlog"]
+    a2 = await service.on_message(msg("địt mẹ mày", clock=clock))
+    assert kinds(a2) == ["delete", "mute", "dm", "modlog"]
+    mute = a2[1]
+    assert mute.until == clock.now + 600
+    a3 = await service.on_message(msg("địt mẹ mày", clock=clock))
+    assert a3[1].until == clock.now + 3600
+    cases = await storage.list_cases(G)
+    assert [(c.number, c.action) for c in cases] == [(3, "mute"), (2, "mute"), (1, "delete_warn")]
+    # 60 days = two half-lives: 9 points decay to 2.25; +3 = 5.25 -> delete+warn again
+    clock.advance(60 * DAY)
+    a4 = await service.on_message(msg("địt mẹ mày", clock=clock))
+    assert kinds(a4) == ["delete", "warn", "modlog"]
+    history = await storage.case_history((await storage.get_case(G, 4)).id)
+    assert history[0].detail["points_after"] == 5.25
+
+
+async def test_warning_text_in_member_language_with_clause(service):
+    (_, warn, _) = await service.on_message(msg("địt mẹ mày"))
+    assert warn.language == "vi"
+    assert warn.text.startswith("🗑️ Tin nhắn đã bị xoá (vụ #1): Chửi bới, xúc phạm cha mẹ")
+    assert "QĐ 874/QĐ-BTTTT, Điều 4 khoản 6" in warn.text
+    assert warn.buttons == (("Kháng nghị", "appeal:1"),)
+    assert warn.delete_after == 60
+    (_, warn_en, _) = await service.on_message(msg("kill yourself you idiot", author="u2"))
+    assert warn_en.language == "en" and warn_en.text.startswith("🗑️ Your message was removed")
+
+
+async def test_case_stores_excerpt_not_message(service, storage):
+    long = "xin chào " * 40 + "thằng ngu" + " hôm nay trời đẹp" * 40
+    await service.on_message(msg(long))
+    case = await storage.get_case(G, 1)
+    assert len(case.excerpt) <= 122 and "thằng ngu" in case.excerpt
+    assert case.rule_ids == ("vi.insult.stupid",) and case.clauses == ("874-4.6-insult",)
+    assert long[case.span[0]:case.span[1]] == "thằng ngu"
+    raw = sqlite3.connect(storage.path).execute("SELECT * FROM cases").fetchall()
+    assert long not in repr(raw)
+
+
+async def test_modlog_entry(service):
+    actions = await service.on_message(msg("địt mẹ mày", author="u9"))
+    log = actions[-1]
+    assert log.channel_id == "modlog"
+    assert log.text.splitlines() == [
+        "Case #1 · member u9 · delete + warn",
+        "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6",
+        "Excerpt: địt mẹ mày",
+        "By: automatic, confidence 0.95",
+    ]
+    assert log.buttons == (("Pardon", "pardon:1"),)
+
+
+async def test_rule_overrides(service, storage):
+    # doxxing always deletes, even on a first offence that the ladder would only warn
+    a = await service.on_message(msg("sdt nó 0912345678", author="p1"))
+    assert kinds(a) == ["delete", "warn", "modlog"]
+    # a warn-only rule never goes past a warning
+    await service.update_settings(G, "admin", {"rule_overrides": [
+        ["vi.insult.mother", "max_action", "warn"]]})
+    for _ in range(4):
+        got = await service.on_message(msg("địt mẹ mày", author="p2"))
+        assert kinds(got) == ["warn", "modlog"]
+
+
+async def test_shadow_mode_records_and_does_nothing(service, storage):
+    await service.update_settings(G, "admin", {"shadow": True})
+    assert await service.on_message(msg("địt mẹ mày")) == []
+    (case,) = await storage.list_cases(G)
+    assert (case.status, case.action) == ("shadow", "delete_warn")
+    assert await storage.member_points(G, "u1") == []  # shadow cases do not count
+
+
+async def test_shadow_per_rule(service, storage):
+    await service.update_settings(G, "admin", {"shadow_rules": ["en.obscene.profanity"]})
+    assert await service.on_message(msg("fuck", author="s1")) == []
+    assert (await storage.get_case(G, 1)).status == "shadow"
+    assert kinds(await service.on_message(msg("địt mẹ mày", author="s1")))[0] == "delete"
+
+
+async def test_low_confidence_goes_to_review(service, storage):
+    actions = await service.on_message(msg("đẹp vl", author="r1"))
+    assert [(a.kind, a.id) for a in actions] == [("modlog", 0)]
+    assert actions[0].buttons == (("Confirm", "review-confirm:1"), ("Dismiss", "review-dismiss:1"))
+    assert await storage.list_cases(G) == []
+    (item,) = await service.review_queue(G)
+    assert (item.why, item.rule_ids, item.member_id) == ("low_confidence",
+                                                        ("vi.obscene.intensifier",), "r1")
+    confirmed = await service.confirm_review(G, item.id, "mod1")
+    assert kinds(confirmed) == ["warn", "modlog"]
+    case = await storage.get_case(G, 1)
+    assert (case.actor, case.reason) == ("mod1", "confirmed from review #1")
+    assert await service.review_queue(G) == []
+    with pytest.raises(ServiceError, match="already confirmed"):
+        await service.confirm_review(G, item.id, "mod2")
+
+
+async def test_dismissed_review_punishes_nobody(service, storage):
+    await service.on_message(msg("đẹp vl", author="r2"))
+    (item,) = await service.review_queue(G)
+    await service.dismiss_review(G, item.id, "mod1")
+    assert await storage.list_cases(G) == [] and await service.review_queue(G) == []
+
+
+async def test_moderators_are_never_auto_punished(service, storage):
+    actions = await service.on_message(msg("địt mẹ mày", author="boss", mod=True))
+    assert kinds(actions) == ["modlog"] and actions[0].id == 0
+    assert "moderator's message" in actions[0].text
+    assert await storage.list_cases(G) == []
+    assert [i.why for i in await service.review_queue(G)] == ["moderator"]
+
+
+async def test_manual_actions_share_the_ladder(service, storage, clock):
+    case, actions = await service.manual(G, "telegram", "u5", "mod1", "warn", "spamming DMs")
+    assert (case.number, case.actor, case.points) == (1, "mod1", 2.0)
+    assert kinds(actions) == ["dm", "modlog"]
+    # 2 manual points + 3 -> delete+warn rather than a plain warning
+    assert kinds(await service.on_message(msg("địt mẹ mày", author="u5")))[:2] == ["delete", "warn"]
+    case, actions = await service.manual(G, "telegram", "u5", "mod1", "mute", "raid", minutes=30)
+    assert case.until == clock.now + 1800 and kinds(actions) == ["mute", "dm", "modlog"]
+    with pytest.raises(ServiceError, match="needs a duration"):
+        await service.manual(G, "telegram", "u5", "mod1", "mute", "x")
+
+
+async def test_unmute_and_pardon(service, storage, clock):
+    await service.manual(G, "telegram", "u6", "mod1", "mute", "raid", minutes=60)
+    actions = await service.unmute(G, "u6", "mod2")
+    assert kinds(actions) == ["unmute", "dm"]
+    assert (await storage.get_case(G, 1)).status == "expired"
+    with pytest.raises(ServiceError, match="no running mute"):
+        await service.unmute(G, "u6", "mod2")
+    await service.on_message(msg("địt mẹ mày", author="u7"))
+    assert await storage.member_points(G, "u7") == [(3.0, T0)]
+    actions = await service.pardon(G, 2, "mod1", "context was a quote")
+    assert kinds(actions) == ["dm"] and "context was a quote" in actions[0].text
+    assert (await storage.get_case(G, 2)).status == "pardoned"
+    assert await storage.member_points(G, "u7") == []
+
+
+async def test_edit_reason_is_audited(service, storage):
+    await service.on_message(msg("địt mẹ mày"))
+    case = await service.edit_reason(G, 1, "mod1", "repeat offender")
+    assert case.reason == "repeat offender"
+    _, history, _ = await service.show_case(G, 1)
+    assert [h.action for h in history] == ["case_created", "reason_edited"]
+    assert history[1].detail["reason"] == "repeat offender" and history[1].actor == "mod1"
+
+
+async def test_appeal_own_case_only_once_within_window(service, clock):
+    await service.on_message(msg("địt mẹ mày", author="a1"))
+    with pytest.raises(ServiceError, match="you have no case #1"):
+        await service.appeal(G, 1, "a2", "not me")
+    with pytest.raises(ServiceError, match="you have no case #9"):
+        await service.appeal(G, 9, "a1", "no such case")
+    with pytest.raises(ServiceError, match="at most 1000 characters \\(this one has 1001\\)"):
+        await service.appeal(G, 1, "a1", "x" * 1001)
+    appeal, actions = await service.appeal(G, 1, "a1", "I was quoting a song")
+    assert appeal.status == "open" and appeal.case_number == 1
+    assert kinds(actions) == ["modlog"]
+    assert actions[0].buttons == (("Approve", "appeal-approve:1"), ("Reject", "appeal-reject:1"))
+    with pytest.raises(ServiceError, match="already been appealed"):
+        await service.appeal(G, 1, "a1", "again")
+    await service.on_message(msg("địt mẹ mày", author="a1", clock=clock))
+    clock.advance(15 * DAY)
+    with pytest.raises(ServiceError, match="appeal window of 14 days for case #2 has closed"):
+        await service.appeal(G, 2, "a1", "late")
+
+
+async def test_approved_appeal_refunds_points_and_lifts_mute(service, storage, clock):
+    for _ in range(2):
+        await service.on_message(msg("địt mẹ mày", author="m1", clock=clock))
+    case = await storage.get_case(G, 2)
+    assert case.action == "mute" and case.until == T0 + 600
+    await service.appeal(G, 2, "m1", "the bot misread me")
+    await service.manual(G, "telegram", "x", "mod1", "warn", "to register mod1")
+    actions = await service.decide_appeal(G, 2, "mod1", True, "sorry, our mistake")
+    assert kinds(actions) == ["unmute", "dm"]
+    assert actions[1].text == "✅ Kháng nghị vụ #2 được chấp nhận: sorry, our mistake"
+    case = await storage.get_case(G, 2)
+    assert case.status == "overturned"
+    assert await storage.member_points(G, "m1") == [(3.0, T0)]  # case 1's points remain
+    # the mute expiry no longer fires: the appeal lifted it
+    clock.advance(3600)
+    assert await service.run_due() == []
+    _, history, appeals = await service.show_case(G, 2)
+    assert [h.action for h in history] == ["case_created", "appeal_opened", "appeal_posted",
+                                          "appeal_approved"]
+    assert history[-1].detail == {"appeal": appeals[0].id, "reason": "sorry, our mistake",
+                                  "refunded": True}
+    assert (appeals[0].status, appeals[0].decided_by) == ("approved", "mod1")
+
+
+async def test_rejected_appeal_keeps_case_and_tells_reason(service, storage):
+    await service.on_message(msg("địt mẹ mày", author="m2"))
+    await service.appeal(G, 1, "m2", "no")
+    with pytest.raises(ServiceError, match="give a reason"):
+        await service.decide_appeal(G, 1, "mod1", False, " ")
+    actions = await service.decide_appeal(G, 1, "mod1", False, "the words speak for themselves")
+    assert kinds(actions) == ["dm"]
+    assert "bị từ chối: the words speak for themselves" in actions[0].text
+    assert (await storage.get_case(G, 1)).status == "active"
+    assert await storage.member_points(G, "m2") == [(3.0, T0)]
+    with pytest.raises(ServiceError, match="no open appeal"):
+        await service.decide_appeal(G, 1, "mod1", True, "changed my mind")
+
+
+async def test_acting_moderator_cannot_decide_own_case_when_another_exists(service):
+    solo = "solo-community"  # the fixture's admin is a moderator of G, not of this one
+    await service.manual(solo, "telegram", "m3", "mod1", "warn", "rude")
+    await service.appeal(solo, 1, "m3", "I was not rude")
+    # alone, the acting moderator may decide
+    assert kinds(await service.decide_appeal(solo, 1, "mod1", False, "you were")) == ["dm"]
+    await service.manual(solo, "telegram", "m4", "mod1", "warn", "rude")
+    await service.appeal(solo, 2, "m4", "I was not rude")
+    await service.manual(solo, "telegram", "zz", "mod2", "warn", "mod2 exists now")
+    with pytest.raises(ServiceError, match="another moderator must decide"):
+        await service.decide_appeal(solo, 2, "mod1", False, "you were")
+    assert kinds(await service.decide_appeal(solo, 2, "mod2", True, "fair")) == ["dm"]
+
+
+async def test_appeal_reminder(service, clock):
+    await service.on_message(msg("địt mẹ mày", author="m5"))
+    await service.appeal(G, 1, "m5", "please")
+    clock.advance(49 * 3600)
+    (reminder,) = await service.run_due()
+    assert reminder.kind == "modlog" and "still waiting" in reminder.text
+
+
+async def test_failure_recorded_and_reported_once(service, storage):
+    actions = await service.on_message(msg("địt mẹ mày", author="f1"))
+    delete = actions[0]
+    notice = await service.confirm(delete.id, False, "missing permission: can_delete_messages")
+    assert kinds(notice) == ["modlog"]
+    assert "could not delete member f1: missing permission" in notice[0].text
+    case = await storage.get_case(G, 1)
+    assert ("delete", "failed", "missing permission: can_delete_messages") in case.outcomes
+    # the same failure on the next case is recorded but not reported again
+    again = await service.on_message(msg("địt mẹ mày", author="f2"))
+    assert await service.confirm(again[0].id, False, "missing permission: can_delete_messages") == []
+    assert ("delete", "failed", "missing permission: can_delete_messages") in (
+        await storage.get_case(G, 2)).outcomes
+    assert await service.confirm(again[1].id, True) == []
+    assert ("warn", "done", "") in (await storage.get_case(G, 2)).outcomes
+    with pytest.raises(ServiceError, match="unknown action"):
+        await service.confirm(99999, True)
+
+
+async def test_restart_lifts_expired_mutes_and_keeps_later_ones(tmp_path, engine, clock):
+    path = tmp_path / "restart.db"
+    s1 = SqliteStorage(path)
+    await s1.open()
+    await s1.migrate()
+    svc = ModerationService(s1, engine, clock)
+    await svc.manual(G, "telegram", "short", "mod1", "mute", "a", minutes=10)
+    await svc.manual(G, "telegram", "long", "mod1", "mute", "b", minutes=120)
+    await s1.close()
+    clock.advance(30 * 60)  # the bot is down for half an hour
+    s2 = SqliteStorage(path)
+    await s2.open()
+    assert await s2.migrate() == []
+    svc2 = ModerationService(s2, engine, clock)
+    lifted = await svc2.run_due()  # what start-up does
+    assert [(a.kind, a.member_id) for a in lifted] == [("unmute", "short")]
+    assert (await s2.get_case(G, 1)).status == "expired"
+    assert await svc2.run_due() == []
+    clock.advance(90 * 60)
+    assert [(a.kind, a.member_id) for a in await svc2.run_due()] == [("unmute", "long")]
+    await s2.close()
+
+
+async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
+    path = tmp_path / "m.db"
+    s = SqliteStorage(path)
+    await s.open()
+    assert await s.schema_version() == 0
+    assert await s.migrate() == [1]
+    assert await s.migrate() == []
+    assert await s.schema_version() == 1
+    await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
+    await s.close()
+    s = SqliteStorage(path)
+    await s.open()
+    assert await s.migrate() == []
+    case = await s.get_case(G, 1)
+    assert (case.member_id, case.action, case.rule_ids) == ("d1", "delete_warn",
+                                                            ("vi.insult.mother",))
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    await s.close()
+
+
+async def test_audit_log_is_append_only(service, storage):
+    await service.on_message(msg("địt mẹ mày"))
+    con = sqlite3.connect(storage.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("UPDATE audit SET actor = 'someone else'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("DELETE FROM audit")
+
+
+async def test_settings_changes_validated_and_audited(service, storage):
+    with pytest.raises(ServiceError, match="unknown setting 'ladderr'"):
+        await service.update_settings(G, "admin", {"ladderr": []})
+    with pytest.raises(ServiceError, match="a mute needs a duration"):
+        await service.update_settings(G, "admin", {"ladder": "0:warn, 2:mute"})
+    with pytest.raises(ServiceError, match="setting 'half_life_days': invalid value -1"):
+        await service.update_settings(G, "admin", {"half_life_days": -1})
+    await service.update_settings(G, "admin2", {"ladder": "0:warn, 2:mute 5m, 4:ban",
+                                                "half_life_days": 7})
+    log = [e for e in await storage.audit_log(G) if e.action == "settings"]
+    assert log[-1].actor == "admin2"
+    assert log[-1].detail["half_life_days"] == {"from": 30.0, "to": 7}
+    assert log[-1].detail["ladder"]["to"] == ["0:warn", "2:mute 5m", "4:ban"]
+    # a fresh service reads the stored settings
+    fresh = ModerationService(storage, service.engine, service.clock)
+    assert [s.as_text() for s in (await fresh.settings(G)).ladder] == ["0:warn", "2:mute 5m", "4:ban"]
+    assert kinds(await fresh.on_message(msg("địt mẹ mày", author="l1")))[:2] == ["delete", "mute"]
+
+
+async def test_settings_extra_terms_and_disabled_categories(service):
+    await service.update_settings(G, "admin", {"extra_terms": [{"term": "bánh bao chiều",
+                                                                "category": "spam"}],
+                                               "disabled_categories": ["obscene"]})
+    assert kinds(await service.on_message(msg("bánh bao chiều đây", author="e1")))[0] == "warn"
+    assert await service.on_message(msg("con cặc", author="e2")) == []
+
+
+async def test_member_sees_only_own_cases(service):
+    await service.on_message(msg("địt mẹ mày", author="own"))
+    await service.on_message(msg("địt mẹ mày", author="other"))
+    assert [c.number for c in await service.my_cases(G, "own")] == [1]
+    assert (await service.member_case(G, 1, "own")).number == 1
+    with pytest.raises(ServiceError, match="you have no case #2"):
+        await service.member_case(G, 2, "own")
+
+
+async def test_communities_are_separate(service, storage):
+    await service.on_message(msg("địt mẹ mày", author="c1", community="A"))
+    await service.on_message(msg("địt mẹ mày", author="c1", community="B"))
+    assert (await storage.get_case("A", 1)).community_id == "A"
+    assert (await storage.get_case("B", 1)).community_id == "B"
+    assert await storage.member_points("A", "c1") == [(3.0, T0)]
+
+
+async def test_concurrent_messages_get_gapless_unique_numbers(service, storage):
+    results = await asyncio.gather(*(
+        service.on_message(msg("địt mẹ mày", author=f"m{i % 37}")) for i in range(1000)))
+    numbers = sorted(a.case_number for actions in results for a in actions[:1])
+    assert numbers == list(range(1, 1001))
+    rows = sqlite3.connect(storage.path).execute(
+        "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number) FROM cases").fetchone()
+    assert rows == (1000, 1000, 1, 1000)
+
+
+async def test_stats_and_overturn_rate(service):
+    for author in ("s1", "s2", "s3", "s4"):
+        await service.on_message(msg("địt mẹ mày", author=author))
+    await service.appeal(G, 1, "s1", "wrong")
+    await service.decide_appeal(G, 1, "mod1", True, "yes")
+    stats = await service.stats(G)
+    assert stats["by_rule"]["vi.insult.mother"] == {
+        "cases": 4, "appealed": 1, "overturned": 1, "overturn_rate": 0.25}
+    assert stats["by_status"] == {"active": 3, "overturned": 1}
+    assert stats["by_platform"] == {"telegram": 4}
+
+
+async def test_export_csv_and_jsonl(service, storage):
+    await service.on_message(msg("địt mẹ mày", author="x1"))
+    cases, audit = await storage.list_cases(G), await storage.audit_log(G)
+    lines = export(cases, audit, "jsonl").splitlines()
+    first = json.loads(lines[0])
+    assert first["type"] == "case" and first["number"] == 1 and first["member_id"] == "x1"
+    assert {json.loads(l)["type"] for l in lines} == {"case", "audit"}
+    csv_text = export(cases, audit, "csv")
+    assert csv_text.startswith("number,platform,member_id,")
+    assert "case_created" in csv_text and "id,case_id,actor,action,detail,at" in csv_text
+    with pytest.raises(ValueError, match="unknown export format 'xml'"):
+        export(cases, audit, "xml")
