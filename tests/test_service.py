@@ -443,3 +443,33 @@ async def test_export_csv_and_jsonl(service, storage):
     assert "case_created" in csv_text and "id,case_id,actor,action,detail,at" in csv_text
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         export(cases, audit, "xml")
+
+
+async def test_scheduler_loop_fires_expiry_on_time(storage, engine):
+    """The real loop with the real clock: a 1-second mute is lifted about a second later."""
+    import time
+
+    from bot.service import Scheduler
+
+    svc = ModerationService(storage, engine)  # system clock
+    performed = []
+
+    async def perform(actions):
+        performed.extend(actions)
+        for a in actions:
+            await svc.confirm(a.id, True)
+
+    scheduler = Scheduler(svc, perform, max_sleep=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop))
+    case, _ = await svc.manual(G, "discord", "t1", "mod1", "mute", "test", minutes=1 / 60)
+    scheduler.wake()
+    started = time.time()
+    while not performed and time.time() - started < 5:
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert [(a.kind, a.member_id) for a in performed] == [("unmute", "t1")]
+    assert time.time() - case.created_at >= 1.0
+    done = await storage.get_case(G, case.number)
+    assert done.status == "expired" and ("unmute", "done", "") in done.outcomes

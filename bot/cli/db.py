@@ -1,0 +1,157 @@
+"""``quytac migrate``, ``quytac cases list|show|export`` and ``quytac stats``: the database from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections import Counter
+from typing import Any, Awaitable, Callable
+
+from bot.cli.common import load_engine
+from bot.service import SqliteStorage, database_path
+from bot.service.export import export
+from bot.service.texts import when
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    db_help = "database (default: DATABASE_URL, else quytac.db in the user data directory)"
+    m = sub.add_parser("migrate", help="create or upgrade the database schema")
+    m.add_argument("--database", help=db_help)
+    m.set_defaults(func=lambda a: _run(a, _migrate))
+
+    c = sub.add_parser("cases", help="list, show and export cases")
+    csub = c.add_subparsers(dest="cases_command", required=True)
+    ls = csub.add_parser("list", help="list cases, newest first")
+    ls.add_argument("--community")
+    ls.add_argument("--member")
+    ls.add_argument("--rule")
+    ls.add_argument("--status", choices=("active", "expired", "pardoned", "overturned", "shadow"))
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=lambda a: _run(a, _list))
+    sh = csub.add_parser("show", help="one case with its history and appeals")
+    sh.add_argument("community")
+    sh.add_argument("number", type=int)
+    sh.set_defaults(func=lambda a: _run(a, _show))
+    ex = csub.add_parser("export", help="a community's cases and audit log")
+    ex.add_argument("community")
+    ex.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    ex.add_argument("--output", help="file to write (default: standard output)")
+    ex.set_defaults(func=lambda a: _run(a, _export))
+    for p in (ls, sh, ex):
+        p.add_argument("--database", help=db_help)
+
+    s = sub.add_parser("stats", help="counts by category, action, platform; overturn rate per rule")
+    s.add_argument("--community")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--database", help=db_help)
+    s.set_defaults(func=lambda a: _run(a, _stats))
+
+
+def _run(args: argparse.Namespace, body: Callable[[SqliteStorage, argparse.Namespace],
+                                                   Awaitable[int]]) -> int:
+    try:
+        path = database_path(args.database)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    async def go() -> int:
+        storage = SqliteStorage(path)
+        await storage.open()
+        try:
+            if body is not _migrate and await storage.schema_version() == 0:
+                print(f"{path}: no schema yet; run: quytac migrate", file=sys.stderr)
+                return 2
+            return await body(storage, args)
+        finally:
+            await storage.close()
+
+    return asyncio.run(go())
+
+
+async def _migrate(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    applied = await storage.migrate()
+    version = await storage.schema_version()
+    done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
+    print(f"{storage.path}: schema version {version} ({done})")
+    return 0
+
+
+async def _list(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    cases = await storage.list_cases(args.community, args.member, args.rule, args.status,
+                                     args.limit)
+    if args.json:
+        print(export(cases, [], "jsonl"), end="")
+        return 0
+    for c in cases:
+        print(f"{c.community_id} #{c.number:<5} {when(c.created_at)}  {c.platform:<8} "
+              f"member {c.member_id:<12} {c.action:<11} {c.status:<10} {','.join(c.rule_ids)}")
+    print(f"{len(cases)} case(s)")
+    return 0
+
+
+async def _show(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    case = await storage.get_case(args.community, args.number)
+    if case is None:
+        print(f"no case #{args.number} in community {args.community}", file=sys.stderr)
+        return 1
+    fields: list[tuple[str, Any]] = [
+        ("case", f"#{case.number} ({case.community_id}, {case.platform})"),
+        ("member", case.member_id), ("rules", ", ".join(case.rule_ids)),
+        ("clauses", ", ".join(case.clauses)), ("excerpt", case.excerpt),
+        ("confidence", case.confidence), ("action", case.action),
+        ("until", when(case.until) if case.until else "-"), ("actor", case.actor),
+        ("reason", case.reason or "-"), ("status", case.status), ("points", case.points),
+        ("created", when(case.created_at)),
+    ]
+    for name, value in fields:
+        print(f"{name + ':':<12}{value}")
+    for kind, state, reason in case.outcomes:
+        print(f"{'outcome:':<12}{kind} {state}{': ' + reason if reason else ''}")
+    for a in await storage.appeals_for_case(case.id):
+        print(f"{'appeal:':<12}{a.status} {when(a.created_at)} {a.text!r}"
+              + (f" -> {a.decided_by}: {a.decision}" if a.decided_by else ""))
+    print("history:")
+    for e in await storage.case_history(case.id):
+        print(f"  {when(e.at)}  {e.actor:<12} {e.action:<18} {json.dumps(e.detail, ensure_ascii=False)}")
+    return 0
+
+
+async def _export(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    cases = await storage.list_cases(args.community, limit=10**9)
+    text = export(cases, await storage.audit_log(args.community), args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        print(f"wrote {len(cases)} cases to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def _stats(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    stats = await storage.stats(args.community)
+    engine = load_engine(None)
+    by_category: Counter[str] = Counter()
+    for rule, row in stats["by_rule"].items():
+        try:
+            category = engine.rule(rule).category if engine else "?"
+        except KeyError:
+            category = rule.split(".")[1] if rule.startswith("community.") else "?"
+        by_category[category] += row["cases"]
+    stats["by_category"] = dict(by_category.most_common())
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+        return 0
+    for key in ("by_category", "by_action", "by_platform", "by_status"):
+        print(key.replace("_", " ") + ":")
+        for name, count in stats[key].items():
+            print(f"  {name:<20} {count}")
+    print("by rule (cases, appealed, overturned, overturn rate):")
+    for rule, row in stats["by_rule"].items():
+        print(f"  {rule:<34} {row['cases']:>6} {row['appealed']:>6} {row['overturned']:>6} "
+              f"{row['overturn_rate']:>8.1%}")
+    return 0

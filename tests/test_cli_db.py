@@ -1,0 +1,96 @@
+"""migrate, cases list|show|export and stats against a real database file."""
+
+import asyncio
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.core import Engine
+from bot.service import Incoming, ModerationService, SqliteStorage
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "cli.db"
+
+    async def fill():
+        s = SqliteStorage(path)
+        await s.open()
+        await s.migrate()
+        svc = ModerationService(s, Engine.load(), clock=lambda: 1_800_000_000.0)
+        for i, text in enumerate(["địt mẹ mày", "fuck you", "thằng ngu"]):
+            await svc.on_message(Incoming("discord", "g1", "c", f"m{i}", f"u{i % 2}", text, 0.0))
+        await svc.appeal("g1", 1, "u0", "không phải tôi")
+        await svc.decide_appeal("g1", 1, "mod1", True, "đúng là nhầm")
+        await s.close()
+
+    asyncio.run(fill())
+    return str(path)
+
+
+def test_migrate_creates_and_is_idempotent(tmp_path, capsys):
+    path = str(tmp_path / "new.db")
+    assert main(["migrate", "--database", path]) == 0
+    assert capsys.readouterr().out == f"{path}: schema version 1 (applied 1)\n"
+    assert main(["migrate", "--database", path]) == 0
+    assert "already up to date" in capsys.readouterr().out
+
+
+def test_commands_refuse_an_unmigrated_database(tmp_path, capsys):
+    path = str(tmp_path / "empty.db")
+    assert main(["cases", "list", "--database", path]) == 2
+    assert "no schema yet; run: quytac migrate" in capsys.readouterr().err
+
+
+def test_database_url_env(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    assert main(["migrate"]) == 0
+    assert f"{tmp_path}/env.db: schema version 1" in capsys.readouterr().out
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/x")
+    assert main(["migrate"]) == 2
+    assert "PostgreSQL is not supported yet" in capsys.readouterr().err
+
+
+def test_cases_list_filters(db, capsys):
+    assert main(["cases", "list", "--database", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "3 case(s)" and out[0].startswith("g1 #3 ")
+    main(["cases", "list", "--database", db, "--member", "u1", "--json"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["number"], r["member_id"]) for r in rows] == [(2, "u1")]
+    main(["cases", "list", "--database", db, "--status", "overturned", "--json"])
+    assert [json.loads(x)["number"] for x in capsys.readouterr().out.splitlines()] == [1]
+    main(["cases", "list", "--database", db, "--rule", "vi.insult.stupid", "--json"])
+    assert [json.loads(x)["number"] for x in capsys.readouterr().out.splitlines()] == [3]
+
+
+def test_cases_show(db, capsys):
+    assert main(["cases", "show", "g1", "1", "--database", db]) == 0
+    out = capsys.readouterr().out
+    assert "status:     overturned" in out
+    assert "appeal:     approved" in out and "-> mod1: đúng là nhầm" in out
+    assert "mod1         appeal_approved" in out
+    assert main(["cases", "show", "g1", "99", "--database", db]) == 1
+    assert "no case #99 in community g1" in capsys.readouterr().err
+
+
+def test_cases_export(db, tmp_path, capsys):
+    out = tmp_path / "g1.csv"
+    assert main(["cases", "export", "g1", "--format", "csv", "--output", str(out),
+                 "--database", db]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("number,platform,member_id") and "appeal_approved" in text
+    main(["cases", "export", "g1", "--database", db])
+    types = [json.loads(x)["type"] for x in capsys.readouterr().out.splitlines()]
+    assert types.count("case") == 3 and types.count("audit") >= 5
+
+
+def test_stats(db, capsys):
+    assert main(["stats", "--database", db, "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["by_category"] == {"insult": 2, "obscene": 1}
+    assert stats["by_rule"]["vi.insult.mother"]["overturn_rate"] == 1.0
+    assert stats["by_platform"] == {"discord": 3}
+    main(["stats", "--database", db])
+    assert "vi.insult.mother" in capsys.readouterr().out
