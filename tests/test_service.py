@@ -473,3 +473,11 @@ async def test_scheduler_loop_fires_expiry_on_time(storage, engine):
     assert time.time() - case.created_at >= 1.0
     done = await storage.get_case(G, case.number)
     assert done.status == "expired" and ("unmute", "done", "") in done.outcomes
+
+
+async def test_milliseconds_of_decay_do_not_skip_a_step(storage, engine):
+    """Real clock: two quick messages must reach exactly the next step, not a hair below it."""
+    svc = ModerationService(storage, engine)
+    await svc.on_message(msg("thằng ngu", author="q1"))
+    await svc.on_message(msg("thằng ngu", author="q1"))
+    assert kinds(await svc.on_message(msg("thằng ngu", author="q1")))[:2] == ["delete", "mute"]

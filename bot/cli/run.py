@@ -3,28 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import os
 import sys
 
 from bot.cli.common import load_engine
+from bot.cli.logs import setup_logging
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN)")
     p.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped rulesets)")
+    p.add_argument("--database", help="database (default: DATABASE_URL)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    # Fail at start-up, not on the first message, when a ruleset is broken.
-    if load_engine(args.rules) is None:
+    engine = load_engine(args.rules)  # a broken ruleset fails here, not on the first message
+    if engine is None:
         return 2
-    configured = [v for v in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN") if os.environ.get(v)]
-    if not configured:
+    telegram = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+    discord = os.environ.get("DISCORD_BOT_TOKEN", "")
+    if not telegram and not discord:
         print("no platform configured: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
               "(see .env.example). Try the engine offline with: quytac check \"text\"",
               file=sys.stderr)
         return 2
-    print(f"platform adapters are not part of this release yet ({', '.join(configured)} set); "
-          "the detection engine is ready: quytac check / eval / bench", file=sys.stderr)
-    return 2
+    if discord and not telegram:
+        print("the Discord adapter is not part of this release yet (issue #5)", file=sys.stderr)
+        return 2
+    setup_logging()
+    return asyncio.run(_serve(args, engine))
+
+
+async def _serve(args: argparse.Namespace, engine) -> int:
+    from bot.adapters.telegram import TelegramConfig, run_telegram
+    from bot.service import ModerationService, open_storage
+
+    try:
+        storage = await open_storage(args.database)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    log = logging.getLogger("quytac")
+    log.info("database %s, %d rules loaded", storage.path, len(engine.rules))
+    try:
+        service = ModerationService(storage, engine)
+        if os.environ.get("DISCORD_BOT_TOKEN"):
+            log.warning("DISCORD_BOT_TOKEN is set but the Discord adapter is not in this release")
+        await run_telegram(TelegramConfig.from_env(), service, engine)
+    finally:
+        await storage.close()
+    log.info("stopped")
+    return 0

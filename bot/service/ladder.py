@@ -88,8 +88,9 @@ def decayed(points: Iterable[tuple[float, float]], now: float, half_life_days: f
 def step_for(ladder: tuple[LadderStep, ...], points: float) -> LadderStep:
     """The highest step whose threshold ``points`` has reached."""
     chosen = ladder[0]
+    points = round(points, 6)  # decay over the milliseconds between two messages is no reprieve
     for step in ladder:
-        if points + 1e-9 >= step.points:
+        if points >= step.points:
             chosen = step
     return chosen
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Awaitable, Callable
 
 from bot.service.models import Action
@@ -43,8 +42,8 @@ class Scheduler:
             except Exception:  # never let one bad row stop mute expiries for everyone
                 log.exception("scheduler tick failed")
             due = await self.service.next_due()
-            delay = self.max_sleep if due is None else min(self.max_sleep,
-                                                            max(0.0, due - time.time()))
+            now = self.service.clock()
+            delay = self.max_sleep if due is None else min(self.max_sleep, max(0.0, due - now))
             self._wake.clear()
             waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
             await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from typing import Callable
+from typing import Awaitable, Callable
 
 from bot.core import ChannelWindow, Engine, Hit, Message, detect_language
 from bot.service.ladder import LadderStep, apply_overrides, decayed, step_for
@@ -77,8 +77,14 @@ class ModerationService:
 
     # -- messages ---------------------------------------------------------------------------
 
-    async def on_message(self, msg: Incoming) -> list[Action]:
-        """Detect, decide, record; return the platform actions to perform."""
+    async def on_message(self, msg: Incoming,
+                         is_moderator: Callable[[], Awaitable[bool]] | None = None
+                         ) -> list[Action]:
+        """Detect, decide, record; return the platform actions to perform.
+
+        ``is_moderator`` is asked only when the message breaks a rule, so an adapter can make a
+        platform call for it without slowing clean traffic.
+        """
         settings = await self.settings(msg.community_id)
         verdict = self.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
@@ -89,8 +95,9 @@ class ModerationService:
         language = settings.language if settings.language != "auto" else (
             verdict.language or detect_language(msg.text))
         actionable = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
-        if msg.author_is_moderator or not actionable:
-            why = "moderator" if msg.author_is_moderator else "low_confidence"
+        moderator = msg.author_is_moderator or (is_moderator is not None and await is_moderator())
+        if moderator or not actionable:
+            why = "moderator" if moderator else "low_confidence"
             return await self._to_review(msg, list(verdict.hits), why, language, settings)
         live = [h for h in actionable if h.rule_id not in settings.shadow_rules]
         shadow = settings.shadow or not live

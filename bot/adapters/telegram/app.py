@@ -1,0 +1,94 @@
+"""Build and run the python-telegram-bot Application around the moderation service."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.core import Engine
+from bot.service import ModerationService
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    api_base_url: str = ""  # a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+
+    @classmethod
+    def from_env(cls) -> TelegramConfig:
+        return cls(
+            token=os.environ.get("TELEGRAM_BOT_TOKEN", ""),
+            api_base_url=os.environ.get("TELEGRAM_API_BASE_URL", ""),
+            webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", ""),
+            webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            webhook_listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0"),
+            webhook_port=int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")),
+        )
+
+    def __repr__(self) -> str:  # never show the token or the webhook secret
+        return (f"TelegramConfig(token=<hidden>, api_base_url={self.api_base_url!r}, "
+                f"webhook_url={self.webhook_url!r}, webhook_secret=<hidden>)")
+
+
+def build_application(config: TelegramConfig, service: ModerationService,
+                      engine: Engine) -> tuple[Application, TelegramAdapter]:
+    builder = ApplicationBuilder().token(config.token)
+    if config.api_base_url:
+        base = config.api_base_url.rstrip("/")
+        base = base if base.endswith("/bot") else base + "/bot"
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    app = builder.build()
+    adapter = TelegramAdapter(app, service, engine)
+    adapter.install()
+    return app, adapter
+
+
+@asynccontextmanager
+async def running(config: TelegramConfig, service: ModerationService,
+                  engine: Engine) -> AsyncIterator[TelegramAdapter]:
+    """The bot started (long polling, or a webhook if configured) for the ``with`` block."""
+    app, adapter = build_application(config, service, engine)
+    async with app:
+        await adapter.on_start(app)
+        await app.start()
+        assert app.updater is not None
+        if config.webhook_url:
+            await app.updater.start_webhook(
+                listen=config.webhook_listen, port=config.webhook_port,
+                url_path=config.webhook_url.rstrip("/").rsplit("/", 1)[-1],
+                webhook_url=config.webhook_url, secret_token=config.webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES)
+        else:
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        try:
+            yield adapter
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await adapter.on_stop(app)
+
+
+async def run_telegram(config: TelegramConfig, service: ModerationService, engine: Engine,
+                       stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set, or SIGINT/SIGTERM."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    async with running(config, service, engine):
+        await stop.wait()

@@ -1,0 +1,149 @@
+"""Carry out the service's actions with the Bot API and report each outcome back to the service.
+
+Texts are sent as plain text (no parse mode), so nothing a member wrote can inject markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram.error import Forbidden, RetryAfter, TelegramError
+
+from bot.service import Action, ModerationService
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+log = logging.getLogger(__name__)
+
+# Telegram treats an until_date under 30 seconds or over 366 days away as "forever"
+MIN_RESTRICT = 35
+MAX_RESTRICT = 366 * 86400 - 60
+MAX_RETRY_AFTER = 30.0
+
+
+def encode_chat(chat_id: str) -> str:
+    """A chat id for a /start parameter (letters, digits, _ and - only): -100123 -> m100123."""
+    return chat_id.replace("-", "m")
+
+
+def decode_chat(text: str) -> str:
+    return text.replace("m", "-")
+
+
+def clamp_until(until: float, now: float) -> tuple[int, str]:
+    """An until_date Telegram will honour, and a note if it had to change."""
+    if until - now < MIN_RESTRICT:
+        return int(now + MIN_RESTRICT), f"until_date raised to {MIN_RESTRICT}s (Telegram minimum)"
+    if until - now > MAX_RESTRICT:
+        return int(now + MAX_RESTRICT), "until_date lowered to 366 days (Telegram maximum)"
+    return int(until), ""
+
+
+def describe(exc: TelegramError) -> str:
+    """``Forbidden: not enough rights ...``, ``BadRequest: User not found``."""
+    if isinstance(exc, Forbidden) or exc.message.startswith(type(exc).__name__):
+        return exc.message
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+class Performer:
+    def __init__(self, bot: Bot, service: ModerationService, bot_username: str = "") -> None:
+        self.bot = bot
+        self.service = service
+        self.bot_username = bot_username
+        self._tasks: set[asyncio.Task] = set()
+
+    async def perform(self, actions: list[Action]) -> None:
+        for action in actions:
+            follow = await self._one(action)
+            if follow:
+                await self.perform(follow)
+
+    async def _one(self, action: Action) -> list[Action]:
+        for attempt in (1, 2):
+            try:
+                note = await self._do(action)
+            except RetryAfter as exc:
+                wait = float(exc.retry_after if isinstance(exc.retry_after, (int, float))
+                             else exc.retry_after.total_seconds())
+                if attempt == 2 or wait > MAX_RETRY_AFTER:
+                    return await self.service.confirm(action.id, False,
+                                                      f"rate limited: retry after {wait:g}s")
+                await asyncio.sleep(wait)
+                continue
+            except TelegramError as exc:
+                log.warning("telegram %s for case %s failed: %s", action.kind,
+                            action.case_number, exc.message)
+                return await self.service.confirm(action.id, False, describe(exc))
+            return await self.service.confirm(action.id, True, note)
+        return []
+
+    def deep_link(self, community: str, case: int) -> str:
+        return f"https://t.me/{self.bot_username}?start=appeal-{encode_chat(community)}-{case}"
+
+    def _keyboard(self, action: Action) -> InlineKeyboardMarkup | None:
+        row = []
+        for label, payload in action.buttons:
+            verb, _, arg = payload.partition(":")
+            if verb == "appeal":
+                row.append(InlineKeyboardButton(label, url=self.deep_link(action.community_id,
+                                                                          int(arg))))
+            else:
+                row.append(InlineKeyboardButton(label, callback_data=f"{payload}:{action.community_id}"))
+        return InlineKeyboardMarkup([row]) if row else None
+
+    async def _do(self, action: Action) -> str:
+        chat = int(action.community_id)
+        kind = action.kind
+        if kind == "delete":
+            await self.bot.delete_message(chat_id=chat, message_id=int(action.message_id))
+        elif kind == "warn":
+            sent = await self.bot.send_message(
+                chat_id=chat, text=action.text, reply_markup=self._keyboard(action),
+                reply_parameters=ReplyParameters(int(action.message_id),
+                                                 allow_sending_without_reply=True)
+                if action.message_id else None)
+            if action.delete_after:
+                self._later(action.delete_after, chat, sent.message_id)
+        elif kind == "dm":
+            await self.bot.send_message(chat_id=int(action.member_id), text=action.text,
+                                        reply_markup=self._keyboard(action))
+        elif kind == "mute":
+            until, note = clamp_until(action.until or 0.0, time.time())
+            await self.bot.restrict_chat_member(
+                chat_id=chat, user_id=int(action.member_id),
+                permissions=ChatPermissions.no_permissions(), until_date=until)
+            return note
+        elif kind == "unmute":
+            permissions = (await self.bot.get_chat(chat)).permissions or ChatPermissions.all_permissions()
+            await self.bot.restrict_chat_member(chat_id=chat, user_id=int(action.member_id),
+                                                permissions=permissions)
+        elif kind == "ban":
+            await self.bot.ban_chat_member(chat_id=chat, user_id=int(action.member_id))
+        elif kind == "modlog":
+            await self.bot.send_message(chat_id=int(action.channel_id), text=action.text,
+                                        reply_markup=self._keyboard(action))
+        else:
+            raise ValueError(f"unknown action kind {kind!r}")
+        return ""
+
+    def _later(self, seconds: int, chat: int, message_id: int) -> None:
+        """Remove the bot's own warning after a while, so the chat stays clean."""
+        async def remove() -> None:
+            await asyncio.sleep(seconds)
+            try:
+                await self.bot.delete_message(chat_id=chat, message_id=message_id)
+            except TelegramError:
+                pass  # already gone, or rights lost: nothing a member needs to hear about
+        task = asyncio.get_running_loop().create_task(remove())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()

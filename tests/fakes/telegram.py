@@ -1,0 +1,283 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for driving the real python-telegram-bot client.
+
+Every call is a POST to ``/bot<token>/<method>`` with form-encoded parameters (complex values as
+JSON), answered like the real API: ``{"ok": true, "result": ...}`` or an error with the real status
+code and ``parameters.retry_after``. Calls are recorded for assertions; updates are queued by the
+test and served by ``getUpdates`` with long polling that honours ``offset``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT = {"id": 999000, "is_bot": True, "first_name": "Quytac", "username": "quytac_test_bot",
+       "can_join_groups": True, "can_read_all_group_messages": True,
+       "supports_inline_queries": False}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    retry_after: int | None = None
+    times: int = 1
+    match: dict[str, Any] = field(default_factory=dict)
+
+
+def _decode(value: str) -> Any:
+    if value[:1] in "{[" or value in ("true", "false"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class FakeTelegram:
+    """The fake server. ``admins`` maps a chat id to the user ids that are its administrators."""
+
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.admins: dict[int, set[int]] = {}
+        self.left: set[tuple[int, int]] = set()  # (chat, user) no longer in the chat
+        self.faults: dict[str, list[Fault]] = {}
+        self._updates: list[dict] = []
+        self._new_update = asyncio.Event()
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(5000)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- test helpers ----------------------------------------------------------------------
+
+    def fail(self, method: str, status: int, description: str, retry_after: int | None = None,
+             times: int = 1, **match: Any) -> None:
+        self.faults.setdefault(method, []).append(Fault(status, description, retry_after, times,
+                                                         match))
+
+    def push(self, update: dict) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **update})
+        self._new_update.set()
+        return update_id
+
+    def message(self, chat_id: int, user_id: int, text: str, *, chat_type: str = "supergroup",
+                first_name: str = "Member", username: str | None = None,
+                entities: list[dict] | None = None, reply_to: dict | None = None,
+                caption: bool = False, edited: bool = False) -> dict:
+        """Push a message update and return the message dict."""
+        msg: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type,
+                     **({"title": "Group"} if chat_type != "private" else {"first_name": first_name})},
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name,
+                     **({"username": username} if username else {})},
+        }
+        if caption:
+            msg["caption"] = text
+            msg["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}]
+        else:
+            msg["text"] = text
+        if text.startswith("/") and entities is None:
+            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if entities:
+            msg["caption_entities" if caption else "entities"] = entities
+        if reply_to:
+            msg["reply_to_message"] = reply_to
+        if edited:
+            msg["edit_date"] = int(time.time())
+        self.push({"edited_message" if edited else "message": msg})
+        return msg
+
+    def callback(self, user_id: int, data: str, message: dict) -> None:
+        self.push({"callback_query": {
+            "id": str(next(self._update_ids)), "chat_instance": "ci", "data": data,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Mod"}, "message": message}})
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
+                       **match: Any) -> list[dict[str, Any]]:
+        """Wait until ``count`` calls of ``method`` (matching ``match``) have arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = [p for p in self.calls_to(method)
+                   if all(str(p.get(k)) == str(v) for k, v in match.items())]
+            if len(got) >= count:
+                return got
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} x{count} {match} not called; calls: "
+                                     f"{[(c.method, c.params) for c in self.calls]}")
+            await asyncio.sleep(0.02)
+
+    async def idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until every pushed update was fetched and no call arrived for ``quiet`` s."""
+        deadline = time.monotonic() + timeout
+        last = len(self.calls)
+        since = time.monotonic()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if len(self.calls) != last:
+                last, since = len(self.calls), time.monotonic()
+            elif not self._updates and time.monotonic() - since >= quiet:
+                return
+
+    # -- the API ---------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        form = await request.post()
+        params = {k: _decode(v) for k, v in form.items() if isinstance(v, str)}
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+        for fault in self.faults.get(method, []):
+            if fault.times > 0 and all(str(params.get(k)) == str(v) for k, v in fault.match.items()):
+                fault.times -= 1
+                return self._error(fault.status, fault.description, fault.retry_after)
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result},
+                                 content_type="application/json")
+
+    @staticmethod
+    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status,
+                                "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=status)
+
+    def api_getMe(self, p: dict) -> dict:
+        return BOT
+
+    def api_deleteWebhook(self, p: dict) -> bool:
+        return True
+
+    def api_getWebhookInfo(self, p: dict) -> dict:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def api_getUpdates(self, p: dict) -> list[dict]:
+        offset = int(p.get("offset", 0) or 0)
+        timeout = min(float(p.get("timeout", 0) or 0), 1.0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout:
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+        return list(self._updates[: int(p.get("limit", 100) or 100)])
+
+    def _sent(self, p: dict, text_key: str = "text") -> dict:
+        chat_id = int(p["chat_id"])
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": {k: BOT[k] for k in ("id", "is_bot", "first_name", "username")},
+                "text": p.get(text_key, ""),
+                **({"reply_markup": p["reply_markup"]} if "reply_markup" in p else {})}
+
+    def api_sendMessage(self, p: dict) -> dict:
+        return self._sent(p)
+
+    def api_editMessageText(self, p: dict) -> dict:
+        msg = self._sent(p)
+        msg["message_id"] = int(p.get("message_id", 0))
+        return msg
+
+    def api_deleteMessage(self, p: dict) -> bool:
+        return True
+
+    def _member(self, p: dict) -> web.Response | bool:
+        if (int(p["chat_id"]), int(p["user_id"])) in self.left:
+            return self._error(400, "Bad Request: user not found")
+        return True
+
+    def api_restrictChatMember(self, p: dict) -> web.Response | bool:
+        return self._member(p)
+
+    def api_banChatMember(self, p: dict) -> bool:
+        return True
+
+    def api_unbanChatMember(self, p: dict) -> bool:
+        return True
+
+    def api_getChatMember(self, p: dict) -> dict:
+        chat, user = int(p["chat_id"]), int(p["user_id"])
+        status = "left" if (chat, user) in self.left else (
+            "administrator" if user in self.admins.get(chat, set()) else "member")
+        body: dict[str, Any] = {"status": status,
+                                "user": {"id": user, "is_bot": False, "first_name": "U"}}
+        if status == "administrator":
+            body.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                        can_delete_messages=True, can_manage_video_chats=True,
+                        can_restrict_members=True, can_promote_members=False,
+                        can_change_info=True, can_invite_users=True, can_post_stories=False,
+                        can_edit_stories=False, can_delete_stories=False)
+        return body
+
+    def api_getChatAdministrators(self, p: dict) -> list[dict]:
+        chat = int(p["chat_id"])
+        return [self.api_getChatMember({"chat_id": chat, "user_id": u})
+                for u in sorted(self.admins.get(chat, set()))]
+
+    def api_getChat(self, p: dict) -> dict:
+        chat = int(p["chat_id"])
+        return {"id": chat, "type": "supergroup" if chat < 0 else "private", "title": "Group",
+                "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False},
+                "permissions": {"can_send_messages": True, "can_send_audios": True,
+                                "can_send_documents": True, "can_send_photos": True,
+                                "can_send_videos": True, "can_send_video_notes": True,
+                                "can_send_voice_notes": True, "can_send_polls": True,
+                                "can_send_other_messages": True, "can_add_web_page_previews": True,
+                                "can_change_info": False, "can_invite_users": True,
+                                "can_pin_messages": False, "can_manage_topics": False}}
+
+    def api_setMyCommands(self, p: dict) -> bool:
+        return True
+
+    def api_answerCallbackQuery(self, p: dict) -> bool:
+        return True

@@ -1,0 +1,254 @@
+"""The real python-telegram-bot Application, over HTTP, against the fake Bot API on 127.0.0.1."""
+
+import time
+
+import pytest
+
+from bot.adapters.telegram import TelegramConfig, running
+from bot.service import ModerationService, SqliteStorage
+from tests.fakes.telegram import FakeTelegram
+
+GROUP, LOG = -1001, -2002
+ADMIN, ADMIN2, MEMBER, OTHER = 7, 8, 101, 102
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+async def fake(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server = FakeTelegram()
+    server.admins[GROUP] = {ADMIN, ADMIN2}
+    server.admins[LOG] = {ADMIN, ADMIN2}
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    s = SqliteStorage(tmp_path / "tg.db")
+    await s.open()
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+async def bot(fake, storage, engine, clock):
+    service = ModerationService(storage, engine, clock)
+    await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+    async with running(config, service, engine) as adapter:
+        await fake.wait_for("setMyCommands", 3)
+        fake.calls.clear()
+        yield adapter
+
+
+async def test_vietnamese_insult_deleted_and_warned_in_vietnamese(fake, bot):
+    msg = fake.message(GROUP, MEMBER, "địt mẹ mày")
+    (delete,) = await fake.wait_for("deleteMessage")
+    assert delete == {"chat_id": str(GROUP), "message_id": str(msg["message_id"])}
+    warn = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
+    assert warn["text"].startswith("🗑️ Tin nhắn đã bị xoá (vụ #1): Chửi bới, xúc phạm cha mẹ")
+    assert "(QĐ 874/QĐ-BTTTT, Điều 4 khoản 6)" in warn["text"]
+    button = warn["reply_markup"]["inline_keyboard"][0][0]
+    assert button == {"text": "Kháng nghị",
+                      "url": "https://t.me/quytac_test_bot?start=appeal-m1001-1"}
+    log = (await fake.wait_for("sendMessage", chat_id=LOG))[0]
+    assert log["text"].startswith("Case #1 · member 101 · delete + warn")
+    assert log["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "pardon:1:-1001"
+    # the author is checked once, only because the message broke a rule
+    assert fake.calls_to("getChatMember") == [{"chat_id": str(GROUP), "user_id": str(MEMBER)}]
+
+
+async def test_english_insult_gets_english_warning(fake, bot):
+    fake.message(GROUP, MEMBER, "kill yourself")
+    warn = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
+    assert warn["text"].startswith("🗑️ Your message was removed (case #1): Threatening")
+
+
+async def test_clean_message_makes_no_call(fake, bot):
+    fake.message(GROUP, MEMBER, "các bạn ơi, buổi học hôm nay đủ rồi, đi du lịch thôi")
+    fake.message(GROUP, MEMBER, "see you all tomorrow")
+    await fake.idle()
+    assert fake.calls == []
+
+
+async def test_caption_and_edit_are_checked(fake, bot):
+    fake.message(GROUP, MEMBER, "ảnh đẹp fuck", caption=True)
+    await fake.wait_for("sendMessage", chat_id=GROUP)
+    fake.message(GROUP, OTHER, "đã sửa: thằng ngu", edited=True)
+    await fake.wait_for("sendMessage", 2, chat_id=GROUP)
+
+
+async def test_third_offence_restricts_with_until_date(fake, bot, clock):
+    for _ in range(3):
+        fake.message(GROUP, MEMBER, "thằng ngu")  # severity 2: warn, delete+warn, mute 10 min
+        await fake.idle(quiet=0.1)
+    (restrict,) = await fake.wait_for("restrictChatMember")
+    assert restrict["chat_id"] == str(GROUP) and restrict["user_id"] == str(MEMBER)
+    assert abs(int(restrict["until_date"]) - (clock() + 600)) <= 5
+    permissions = restrict["permissions"]
+    assert permissions["can_send_messages"] is False and permissions["can_send_photos"] is False
+    dm = (await fake.wait_for("sendMessage", chat_id=MEMBER))[0]
+    assert dm["text"].startswith("🔇 Bạn bị tạm cấm chat đến")
+
+
+async def test_non_admin_mute_is_refused(fake, bot):
+    target = fake.message(GROUP, OTHER, "hello")
+    fake.message(GROUP, MEMBER, "/mute 10m", reply_to=target)
+    reply = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
+    assert reply["text"].startswith("Chỉ quản trị viên mới dùng được lệnh này.")
+    await fake.idle()
+    assert fake.calls_to("restrictChatMember") == []
+
+
+async def test_admin_mute_and_unmute_by_reply(fake, bot, storage):
+    target = fake.message(GROUP, OTHER, "spam spam")
+    fake.message(GROUP, ADMIN, "/mute 1h flooding", reply_to=target)
+    (restrict,) = await fake.wait_for("restrictChatMember")
+    assert restrict["user_id"] == str(OTHER)
+    case = await storage.get_case(str(GROUP), 1)
+    assert (case.actor, case.reason, case.action) == (str(ADMIN), "flooding", "mute")
+    fake.message(GROUP, ADMIN, "/unmute", reply_to=target)
+    lifted = (await fake.wait_for("restrictChatMember", 2))[1]
+    assert lifted["permissions"]["can_send_messages"] is True
+
+
+async def test_whole_appeal_by_dm(fake, bot, storage):
+    for _ in range(2):  # severity 3 twice: the second is a 10-minute mute
+        fake.message(GROUP, MEMBER, "địt mẹ mày")
+        await fake.idle(quiet=0.1)
+    await fake.wait_for("restrictChatMember")
+    # the member opens the deep link from the warning and writes the appeal in private
+    fake.message(MEMBER, MEMBER, "/start appeal-m1001-2", chat_type="private")
+    prompt = (await fake.wait_for("sendMessage", 2, chat_id=MEMBER))[1]  # after the mute DM
+    assert "Vụ #2" in prompt["text"] and "viết lý do" in prompt["text"]
+    fake.message(MEMBER, MEMBER, "Tôi chỉ trích dẫn lời bài hát", chat_type="private")
+    log = (await fake.wait_for("sendMessage", 3, chat_id=LOG))[-1]
+    assert log["text"] == ("Appeal of case #2 by member 101 (vi.insult.mother):\n"
+                           "Tôi chỉ trích dẫn lời bài hát")
+    buttons = log["reply_markup"]["inline_keyboard"][0]
+    assert [b["callback_data"] for b in buttons] == ["appeal-approve:2:-1001",
+                                                    "appeal-reject:2:-1001"]
+    # a plain member pressing the button is refused; an admin approves
+    log_msg = {"message_id": 1, "date": int(time.time()), "text": log["text"],
+               "chat": {"id": LOG, "type": "supergroup", "title": "log"}}
+    fake.callback(OTHER, "appeal-approve:2:-1001", log_msg)
+    refused = (await fake.wait_for("answerCallbackQuery"))[0]
+    assert refused["show_alert"] is True and "Only moderators" in refused["text"]
+    fake.callback(ADMIN, "appeal-approve:2:-1001", log_msg)
+    lifted = (await fake.wait_for("restrictChatMember", 2))[1]
+    assert lifted["user_id"] == str(MEMBER) and lifted["permissions"]["can_send_messages"] is True
+    decision = (await fake.wait_for("sendMessage", chat_id=MEMBER))[-1]
+    assert decision["text"] == "✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator"
+    edited = (await fake.wait_for("editMessageText"))[0]
+    assert edited["text"].endswith("✔ appeal-approve by Mod")
+    assert (await storage.get_case(str(GROUP), 2)).status == "overturned"
+
+
+async def test_member_cannot_open_another_members_case(fake, bot):
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage")
+    fake.message(OTHER, OTHER, "/start appeal-m1001-1", chat_type="private")
+    reply = (await fake.wait_for("sendMessage", chat_id=OTHER))[0]
+    assert reply["text"] == "you have no case #1"
+
+
+async def test_forbidden_delete_recorded_and_reported_once(fake, bot, storage):
+    fake.fail("deleteMessage", 403, "Forbidden: not enough rights to delete a message", times=2)
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    fake.message(GROUP, OTHER, "địt mẹ mày")
+    await fake.idle()
+    case = await storage.get_case(str(GROUP), 1)
+    assert ("delete", "failed", "Forbidden: not enough rights to delete a message") in case.outcomes
+    case2 = await storage.get_case(str(GROUP), 2)
+    assert ("delete", "failed", "Forbidden: not enough rights to delete a message") in case2.outcomes
+    notices = [c for c in fake.calls_to("sendMessage")
+               if c["chat_id"] == str(LOG) and c["text"].startswith("⚠️")]
+    assert len(notices) == 1
+    assert "could not delete member 101: Forbidden: not enough rights" in notices[0]["text"]
+
+
+async def test_retry_after_is_waited_once(fake, bot, storage):
+    fake.fail("deleteMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage", 2)
+    await fake.idle()
+    assert ("delete", "done", "") in (await storage.get_case(str(GROUP), 1)).outcomes
+
+
+async def test_member_who_left_is_recorded(fake, bot, storage):
+    fake.left.add((GROUP, OTHER))
+    target = fake.message(GROUP, OTHER, "bye")
+    fake.message(GROUP, ADMIN, "/mute 10m", reply_to=target)
+    await fake.idle()
+    case = await storage.get_case(str(GROUP), 1)
+    assert ("mute", "failed", "BadRequest: User not found") in case.outcomes
+
+
+async def test_setlog_and_config(fake, bot, storage):
+    fake.message(LOG, ADMIN, f"/setlog {GROUP}")
+    reply = (await fake.wait_for("sendMessage", chat_id=LOG))[0]
+    assert reply["text"] == f"Mod log of {GROUP} goes to this chat."
+    fake.message(GROUP, ADMIN, "/config half_life_days 7")
+    shown = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
+    assert "half_life_days: 7" in shown["text"]
+    fake.message(GROUP, ADMIN, "/config nonsense 1")
+    err = (await fake.wait_for("sendMessage", 2, chat_id=GROUP))[1]
+    assert err["text"].startswith("unknown setting 'nonsense'")
+
+
+async def test_rules_for_everyone(fake, bot):
+    fake.message(GROUP, MEMBER, "/rules")
+    reply = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
+    assert "• Không sử dụng từ ngữ gây thù hận" in reply["text"]
+    assert "QĐ 874/QĐ-BTTTT, Điều 4 khoản 5" in reply["text"]
+
+
+async def test_commands_registered_with_scopes(fake, storage, engine):
+    service = ModerationService(storage, engine)
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+    async with running(config, service, engine):
+        calls = await fake.wait_for("setMyCommands", 3)
+    scopes = [c["scope"]["type"] for c in calls]
+    assert scopes == ["all_group_chats", "all_chat_administrators", "all_private_chats"]
+    assert {c["command"] for c in calls[1]["commands"]} >= {"mute", "pardon", "appeals", "review"}
+
+
+async def test_restart_between_mute_and_expiry(fake, storage, engine, clock):
+    service = ModerationService(storage, engine, clock)
+    await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+    async with running(config, service, engine):
+        target = fake.message(GROUP, OTHER, "hi")
+        fake.message(GROUP, ADMIN, "/mute 10m", reply_to=target)
+        await fake.wait_for("restrictChatMember")
+        target2 = fake.message(GROUP, MEMBER, "hi")
+        fake.message(GROUP, ADMIN, "/mute 1h", reply_to=target2)
+        await fake.wait_for("restrictChatMember", 2)
+    fake.calls.clear()
+    clock.offset += 15 * 60  # the bot is down past the 10-minute mute, not past the hour
+    service2 = ModerationService(storage, engine, clock)
+    async with running(config, service2, engine) as adapter:
+        (lifted,) = await fake.wait_for("restrictChatMember")
+        assert lifted["user_id"] == str(OTHER)
+        assert lifted["permissions"]["can_send_messages"] is True
+        clock.offset += 50 * 60  # the hour is up while the bot runs
+        adapter.scheduler.wake()
+        second = (await fake.wait_for("restrictChatMember", 2))[1]
+        assert second["user_id"] == str(MEMBER)
+    assert (await storage.get_case(str(GROUP), 1)).status == "expired"
+    assert (await storage.get_case(str(GROUP), 2)).status == "expired"
