@@ -252,3 +252,65 @@ async def test_restart_between_mute_and_expiry(fake, storage, engine, clock):
         assert second["user_id"] == str(MEMBER)
     assert (await storage.get_case(str(GROUP), 1)).status == "expired"
     assert (await storage.get_case(str(GROUP), 2)).status == "expired"
+
+
+def _join_update(fake, chat_id, user_id, first_name, username=None):
+    member = {"id": user_id, "is_bot": False, "first_name": first_name,
+              **({"username": username} if username else {})}
+    fake.push({"message": {"message_id": 9000 + user_id, "date": int(time.time()),
+                           "chat": {"id": chat_id, "type": "supergroup", "title": "Group"},
+                           "from": member, "new_chat_members": [member]}})
+
+
+async def test_new_member_gets_rules_and_bad_name_is_handled(fake, bot, storage):
+    await bot.service.update_settings(str(GROUP), "setup", {"welcome_rules": True,
+                                                            "check_names": True})
+    _join_update(fake, GROUP, 301, "Lan")
+    welcome = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
+    assert welcome["text"].startswith("Nội quy cộng đồng")
+    assert "(QĐ 874/QĐ-BTTTT, Điều 4 khoản 5)" in welcome["text"]
+    await fake.idle(quiet=0.1)
+    assert await storage.list_cases(str(GROUP)) == []
+    fake.calls.clear()
+    _join_update(fake, GROUP, 302, "Nhà Cái Uy Tín FB88")
+    await fake.idle()
+    (case,) = await storage.list_cases(str(GROUP))
+    assert (case.member_id, case.reason, case.rule_ids[0]) == ("302", "display name",
+                                                               "vi.ads.gambling")
+    assert fake.calls_to("deleteMessage") == []  # a name has no message to delete
+    warn = [c for c in fake.calls_to("sendMessage") if c["text"].startswith("⚠️ Tên hiển thị")]
+    assert len(warn) == 1 and "Hãy đổi tên" in warn[0]["text"]
+
+
+async def test_webhook_mode_checks_the_secret(fake, storage, engine):
+    import aiohttp
+
+    service = ModerationService(storage, engine)
+    port = fake.port + 1
+    url = f"http://127.0.0.1:{port}/hook"
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url, webhook_url=url,
+                            webhook_secret="s3cret-token", webhook_listen="127.0.0.1",
+                            webhook_port=port)
+    update = {"update_id": 1, "message": {
+        "message_id": 77, "date": int(time.time()), "text": "địt mẹ mày",
+        "chat": {"id": GROUP, "type": "supergroup", "title": "G"},
+        "from": {"id": MEMBER, "is_bot": False, "first_name": "M"}}}
+    async with running(config, service, engine):
+        (hook,) = await fake.wait_for("setWebhook")
+        assert hook["url"] == url and hook["secret_token"] == "s3cret-token"
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                async with http.post(url, json=update, headers=headers) as resp:
+                    assert resp.status == 403
+            await fake.idle(quiet=0.3)
+            assert fake.calls_to("deleteMessage") == []
+            async with http.post(url, json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}) as r:
+                assert r.status == 200
+        (delete,) = await fake.wait_for("deleteMessage")
+        assert delete == {"chat_id": str(GROUP), "message_id": "77"}
+
+
+def test_config_repr_hides_secrets():
+    config = TelegramConfig(token="123:SECRET", webhook_secret="hook-secret")
+    assert "SECRET" not in repr(config) and "hook-secret" not in repr(config)

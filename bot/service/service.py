@@ -118,13 +118,16 @@ class ModerationService:
         return apply_overrides(step, overrides, settings.ladder), total
 
     async def _act(self, msg: Incoming, hits: list[Hit], language: str, settings: Settings,
-                   actor: str, shadow: bool, reason: str = "") -> tuple[Case, list[Action]]:
+                   actor: str, shadow: bool, reason: str = "",
+                   subject: str = "message") -> tuple[Case, list[Action]]:
         now = self.clock()
         top = self._top(hits)
         step, total = await self._decide(msg.community_id, msg.author_id, top, settings, now)
         rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
         until = now + step.minutes * 60 if step.action == "mute" else None
         kinds = () if shadow else KINDS[step.action] + (("modlog",) if settings.log_channel else ())
+        if subject == "name":  # a display name: nothing to delete
+            kinds = tuple(k for k in kinds if k != "delete")
         case, ids = await self.storage.record_case(NewCase(
             community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
             action=step.action, actor=actor, status="shadow" if shadow else "active",
@@ -137,8 +140,12 @@ class ModerationService:
             schedule=(("mute_expiry", until),) if until and not shadow else (),
             audit_detail={"points_after": round(total, 3)},
         ))
-        return case, self._actions(case, ids, kinds, settings,
-                                   why=self.engine.explain(top, language))
+        why = self.engine.explain(top, language)
+        text = None
+        if subject == "name" and step.action in ("warn", "delete_warn"):
+            text = {"warn": member_text("name", language, case=case.number, why=why,
+                                        days=f"{settings.appeal_window_days:g}")}
+        return case, self._actions(case, ids, kinds, settings, why=why, text=text)
 
     def _clauses(self, rules: tuple[str, ...]) -> tuple[str, ...]:
         out = []
@@ -202,6 +209,37 @@ class ModerationService:
                        channel_id=settings.log_channel, text=text,
                        buttons=(("Confirm", f"review-confirm:{item.id}"),
                                 ("Dismiss", f"review-dismiss:{item.id}")))]
+
+    async def on_member_joined(self, platform: str, community: str, member: str, name: str,
+                               language: str = "vi") -> list[Action]:
+        """A member joined: check the display name if configured, and send the rules if asked."""
+        settings = await self.settings(community)
+        actions: list[Action] = []
+        if settings.check_names and name.strip():
+            verdict = self.engine.check(name, policy=settings.policy())
+            hits = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
+            if hits:
+                msg = Incoming(platform, community, "", "", member, name, self.clock())
+                _, actions = await self._act(msg, hits, language, settings, actor="auto",
+                                             shadow=settings.shadow, reason="display name",
+                                             subject="name")
+        if settings.welcome_rules:
+            actions.append(Action(0, "welcome", community, member_id=member, language=language,
+                                  text=await self.rules_text(community, language)))
+        return actions
+
+    async def rules_text(self, community: str, language: str) -> str:
+        """The community's rules: each enforced clause once, with its citation."""
+        settings = await self.settings(community)
+        lang = "en" if language == "en" else "vi"
+        lines: dict[str, None] = {}
+        for rule in self.engine.rules:
+            if rule.id in settings.disabled_rules or rule.category in settings.disabled_categories:
+                continue
+            clause = self.engine.clauses.get(rule.clause)
+            if clause is not None:
+                lines[f"• {clause.text[lang]} ({clause.cite})"] = None
+        return "\n".join([member_text("rules_header", lang), *lines])
 
     # -- outcomes ---------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ class Settings:
     appeal_reminder_hours: float = 48.0
     excerpt_length: int = 120
     warning_delete_after: int = 60  # seconds a warning reply stays in the chat (0 = keep)
+    check_names: bool = False  # check display names of members who join against the rules
+    welcome_rules: bool = False  # send the community's rules to members who join
     manual_points: tuple[tuple[str, float], ...] = (("warn", 2.0), ("mute", 4.0), ("ban", 0.0))
     rule_overrides: tuple[tuple[str, str, str], ...] = (  # (rule id or category, key, action)
         ("doxxing", "min_action", "delete_warn"),
@@ -59,11 +61,12 @@ class Settings:
         return update(cls(), json.loads(text))
 
 
+_BOOLS = ("shadow", "check_names", "welcome_rules")
 _SETS = ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules")
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name == "shadow" and isinstance(value, str) and value.lower() in ("on", "off", "true", "false"):
+    if name in _BOOLS and isinstance(value, str) and value.lower() in ("on", "off", "true", "false"):
         return value.lower() in ("on", "true")
     if name == "ladder":
         return parse_ladder(value)
@@ -105,6 +108,8 @@ _CHECKS = {
     "half_life_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 3650,
     "language": lambda v: v in ("auto", "vi", "en"),
     "shadow": lambda v: isinstance(v, bool),
+    "check_names": lambda v: isinstance(v, bool),
+    "welcome_rules": lambda v: isinstance(v, bool),
     "log_channel": lambda v: isinstance(v, str),
     "review_threshold": lambda v: isinstance(v, (int, float)) and 0 <= v <= 1,
     "appeal_window_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 365,

@@ -24,6 +24,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "⛔ Bạn bị cấm khỏi cộng đồng (vụ #{case}): {why}\nĐể kháng nghị, hãy nhắn riêng cho bot: /appeal {case}",
         "en": "⛔ You are banned from the community (case #{case}): {why}\nTo appeal, message the bot privately: /appeal {case}",
     },
+    "name": {
+        "vi": "⚠️ Tên hiển thị của bạn vi phạm nội quy (vụ #{case}): {why}\nHãy đổi tên. Bạn có thể kháng nghị trong {days} ngày.",
+        "en": "⚠️ Your display name breaks the rules (case #{case}): {why}\nPlease change it. You can appeal within {days} days.",
+    },
+    "rules_header": {
+        "vi": "Nội quy cộng đồng (theo Bộ Quy tắc ứng xử trên mạng xã hội):",
+        "en": "Community rules (after the Code of Conduct on Social Networks):",
+    },
     "appeal_approved": {
         "vi": "✅ Kháng nghị vụ #{case} được chấp nhận: {reason}",
         "en": "✅ Your appeal of case #{case} was approved: {reason}",

@@ -191,6 +191,9 @@ class FakeTelegram:
     def api_getMe(self, p: dict) -> dict:
         return BOT
 
+    def api_setWebhook(self, p: dict) -> bool:
+        return True
+
     def api_deleteWebhook(self, p: dict) -> bool:
         return True
 

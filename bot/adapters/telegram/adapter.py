@@ -77,6 +77,8 @@ class TelegramAdapter:
                 app.add_handler(CommandHandler(name, self._mod(getattr(self, f"cmd_{name}")),
                                                filters=groups))
         app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(groups & filters.StatusUpdate.NEW_CHAT_MEMBERS,
+                                       self.on_new_members))
         content = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
         app.add_handler(MessageHandler(
             groups & content & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE),
@@ -325,21 +327,24 @@ class TelegramAdapter:
     # -- everyone --------------------------------------------------------------------------
 
     async def cmd_rules(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        msg, chat = update.effective_message, update.effective_chat
+        msg, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if msg is None or chat is None:
             return
         settings = await self.service.settings(str(chat.id))
-        lang = settings.language if settings.language != "auto" else (
-            (update.effective_user.language_code or "vi")[:2] if update.effective_user else "vi")
-        lang = "en" if lang == "en" else "vi"
-        seen: dict[str, list[str]] = {}
-        for rule in self.engine.rules:
-            if rule.id in settings.disabled_rules or rule.category in settings.disabled_categories:
+        lang = settings.language if settings.language != "auto" else _user_language(user)
+        await msg.reply_text(await self.service.rules_text(str(chat.id), lang))
+
+    async def on_new_members(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg, chat = update.effective_message, update.effective_chat
+        if msg is None or chat is None:
+            return
+        for user in msg.new_chat_members or ():
+            if user.is_bot:
                 continue
-            clause = self.engine.clauses.get(rule.clause)
-            if clause is not None:
-                seen.setdefault(f"{clause.text[lang]} ({clause.cite})", [])
-        await msg.reply_text("\n".join(f"• {line}" for line in seen))
+            name = user.full_name + (f" @{user.username}" if user.username else "")
+            actions = await self.service.on_member_joined(
+                "telegram", str(chat.id), str(user.id), name, _user_language(user))
+            await self.performer.perform(actions)
 
     async def cmd_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         msg, user = update.effective_message, update.effective_user
@@ -427,6 +432,11 @@ class TelegramAdapter:
                 await query.edit_message_text(f"{query.message.text or ''}\n✔ {verb} by {name}")
             except TelegramError:
                 pass
+
+
+def _user_language(user) -> str:
+    code = (getattr(user, "language_code", None) or "vi")[:2]
+    return "en" if code == "en" else "vi"
 
 
 def _number(args: list[str]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -68,7 +69,9 @@ async def running(config: TelegramConfig, service: ModerationService,
             await app.updater.start_webhook(
                 listen=config.webhook_listen, port=config.webhook_port,
                 url_path=config.webhook_url.rstrip("/").rsplit("/", 1)[-1],
-                webhook_url=config.webhook_url, secret_token=config.webhook_secret or None,
+                webhook_url=config.webhook_url,
+                # every request must prove it comes from Telegram: make a secret if none is set
+                secret_token=config.webhook_secret or secrets.token_urlsafe(32),
                 allowed_updates=Update.ALL_TYPES)
         else:
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)

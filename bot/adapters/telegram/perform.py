@@ -125,6 +125,8 @@ class Performer:
                                                 permissions=permissions)
         elif kind == "ban":
             await self.bot.ban_chat_member(chat_id=chat, user_id=int(action.member_id))
+        elif kind == "welcome":
+            await self.bot.send_message(chat_id=chat, text=action.text)
         elif kind == "modlog":
             await self.bot.send_message(chat_id=int(action.channel_id), text=action.text,
                                         reply_markup=self._keyboard(action))
