@@ -152,8 +152,8 @@ async def test_whole_appeal_by_dm(fake, bot, storage):
     fake.callback(ADMIN, "appeal-approve:2:-1001", log_msg)
     lifted = (await fake.wait_for("restrictChatMember", 2))[1]
     assert lifted["user_id"] == str(MEMBER) and lifted["permissions"]["can_send_messages"] is True
-    decision = (await fake.wait_for("sendMessage", chat_id=MEMBER))[-1]
-    assert decision["text"] == "✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator"
+    await fake.wait_for("sendMessage", chat_id=MEMBER,
+                        text="✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator")
     edited = (await fake.wait_for("editMessageText"))[0]
     assert edited["text"].endswith("✔ appeal-approve by Mod")
     assert (await storage.get_case(str(GROUP), 2)).status == "overturned"
@@ -314,3 +314,91 @@ async def test_webhook_mode_checks_the_secret(fake, storage, engine):
 def test_config_repr_hides_secrets():
     config = TelegramConfig(token="123:SECRET", webhook_secret="hook-secret")
     assert "SECRET" not in repr(config) and "hook-secret" not in repr(config)
+
+
+async def test_modlog_shows_outcomes(fake, bot, storage):
+    fake.fail("deleteMessage", 400, "Bad Request: message can't be deleted")
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    logs = await fake.wait_for("sendMessage", 2, chat_id=LOG)
+    assert logs[0]["text"].startswith("⚠️ Case #1: could not delete member 101")
+    assert logs[1]["text"].startswith("Case #1 · member 101 · delete + warn")
+    assert logs[1]["text"].splitlines()[-1] == (
+        "Outcome: delete ✗ BadRequest: Message can't be deleted, warn ✓")
+
+
+async def test_message_already_gone_counts_as_deleted(fake, bot, storage):
+    fake.fail("deleteMessage", 400, "Bad Request: message to delete not found")
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    logs = await fake.wait_for("sendMessage", chat_id=LOG)
+    assert logs[0]["text"].splitlines()[-1] == "Outcome: delete ✓, warn ✓"
+    assert ("delete", "done", "already deleted") in (await storage.get_case(str(GROUP), 1)).outcomes
+
+
+async def test_warning_removed_after_delay(fake, bot):
+    await bot.service.update_settings(str(GROUP), "setup", {"warning_delete_after": 1})
+    fake.message(GROUP, MEMBER, "thằng ngu")
+    await fake.wait_for("sendMessage", chat_id=GROUP)
+    await fake.idle(quiet=0.2)
+    assert fake.calls_to("deleteMessage") == []  # a first offence of severity 2 only warns
+    (removed,) = await fake.wait_for("deleteMessage", timeout=5)
+    assert removed["chat_id"] == str(GROUP) and int(removed["message_id"]) >= 5000
+
+
+async def test_ban_tells_the_member_first(fake, bot):
+    target = fake.message(GROUP, OTHER, "spam")
+    fake.message(GROUP, ADMIN, "/ban scam links", reply_to=target)
+    await fake.wait_for("banChatMember")
+    order = [(c.method, c.params.get("chat_id")) for c in fake.calls
+             if c.method in ("sendMessage", "banChatMember")]
+    assert order[:2] == [("sendMessage", str(OTHER)), ("banChatMember", str(GROUP))]
+    dm = fake.calls_to("sendMessage")[0]
+    assert dm["text"].startswith("⛔ Bạn bị cấm khỏi cộng đồng (vụ #1): scam links")
+    assert dm["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("start=appeal-m1001-1")
+
+
+async def test_moderator_commands(fake, bot, storage):
+    fake.message(GROUP, MEMBER, "địt mẹ mày", username="lan")
+    await fake.wait_for("deleteMessage")
+
+    async def say(text, **kw):
+        before = len(fake.calls_to("sendMessage"))
+        fake.message(GROUP, ADMIN, text, **kw)
+        return (await fake.wait_for("sendMessage", before + 1))[-1]["text"]
+
+    assert (await say("/cases @lan")).startswith("#1 ")
+    assert "Case #1 · member 101 · delete_warn · active" in await say("/case 1")
+    assert await say("/reason 1 insulted a newcomer") == "Case #1: reason updated."
+    assert (await storage.get_case(str(GROUP), 1)).reason == "insulted a newcomer"
+    assert await say(f"/warn {OTHER} off-topic ads") == f"Case #2: warn member {OTHER}."
+    assert await say("/pardon 2 misunderstanding") == "Case #2 pardoned."
+    assert (await storage.get_case(str(GROUP), 2)).status == "pardoned"
+    fake.message(GROUP, MEMBER, "đẹp vl")
+    await fake.wait_for("sendMessage", chat_id=LOG, count=3)
+    assert (await say("/review")).startswith("Review #1 · member 101 · vi.obscene.intensifier")
+    await bot.service.appeal(str(GROUP), 1, str(MEMBER), "xin lỗi")
+    assert (await say("/appeals")).startswith("Appeal of case #1 by member 101:")
+    assert await say("/reject 1 bằng chứng rõ ràng") == "Appeal of case #1 rejected."
+    assert "by rule" not in (await say("/stats")).lower()
+    assert (await say("/case 99")) == "no case #99 in this community"
+    assert (await say("/approve")) == "give a case number, e.g. /case 12"
+
+
+async def test_removed_log_chat_does_not_stop_the_bot(fake, bot, storage):
+    fake.fail("sendMessage", 403, "Forbidden: bot was kicked from the supergroup chat",
+              times=5, chat_id=LOG)
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    await fake.idle()
+    case = await storage.get_case(str(GROUP), 1)
+    assert ("modlog", "failed", "Forbidden: bot was kicked from the supergroup chat") in case.outcomes
+    fake.message(GROUP, OTHER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage", 2)
+
+
+def test_until_date_clamped():
+    from bot.adapters.telegram.perform import clamp_until
+
+    now = 1_000_000.0
+    assert clamp_until(now + 600, now) == (int(now + 600), "")
+    assert clamp_until(now + 5, now) == (int(now + 35), "until_date raised to 35s (Telegram minimum)")
+    until, note = clamp_until(now + 400 * 86400, now)
+    assert until == int(now + 366 * 86400 - 60) and "366 days" in note

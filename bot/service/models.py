@@ -43,6 +43,7 @@ class Action:
     text: str = ""  # what the member or the moderators read
     language: str = "vi"
     delete_after: int = 0  # seconds after which the adapter removes its own warning (0 = keep)
+    with_outcomes: bool = False  # a case's mod-log entry: add ModerationService.outcome_line
     buttons: tuple[tuple[str, str], ...] = ()  # (label, payload) e.g. ("Appeal", "appeal:12")
 
 

@@ -184,7 +184,8 @@ class ModerationService:
                                    case.excerpt, case.action, case.until, case.actor,
                                    case.confidence)
                 out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
-                                  buttons=(("Pardon", f"pardon:{case.number}"),)))
+                                  buttons=(("Pardon", f"pardon:{case.number}"),),
+                                  with_outcomes=True))
             else:
                 out.append(Action(**base, until=case.until if kind == "mute" else None))
         return out
@@ -242,6 +243,15 @@ class ModerationService:
         return "\n".join([member_text("rules_header", lang), *lines])
 
     # -- outcomes ---------------------------------------------------------------------------
+
+    async def outcome_line(self, community: str, number: int) -> str:
+        """How the case's platform actions went so far, for the mod-log entry posted last."""
+        case = await self.storage.get_case(community, number)
+        if case is None:
+            return ""
+        parts = [f"{kind} {'✓' if state == 'done' else '✗ ' + reason if state == 'failed' else '…'}"
+                 for kind, state, reason in case.outcomes if kind != "modlog"]
+        return "Outcome: " + ", ".join(parts) if parts else ""
 
     async def confirm(self, action_id: int, ok: bool, reason: str = "") -> list[Action]:
         """The adapter's report on one action. A failure is recorded on the case; moderators

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.service import Action, ModerationService
 
@@ -101,7 +101,12 @@ class Performer:
         chat = int(action.community_id)
         kind = action.kind
         if kind == "delete":
-            await self.bot.delete_message(chat_id=chat, message_id=int(action.message_id))
+            try:
+                await self.bot.delete_message(chat_id=chat, message_id=int(action.message_id))
+            except BadRequest as exc:
+                if "not found" not in exc.message.lower():
+                    raise
+                return "already deleted"  # the goal is met: the message is gone
         elif kind == "warn":
             sent = await self.bot.send_message(
                 chat_id=chat, text=action.text, reply_markup=self._keyboard(action),
@@ -128,7 +133,11 @@ class Performer:
         elif kind == "welcome":
             await self.bot.send_message(chat_id=chat, text=action.text)
         elif kind == "modlog":
-            await self.bot.send_message(chat_id=int(action.channel_id), text=action.text,
+            text = action.text
+            if action.with_outcomes and action.case_number is not None:
+                line = await self.service.outcome_line(action.community_id, action.case_number)
+                text = f"{text}\n{line}" if line else text
+            await self.bot.send_message(chat_id=int(action.channel_id), text=text,
                                         reply_markup=self._keyboard(action))
         else:
             raise ValueError(f"unknown action kind {kind!r}")
