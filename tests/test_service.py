@@ -481,3 +481,48 @@ async def test_milliseconds_of_decay_do_not_skip_a_step(storage, engine):
     await svc.on_message(msg("thằng ngu", author="q1"))
     await svc.on_message(msg("thằng ngu", author="q1"))
     assert kinds(await svc.on_message(msg("thằng ngu", author="q1")))[:2] == ["delete", "mute"]
+
+
+async def test_capped_mute_is_renewed_until_its_end(service, storage, clock):
+    case, actions = await service.manual(G, "discord", "long", "mod1", "mute", "raid",
+                                         minutes=40 * 1440)
+    mute = actions[0]
+    # the platform could apply only 28 days
+    await service.confirm(mute.id, True, "capped at 28 days", applied_until=T0 + 28 * DAY)
+    clock.advance(27 * DAY)
+    assert await service.run_due() == []
+    clock.advance(1 * DAY)
+    (renew,) = await service.run_due()
+    assert (renew.kind, renew.member_id, renew.until) == ("mute", "long", T0 + 40 * DAY)
+    await service.confirm(renew.id, True)  # this time the rest fits
+    clock.advance(12 * DAY)
+    assert [a.kind for a in await service.run_due()] == ["unmute"]
+    _, history, _ = await service.show_case(G, case.number)
+    assert [h.action for h in history if h.action.startswith("mute")] == ["mute_renewed",
+                                                                         "mute_expired"]
+
+
+async def test_pardon_cancels_a_pending_renewal(service, clock):
+    _, actions = await service.manual(G, "discord", "p", "mod1", "mute", "x", minutes=40 * 1440)
+    await service.confirm(actions[0].id, True, applied_until=T0 + 28 * DAY)
+    await service.pardon(G, 1, "mod2", "sorry")
+    clock.advance(29 * DAY)
+    assert await service.run_due() == []
+
+
+async def test_platform_action_recorded_as_case(service, storage):
+    actions = await service.record_external("discord", G, "am1", "discord.automod.42",
+                                            "delete_warn", "buy cheap followers now", "chan",
+                                            "m1")
+    (case,) = await storage.list_cases(G)
+    assert (case.actor, case.rule_ids, case.action, case.points) == (
+        "discord.automod.42", ("discord.automod.42",), "delete_warn", 1.0)
+    assert kinds(actions) == ["modlog"] and "Case #1 · member am1" in actions[0].text
+
+
+async def test_display_name_check_only_when_enabled(service, storage):
+    assert await service.check_name("discord", G, "n1", "Nhà cái FB88 uy tín") == []
+    await service.update_settings(G, "admin", {"check_names": "on"})
+    actions = await service.check_name("discord", G, "n1", "Nhà cái FB88 uy tín")
+    assert kinds(actions) == ["warn", "modlog"]
+    assert actions[0].text.startswith("⚠️ Tên hiển thị của bạn vi phạm nội quy (vụ #1)")

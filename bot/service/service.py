@@ -211,19 +211,43 @@ class ModerationService:
                        buttons=(("Confirm", f"review-confirm:{item.id}"),
                                 ("Dismiss", f"review-dismiss:{item.id}")))]
 
+    async def check_name(self, platform: str, community: str, member: str, name: str,
+                         language: str = "vi") -> list[Action]:
+        """A display name or nickname, if the community checks them (a slur or a scam ad)."""
+        settings = await self.settings(community)
+        if not settings.check_names or not name.strip():
+            return []
+        verdict = self.engine.check(name, policy=settings.policy())
+        hits = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
+        if not hits:
+            return []
+        msg = Incoming(platform, community, "", "", member, name, self.clock())
+        _, actions = await self._act(msg, hits, language, settings, actor="auto",
+                                     shadow=settings.shadow, reason="display name",
+                                     subject="name")
+        return actions
+
+    async def record_external(self, platform: str, community: str, member: str, source: str,
+                              action: str, excerpt_text: str, channel: str = "",
+                              message_id: str = "", until: float | None = None) -> list[Action]:
+        """An action the platform itself took (Discord AutoMod): a case in the same history, so
+        moderators see one log. Nothing to perform but the mod-log entry."""
+        settings = await self.settings(community)
+        now = self.clock()
+        kinds = ("modlog",) if settings.log_channel else ()
+        case, ids = await self.storage.record_case(NewCase(
+            community_id=community, platform=platform, member_id=member, action=action,
+            actor=source, status="active", points=1.0, now=now, channel_id=channel,
+            message_id=message_id, rule_ids=(source,), clauses=("community",),
+            excerpt=excerpt(excerpt_text, 0, 0, settings.excerpt_length), until=until,
+            reason=f"action taken by {source}", action_kinds=kinds))
+        return self._actions(case, ids, kinds, settings)
+
     async def on_member_joined(self, platform: str, community: str, member: str, name: str,
                                language: str = "vi") -> list[Action]:
         """A member joined: check the display name if configured, and send the rules if asked."""
         settings = await self.settings(community)
-        actions: list[Action] = []
-        if settings.check_names and name.strip():
-            verdict = self.engine.check(name, policy=settings.policy())
-            hits = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
-            if hits:
-                msg = Incoming(platform, community, "", "", member, name, self.clock())
-                _, actions = await self._act(msg, hits, language, settings, actor="auto",
-                                             shadow=settings.shadow, reason="display name",
-                                             subject="name")
+        actions = await self.check_name(platform, community, member, name, language)
         if settings.welcome_rules:
             actions.append(Action(0, "welcome", community, member_id=member, language=language,
                                   text=await self.rules_text(community, language)))
@@ -253,9 +277,14 @@ class ModerationService:
                  for kind, state, reason in case.outcomes if kind != "modlog"]
         return "Outcome: " + ", ".join(parts) if parts else ""
 
-    async def confirm(self, action_id: int, ok: bool, reason: str = "") -> list[Action]:
+    async def confirm(self, action_id: int, ok: bool, reason: str = "",
+                      applied_until: float | None = None) -> list[Action]:
         """The adapter's report on one action. A failure is recorded on the case; moderators
-        hear of it once (per community, action and reason, per hour)."""
+        hear of it once (per community, action and reason, per hour).
+
+        ``applied_until``: a mute the platform could only apply until then (Discord caps a
+        timeout at 28 days); the service renews it at that time, restarts included.
+        """
         if action_id == 0:
             return []
         now = self.clock()
@@ -264,6 +293,8 @@ class ModerationService:
         if result is None:
             raise ServiceError(f"unknown action {action_id}")
         case, kind, _ = result
+        if ok and kind == "mute" and applied_until and case.until and applied_until < case.until:
+            await self.storage.schedule(case.community_id, case.id, "mute_renew", applied_until)
         if ok or kind == "modlog":
             return []  # a failed mod-log post cannot be reported to the mod log
         settings = await self.settings(case.community_id)
@@ -491,6 +522,12 @@ class ModerationService:
             ids = await self.storage.change_case(case.id, "auto", "mute_expired", now,
                                                  status="expired", action_kinds=kinds)
             return self._actions(case, ids, kinds, settings)
+        if kind == "mute_renew":
+            if case.status != "active" or not case.until or case.until <= now:
+                return []
+            ids = await self.storage.change_case(case.id, "auto", "mute_renewed", now,
+                                                 action_kinds=("mute",))
+            return self._actions(case, ids, ("mute",), settings)
         if kind == "appeal_reminder" and settings.log_channel:
             if not any(a.status == "open" for a in await self.storage.appeals_for_case(case.id)):
                 return []

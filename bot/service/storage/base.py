@@ -111,6 +111,10 @@ class Storage(ABC):
         """Pending timed actions due by ``now``: (id, community, kind, case id)."""
 
     @abstractmethod
+    async def schedule(self, community: str, case_id: int, kind: str, due_at: float) -> None:
+        """Add a timed action for a case (e.g. renewing a mute a platform capped)."""
+
+    @abstractmethod
     async def finish_scheduled(self, scheduled_id: int, now: float) -> None:
         """Mark a timed action done, after the service has acted on it (so a crash repeats it)."""
 

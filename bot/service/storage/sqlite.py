@@ -314,7 +314,7 @@ class SqliteStorage(Storage):
             if cancel_schedule:
                 await db.execute(
                     "UPDATE scheduled SET state = 'cancelled', done_at = ? "
-                    "WHERE case_id = ? AND state = 'pending' AND kind = 'mute_expiry'",
+                    "WHERE case_id = ? AND state = 'pending' AND kind IN ('mute_expiry', 'mute_renew')",
                     (now, case_id))
             ids = await self._track(db, case_id, action_kinds, now)
             full = {"old_status": row["status"], **({"status": status} if status else {}),
@@ -403,7 +403,8 @@ class SqliteStorage(Storage):
                                  (row["case_id"],))
                 await db.execute(
                     "UPDATE scheduled SET state = 'cancelled', done_at = ? WHERE case_id = ? "
-                    "AND kind = 'mute_expiry' AND state = 'pending'", (now, row["case_id"]))
+                    "AND kind IN ('mute_expiry', 'mute_renew') AND state = 'pending'",
+                    (now, row["case_id"]))
             ids = await self._track(db, row["case_id"], action_kinds, now)
             await self._add_audit(db, row["community_id"], row["case_id"], moderator,
                                   f"appeal_{status}", {"appeal": appeal_id, "reason": reason,
@@ -467,6 +468,12 @@ class SqliteStorage(Storage):
                 "SELECT id, community_id, kind, case_id FROM scheduled WHERE state = 'pending' "
                 "AND due_at <= ? ORDER BY due_at, id", (now,))).fetchall()
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def schedule(self, community: str, case_id: int, kind: str, due_at: float) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
+                "VALUES (?, ?, ?, ?, 'pending')", (community, kind, case_id, due_at))
 
     async def finish_scheduled(self, scheduled_id: int, now: float) -> None:
         async with self._tx() as db:
