@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from bot.cli.common import load_engine
@@ -30,15 +31,11 @@ def run(args: argparse.Namespace) -> int:
               "(see .env.example). Try the engine offline with: quytac check \"text\"",
               file=sys.stderr)
         return 2
-    if discord and not telegram:
-        print("the Discord adapter is not part of this release yet (issue #5)", file=sys.stderr)
-        return 2
     setup_logging()
     return asyncio.run(_serve(args, engine))
 
 
 async def _serve(args: argparse.Namespace, engine) -> int:
-    from bot.adapters.telegram import TelegramConfig, run_telegram
     from bot.service import ModerationService, open_storage
 
     try:
@@ -48,11 +45,22 @@ async def _serve(args: argparse.Namespace, engine) -> int:
         return 2
     log = logging.getLogger("quytac")
     log.info("database %s, %d rules loaded", storage.path, len(engine.rules))
+    service = ModerationService(storage, engine)  # one service: both platforms share one history
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    platforms = []
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        from bot.adapters.telegram import TelegramConfig, run_telegram
+
+        platforms.append(run_telegram(TelegramConfig.from_env(), service, engine, stop))
+    if os.environ.get("DISCORD_BOT_TOKEN"):
+        from bot.adapters.discord import DiscordConfig, run_discord
+
+        platforms.append(run_discord(DiscordConfig.from_env(), service, engine, stop))
     try:
-        service = ModerationService(storage, engine)
-        if os.environ.get("DISCORD_BOT_TOKEN"):
-            log.warning("DISCORD_BOT_TOKEN is set but the Discord adapter is not in this release")
-        await run_telegram(TelegramConfig.from_env(), service, engine)
+        await asyncio.gather(*platforms)
     finally:
         await storage.close()
     log.info("stopped")

@@ -293,7 +293,8 @@ class ModerationService:
         if result is None:
             raise ServiceError(f"unknown action {action_id}")
         case, kind, _ = result
-        if ok and kind == "mute" and applied_until and case.until and applied_until < case.until:
+        if (ok and kind == "mute" and applied_until and case.until
+                and now < applied_until < case.until):  # a past time would renew in a loop
             await self.storage.schedule(case.community_id, case.id, "mute_renew", applied_until)
         if ok or kind == "modlog":
             return []  # a failed mod-log post cannot be reported to the mod log

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
@@ -119,7 +118,7 @@ class Performer:
             await self.bot.send_message(chat_id=int(action.member_id), text=action.text,
                                         reply_markup=self._keyboard(action))
         elif kind == "mute":
-            until, note = clamp_until(action.until or 0.0, time.time())
+            until, note = clamp_until(action.until or 0.0, self.service.clock())
             await self.bot.restrict_chat_member(
                 chat_id=chat, user_id=int(action.member_id),
                 permissions=ChatPermissions.no_permissions(), until_date=until)

@@ -1,0 +1,230 @@
+"""Slash commands: the ``/mod`` group for moderators and ``/rules`` for everyone.
+
+``default_permissions`` only hides the commands; server admins can change who sees them, so every
+command checks ``moderate_members`` again when it runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.service import ServiceError, parse_duration, settings_view, when
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.app import QuytacBot
+
+REFUSAL = "Chỉ người điều hành mới dùng được lệnh này. / Only moderators can use this command."
+
+
+def _bot(interaction: discord.Interaction) -> QuytacBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+async def _guard(interaction: discord.Interaction) -> bool:
+    if interaction.guild_id is None or not interaction.permissions.moderate_members:
+        await interaction.response.send_message(REFUSAL, ephemeral=True)
+        return False
+    return True
+
+
+async def _reply(interaction: discord.Interaction, text: str) -> None:
+    await interaction.response.send_message(text[:2000], ephemeral=True,
+                                            allowed_mentions=discord.AllowedMentions.none())
+
+
+def moderated(func):
+    """Run a /mod command only for moderators; a refused operation becomes an ephemeral reply."""
+    @functools.wraps(func)  # discord.py reads the parameters through __wrapped__
+    async def wrapper(interaction: discord.Interaction, *args, **kwargs) -> None:
+        if not await _guard(interaction):
+            return
+        try:
+            await func(interaction, *args, **kwargs)
+        except ServiceError as exc:
+            await _reply(interaction, str(exc))
+    return wrapper
+
+
+mod = app_commands.Group(name="mod", description="Moderation", guild_only=True,
+                         default_permissions=discord.Permissions(moderate_members=True))
+appeal = app_commands.Group(name="appeal", description="Decide appeals", parent=mod)
+
+
+async def case_numbers(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    cases = await _bot(interaction).service.list_cases(str(interaction.guild_id), limit=25)
+    return [app_commands.Choice(name=f"#{c.number} {c.action} {c.member_id} {','.join(c.rule_ids)}"[:100],
+                                value=c.number)
+            for c in cases if str(c.number).startswith(current.strip("#"))]
+
+
+@mod.command(name="cases", description="Cases of the server, or of one member")
+@moderated
+async def cases_cmd(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    found = await _bot(interaction).service.list_cases(
+        str(interaction.guild_id), member=str(member.id) if member else None, limit=20)
+    await _reply(interaction, "\n".join(
+        f"#{c.number} {when(c.created_at)} <@{c.member_id}> {c.action} ({c.status}) "
+        f"{', '.join(c.rule_ids)}" for c in found) or "No cases.")
+
+
+@mod.command(name="case", description="One case with its history")
+@app_commands.autocomplete(number=case_numbers)
+@moderated
+async def case_cmd(interaction: discord.Interaction, number: int) -> None:
+    case, history, appeals = await _bot(interaction).service.show_case(str(interaction.guild_id), number)
+    lines = [f"Case #{case.number} · <@{case.member_id}> · {case.action} · {case.status}",
+             f"Rules: {', '.join(case.rule_ids) or '-'}", f"Excerpt: {case.excerpt or '-'}"]
+    lines += [f"Outcome: {k} {s}{': ' + r if r else ''}" for k, s, r in case.outcomes]
+    lines += [f"Appeal: {a.status} — {a.text}" for a in appeals]
+    lines += [f"{when(h.at)} {h.actor}: {h.action}" for h in history]
+    await _reply(interaction, "\n".join(lines))
+
+
+async def _manual(interaction: discord.Interaction, member: discord.Member, action: str,
+                  reason: str, minutes: float | None = None) -> None:
+    bot = _bot(interaction)
+    case, actions = await bot.service.manual(
+        str(interaction.guild_id), "discord", str(member.id), str(interaction.user.id), action,
+        reason or f"{action} by a moderator", minutes=minutes, channel=str(interaction.channel_id))
+    await _reply(interaction, f"Case #{case.number}: {action} <@{member.id}>.")
+    await bot.performer.perform(actions)
+    bot.scheduler.wake()
+
+
+@mod.command(name="warn", description="Warn a member")
+@moderated
+async def warn_cmd(interaction: discord.Interaction, member: discord.Member, reason: str = "") -> None:
+    await _manual(interaction, member, "warn", reason)
+
+
+@mod.command(name="timeout", description="Time a member out, e.g. 10m, 1h, 2d")
+@moderated
+async def timeout_cmd(interaction: discord.Interaction, member: discord.Member, duration: str,
+                      reason: str = "") -> None:
+    await _manual(interaction, member, "mute", reason, parse_duration(duration))
+
+
+@mod.command(name="untimeout", description="Lift a member's timeout")
+@moderated
+async def untimeout_cmd(interaction: discord.Interaction, member: discord.Member) -> None:
+    bot = _bot(interaction)
+    actions = await bot.service.unmute(str(interaction.guild_id), str(member.id), str(interaction.user.id))
+    await _reply(interaction, f"Timeout of <@{member.id}> lifted.")
+    await bot.performer.perform(actions)
+
+
+@mod.command(name="ban", description="Ban a member")
+@moderated
+async def ban_cmd(interaction: discord.Interaction, member: discord.Member, reason: str = "") -> None:
+    await _manual(interaction, member, "ban", reason)
+
+
+@mod.command(name="pardon", description="Pardon a case")
+@app_commands.autocomplete(number=case_numbers)
+@moderated
+async def pardon_cmd(interaction: discord.Interaction, number: int, reason: str = "") -> None:
+    bot = _bot(interaction)
+    actions = await bot.service.pardon(str(interaction.guild_id), number, str(interaction.user.id),
+                                       reason or "pardoned by a moderator")
+    await _reply(interaction, f"Case #{number} pardoned.")
+    await bot.performer.perform(actions)
+
+
+@mod.command(name="reason", description="Edit a case's reason")
+@app_commands.autocomplete(number=case_numbers)
+@moderated
+async def reason_cmd(interaction: discord.Interaction, number: int, text: str) -> None:
+    await _bot(interaction).service.edit_reason(str(interaction.guild_id), number,
+                                                str(interaction.user.id), text)
+    await _reply(interaction, f"Case #{number}: reason updated.")
+
+
+@mod.command(name="review", description="Low-confidence hits waiting for review")
+@moderated
+async def review_cmd(interaction: discord.Interaction) -> None:
+    items = await _bot(interaction).service.review_queue(str(interaction.guild_id))
+    await _reply(interaction, "\n".join(
+        f"Review #{i.id} · <@{i.member_id}> · {', '.join(i.rule_ids)} · {i.confidence:.2f} · {i.excerpt}"
+        for i in items[:20]) or "The review queue is empty.")
+
+
+@mod.command(name="appeals", description="Open appeals")
+@moderated
+async def appeals_cmd(interaction: discord.Interaction) -> None:
+    items = await _bot(interaction).service.open_appeals(str(interaction.guild_id))
+    await _reply(interaction, "\n".join(f"Case #{a.case_number} · <@{a.member_id}>: {a.text}"
+                                        for a in items[:20]) or "No open appeals.")
+
+
+async def _decide(interaction: discord.Interaction, number: int, reason: str, approve: bool) -> None:
+    bot = _bot(interaction)
+    actions = await bot.service.decide_appeal(str(interaction.guild_id), number,
+                                              str(interaction.user.id), approve, reason)
+    await _reply(interaction, f"Appeal of case #{number} {'approved' if approve else 'rejected'}.")
+    await bot.performer.perform(actions)
+
+
+@appeal.command(name="approve", description="Approve an appeal")
+@app_commands.autocomplete(number=case_numbers)
+@moderated
+async def approve_cmd(interaction: discord.Interaction, number: int, reason: str) -> None:
+    await _decide(interaction, number, reason, True)
+
+
+@appeal.command(name="reject", description="Reject an appeal")
+@app_commands.autocomplete(number=case_numbers)
+@moderated
+async def reject_cmd(interaction: discord.Interaction, number: int, reason: str) -> None:
+    await _decide(interaction, number, reason, False)
+
+
+@mod.command(name="config", description="Show or change a setting (value as JSON or text)")
+@moderated
+async def config_cmd(interaction: discord.Interaction, setting: str | None = None,
+                     value: str | None = None) -> None:
+    service = _bot(interaction).service
+    guild = str(interaction.guild_id)
+    if setting and value is not None:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        await service.update_settings(guild, str(interaction.user.id), {setting: parsed})
+    view = settings_view(await service.settings(guild))
+    await _reply(interaction, "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}"
+                                        for k, v in sorted(view.items())))
+
+
+@mod.command(name="setlog", description="Send the mod log to this channel (or the one given)")
+@moderated
+async def setlog_cmd(interaction: discord.Interaction,
+                     channel: discord.TextChannel | None = None) -> None:
+    target = str(channel.id if channel else interaction.channel_id)
+    await _bot(interaction).service.update_settings(str(interaction.guild_id),
+                                                    str(interaction.user.id), {"log_channel": target})
+    await _reply(interaction, f"The mod log goes to <#{target}>.")
+
+
+@mod.command(name="stats", description="Moderation statistics")
+@moderated
+async def stats_cmd(interaction: discord.Interaction) -> None:
+    stats = await _bot(interaction).service.stats(str(interaction.guild_id))
+    lines = ["By action: " + ", ".join(f"{k} {v}" for k, v in stats["by_action"].items())]
+    lines += [f"{r}: {row['cases']} cases, {row['overturn_rate']:.0%} overturned"
+              for r, row in list(stats["by_rule"].items())[:15]]
+    await _reply(interaction, "\n".join(lines))
+
+
+@app_commands.command(name="rules", description="The server's rules")
+@app_commands.guild_only()
+async def rules_cmd(interaction: discord.Interaction) -> None:
+    service = _bot(interaction).service
+    settings = await service.settings(str(interaction.guild_id))
+    lang = settings.language if settings.language != "auto" else (
+        "vi" if str(interaction.locale).startswith("vi") else "en")
+    await _reply(interaction, await service.rules_text(str(interaction.guild_id), lang))

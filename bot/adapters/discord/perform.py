@@ -1,0 +1,124 @@
+"""Carry out the service's actions with discord.py and report each outcome back to the service.
+
+Every message the bot sends disables mentions (``AllowedMentions.none()``), except the member's own
+mention on an in-channel warning, so relayed member text can never ping ``@everyone`` or a role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.service import Action, ModerationService
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+log = logging.getLogger(__name__)
+
+MAX_TIMEOUT = dt.timedelta(days=28) - dt.timedelta(minutes=1)  # Discord's cap, with a margin
+
+
+def button_id(verb: str, guild: str, arg: int | str) -> str:
+    """A persistent button's custom_id: it carries everything needed after a restart."""
+    return f"quytac:{verb}:{guild}:{arg}"
+
+
+def describe(exc: discord.HTTPException) -> str:
+    return f"{type(exc).__name__} ({exc.status}/{exc.code}): {exc.text}"
+
+
+class Performer:
+    def __init__(self, bot: commands.Bot, service: ModerationService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def perform(self, actions: list[Action]) -> None:
+        for action in actions:
+            try:
+                note, applied = await self._do(action)
+            except discord.HTTPException as exc:
+                log.warning("discord %s for case %s failed: %s", action.kind, action.case_number,
+                            exc.text)
+                follow = await self.service.confirm(action.id, False, describe(exc))
+            else:
+                follow = await self.service.confirm(action.id, True, note, applied_until=applied)
+            if follow:
+                await self.perform(follow)
+
+    def _view(self, action: Action) -> discord.ui.View | None:
+        if not action.buttons:
+            return None
+        view = discord.ui.View(timeout=None)
+        for label, payload in action.buttons:
+            verb, _, arg = payload.partition(":")
+            style = discord.ButtonStyle.danger if verb in ("appeal-reject", "review-dismiss") \
+                else discord.ButtonStyle.primary
+            view.add_item(discord.ui.Button(label=label, style=style,
+                                            custom_id=button_id(verb, action.community_id, arg)))
+        return view
+
+    async def _member(self, action: Action) -> discord.Member:
+        guild = self.bot.get_guild(int(action.community_id)) or await self.bot.fetch_guild(
+            int(action.community_id))
+        member = guild.get_member(int(action.member_id))
+        return member or await guild.fetch_member(int(action.member_id))
+
+    async def _dm(self, action: Action) -> None:
+        channel = await self.bot.create_dm(discord.Object(int(action.member_id)))
+        await channel.send(action.text, view=self._view(action),
+                           allowed_mentions=discord.AllowedMentions.none())
+
+    async def _do(self, action: Action) -> tuple[str, float | None]:
+        kind = action.kind
+        if kind == "delete":
+            channel = self.bot.get_partial_messageable(int(action.channel_id))
+            await channel.get_partial_message(int(action.message_id)).delete()
+        elif kind == "warn":
+            try:
+                await self._dm(action)
+            except discord.Forbidden:
+                # DMs closed: warn in the channel instead, pinging only the member
+                channel = self.bot.get_partial_messageable(int(action.channel_id))
+                await channel.send(
+                    f"<@{action.member_id}> {action.text}", view=self._view(action),
+                    delete_after=action.delete_after or None,
+                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(int(action.member_id))],
+                                                             everyone=False, roles=False))
+                return "DMs closed: warned in the channel", None
+        elif kind in ("dm", "welcome"):
+            await self._dm(action)
+        elif kind == "mute":
+            member = await self._member(action)
+            until = dt.datetime.fromtimestamp(action.until or 0, tz=dt.timezone.utc)
+            now = dt.datetime.fromtimestamp(self.service.clock(), tz=dt.timezone.utc)
+            cap = now + MAX_TIMEOUT
+            applied = min(until, cap)
+            await member.timeout(applied, reason=f"quytac case #{action.case_number}")
+            if applied < until:
+                return "timeout capped at 28 days; renewed then", applied.timestamp()
+        elif kind == "unmute":
+            member = await self._member(action)
+            await member.timeout(None, reason=f"quytac case #{action.case_number}")
+        elif kind == "ban":
+            guild = self.bot.get_guild(int(action.community_id)) or await self.bot.fetch_guild(
+                int(action.community_id))
+            await guild.ban(discord.Object(int(action.member_id)),
+                            reason=f"quytac case #{action.case_number}", delete_message_seconds=0)
+        elif kind == "modlog":
+            text = action.text
+            if action.with_outcomes and action.case_number is not None:
+                line = await self.service.outcome_line(action.community_id, action.case_number)
+                text = f"{text}\n{line}" if line else text
+            title, _, body = text.partition("\n")
+            embed = discord.Embed(title=title[:256], description=body[:4000],
+                                  colour=discord.Colour.orange())
+            channel = self.bot.get_partial_messageable(int(action.channel_id))
+            await channel.send(embed=embed, view=self._view(action),
+                               allowed_mentions=discord.AllowedMentions.none())
+        else:
+            raise ValueError(f"unknown action kind {kind!r}")
+        return "", None

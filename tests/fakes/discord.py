@@ -1,0 +1,287 @@
+"""A fake Discord REST API and gateway on 127.0.0.1 for driving the real discord.py client.
+
+REST replies carry ``Content-Type: application/json`` exactly (discord.py checks it). The gateway
+sends HELLO, answers heartbeats with op 11, sends READY (with ``resume_gateway_url``) and then
+GUILD_CREATE; tests dispatch further events as raw payload dicts and assert the REST calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = "900000000000000001"
+BOT_ID = APP_ID
+GUILD = "100000000000000001"
+GENERAL = "200000000000000001"
+LOG = "200000000000000002"
+MOD_ROLE = "300000000000000001"
+OWNER = "400000000000000001"
+MODERATE_MEMBERS = 1 << 40
+EVERYONE_PERMS = 0x6_3FFC_0E41 & ~(1 << 40)  # a plain member's usual permissions, no moderation
+
+
+def user(uid: str, name: str = "member") -> dict:
+    return {"id": uid, "username": name, "discriminator": "0", "global_name": name,
+            "avatar": None, "bot": False}
+
+
+def member(uid: str, name: str = "member", roles: list[str] | None = None) -> dict:
+    return {"user": user(uid, name), "roles": roles or [], "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False, "mute": False, "flags": 0, "nick": None}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.members: dict[str, dict] = {OWNER: member(OWNER, "owner")}
+        self.faults: list[tuple[str, str, int, dict]] = []  # (method, path prefix, status, body)
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = itertools.count(1)
+        self._ids = itertools.count(700000000000000000)
+        self.connected = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def snowflake(self) -> str:
+        return str(next(self._ids))
+
+    # -- gateway ---------------------------------------------------------------------------
+
+    def guild_payload(self) -> dict:
+        channel = {"type": 0, "position": 0, "permission_overwrites": [], "guild_id": GUILD,
+                   "nsfw": False, "parent_id": None, "rate_limit_per_user": 0, "topic": None}
+        return {
+            "id": GUILD, "name": "Quytac test", "owner_id": OWNER, "features": [],
+            "roles": [
+                {"id": GUILD, "name": "@everyone", "permissions": str(EVERYONE_PERMS),
+                 "position": 0, "color": 0, "hoist": False, "managed": False,
+                 "mentionable": False, "flags": 0},
+                {"id": MOD_ROLE, "name": "mods", "permissions": str(EVERYONE_PERMS | MODERATE_MEMBERS),
+                 "position": 1, "color": 0, "hoist": False, "managed": False,
+                 "mentionable": False, "flags": 0},
+            ],
+            "channels": [{**channel, "id": GENERAL, "name": "general"},
+                         {**channel, "id": LOG, "name": "mod-log", "position": 1}],
+            "members": list(self.members.values()), "member_count": len(self.members),
+            "emojis": [], "stickers": [], "threads": [], "voice_states": [], "presences": [],
+            "large": False, "unavailable": False, "joined_at": "2026-01-01T00:00:00+00:00",
+            "premium_tier": 0, "preferred_locale": "vi", "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
+            "nsfw_level": 0, "system_channel_flags": 0, "afk_timeout": 300,
+            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+        }
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            if data["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+            elif data["op"] in (2, 6):  # identify, resume
+                await self._send(ws, "READY", {
+                    "v": 10, "user": {**user(BOT_ID, "quytac"), "bot": True},
+                    "guilds": [{"id": GUILD, "unavailable": True}], "session_id": "s1",
+                    "resume_gateway_url": self.gateway_url, "private_channels": [],
+                    "relationships": [], "application": {"id": APP_ID, "flags": 0},
+                    "shard": (data.get("d") or {}).get("shard", [0, 1])})
+                await self._send(ws, "GUILD_CREATE", self.guild_payload())
+                self.connected.set()
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict) -> None:
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        await self.connected.wait()
+        assert self._ws is not None
+        await self._send(self._ws, event, data)
+
+    async def message(self, author: str, content: str, channel: str = GENERAL,
+                      roles: list[str] | None = None, name: str = "member") -> dict:
+        data = {
+            "id": self.snowflake(), "channel_id": channel, "guild_id": GUILD,
+            "author": user(author, name), "member": {k: v for k, v in member(author, name, roles).items()
+                                                     if k != "user"},
+            "content": content, "timestamp": "2026-11-29T00:00:00+00:00",
+            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+            "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0,
+            "flags": 0, "components": []}
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
+    async def interaction(self, author: str, data: dict, itype: int = 2,
+                          permissions: int = EVERYONE_PERMS, channel: str = GENERAL,
+                          message: dict | None = None, in_guild: bool = True) -> str:
+        iid = self.snowflake()
+        payload: dict[str, Any] = {
+            "id": iid, "application_id": APP_ID, "type": itype, "token": f"tok-{iid}",
+            "version": 1, "channel_id": channel, "data": data, "locale": "vi",
+            "app_permissions": str((1 << 41) - 1), "entitlements": [],
+            "authorizing_integration_owners": {}, "attachment_size_limit": 8 << 20,
+            "channel": {"id": channel, "type": 0 if in_guild else 1, "guild_id": GUILD,
+                        "name": "general", "position": 0, "permission_overwrites": [],
+                        "nsfw": False, "parent_id": None},
+        }
+        if in_guild:
+            payload["guild_id"] = GUILD
+            payload["guild_locale"] = "vi"
+            payload["member"] = {**member(author), "permissions": str(permissions)}
+            payload["context"] = 0
+        else:
+            payload["user"] = user(author)
+            payload["context"] = 1
+            payload["channel"] = {"id": channel, "type": 1, "recipients": [user(author)]}
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return iid
+
+    # -- REST ------------------------------------------------------------------------------
+
+    def fail(self, method: str, path_prefix: str, status: int, code: int, message: str) -> None:
+        self.faults.append((method, path_prefix, status, {"code": code, "message": message}))
+
+    def calls_to(self, method: str, path_prefix: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.path.startswith(path_prefix)]
+
+    async def wait_for(self, method: str, path_prefix: str, count: int = 1,
+                       timeout: float = 10.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.calls_to(method, path_prefix)
+            if len(got) >= count:
+                return got
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} {path_prefix} x{count} not called; calls: "
+                                     f"{[(c.method, c.path) for c in self.calls]}")
+            await asyncio.sleep(0.02)
+
+    async def idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        last, since = len(self.calls), time.monotonic()
+        deadline = since + timeout
+        while time.monotonic() - since < quiet and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if len(self.calls) != last:
+                last, since = len(self.calls), time.monotonic()
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        if data is None:
+            return web.Response(status=204)
+        return web.Response(status=status, body=json.dumps(data).encode(),
+                            headers={"Content-Type": "application/json"})
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+            elif request.content_type.startswith("multipart/"):
+                form = await request.post()
+                body = json.loads(form["payload_json"]) if "payload_json" in form else dict(form)
+        self.calls.append(Call(request.method, path, body))
+        for i, (method, prefix, status, err) in enumerate(self.faults):
+            if method == request.method and path.startswith(prefix):
+                del self.faults[i]
+                return self._json(err, status)
+        return self._json(self._answer(request.method, path, body))
+
+    def _message(self, channel: str, body: dict | None) -> dict:
+        body = body or {}
+        return {"id": self.snowflake(), "channel_id": channel, "author": {**user(BOT_ID, "quytac"), "bot": True},
+                "content": body.get("content", ""), "timestamp": "2026-11-29T00:00:00+00:00",
+                "edited_timestamp": None, "tts": False, "mention_everyone": False,
+                "mentions": [], "mention_roles": [], "attachments": [],
+                "embeds": body.get("embeds", []), "pinned": False, "type": 0, "flags": 0,
+                "components": body.get("components", [])}
+
+    def _answer(self, method: str, path: str, body: Any) -> Any:
+        parts = path.strip("/").split("/")
+        if path == "/users/@me":
+            return {**user(BOT_ID, "quytac"), "bot": True}
+        if path == "/oauth2/applications/@me":
+            return {"id": APP_ID, "name": "quytac", "description": "", "icon": None,
+                    "verify_key": "0" * 64, "bot_public": True, "bot_require_code_grant": False,
+                    "flags": 0, "owner": user(OWNER, "owner"), "team": None,
+                    "summary": "", "rpc_origins": []}
+        if path == "/gateway/bot":
+            return {"url": self.gateway_url, "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 1000,
+                                            "reset_after": 0, "max_concurrency": 1}}
+        if path == "/gateway":
+            return {"url": self.gateway_url}
+        if parts[0] == "applications" and parts[-1] == "commands":
+            return [{**c, "id": self.snowflake(), "application_id": APP_ID, "version": "1",
+                     "default_member_permissions": c.get("default_member_permissions"),
+                     "type": c.get("type", 1)} for c in (body or [])]
+        if path == "/users/@me/channels":
+            rid = str(body["recipient_id"])
+            return {"id": f"5{rid[1:]}", "type": 1, "recipients": [user(str(rid))],
+                    "last_message_id": None}
+        if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
+            return self._message(parts[1], body)
+        if parts[0] == "channels" and len(parts) == 4 and method == "PATCH":
+            return self._message(parts[1], body)
+        if parts[0] == "channels" and method == "DELETE":
+            return None
+        if parts[0] == "guilds" and parts[2] == "members" and len(parts) == 4:
+            uid = parts[3]
+            m = dict(self.members.get(uid) or member(uid))
+            if method == "PATCH" and body:
+                m.update(body)
+            return m
+        if parts[0] == "guilds" and parts[2] == "bans":
+            return None
+        if parts[0] == "guilds" and len(parts) == 2:
+            return self.guild_payload()
+        if parts[0] == "interactions":
+            return {"interaction": {"id": parts[1], "type": 2}}
+        if parts[0] == "webhooks":
+            return self._message(GENERAL, body)
+        return {}

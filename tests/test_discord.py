@@ -1,0 +1,274 @@
+"""A real discord.py client against the fake Discord REST API and gateway on 127.0.0.1."""
+
+import asyncio
+import datetime as dt
+import time
+
+import discord
+import pytest
+
+from bot.adapters.discord import DiscordConfig, QuytacBot
+from bot.service import ModerationService, SqliteStorage
+from tests.fakes import discord as fk
+from tests.fakes.discord import GENERAL, GUILD, LOG, MOD_ROLE, FakeDiscord
+
+MEMBER, OTHER, MOD = "600000000000000001", "600000000000000002", "600000000000000003"
+TIMEOUT_PATH = f"/guilds/{GUILD}/members/"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+async def fake(monkeypatch):
+    server = FakeDiscord()
+    await server.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
+                        discord.gateway.yarl.URL(server.gateway_url))
+    server.members[MOD] = fk.member(MOD, "mod", [MOD_ROLE])
+    server.members[MEMBER] = fk.member(MEMBER, "lan")
+    server.members[OTHER] = fk.member(OTHER, "minh")
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def storage(tmp_path):
+    s = SqliteStorage(tmp_path / "dc.db")
+    await s.open()
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+async def start_bot(fake, storage, engine, clock, log=True):
+    service = ModerationService(storage, engine, clock)
+    if log:
+        await service.update_settings(GUILD, "setup", {"log_channel": LOG})
+    bot = QuytacBot(service, engine, DiscordConfig(token="fake-token"))
+    await bot.login("fake-token")
+    task = asyncio.create_task(bot.connect(reconnect=False))
+    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    return bot, task
+
+
+async def stop_bot(bot, task):
+    await bot.close()
+    try:
+        await asyncio.wait_for(task, 5)
+    except (asyncio.CancelledError, Exception):
+        pass
+
+
+@pytest.fixture
+async def bot(fake, storage, engine, clock):
+    bot, task = await start_bot(fake, storage, engine, clock)
+    await fake.idle(0.1)
+    fake.calls.clear()
+    yield bot
+    await stop_bot(bot, task)
+
+
+def _timeouts(fake):
+    return [c for c in fake.calls_to("PATCH", TIMEOUT_PATH) if c.body and
+            "communication_disabled_until" in c.body]
+
+
+async def test_commands_synced_at_startup(fake, storage, engine, clock):
+    bot, task = await start_bot(fake, storage, engine, clock)
+    try:
+        (sync,) = fake.calls_to("PUT", f"/applications/{fk.APP_ID}/commands")
+        names = {c["name"] for c in sync.body}
+        assert names == {"mod", "rules"}
+        mod = next(c for c in sync.body if c["name"] == "mod")
+        assert int(mod["default_member_permissions"]) == 1 << 40  # moderate_members
+        assert {o["name"] for o in mod["options"]} >= {"timeout", "pardon", "appeal", "cases"}
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_violation_deleted_warned_and_third_offence_times_out(fake, bot, clock):
+    msg = await fake.message(MEMBER, "thằng ngu")  # severity 2: warn
+    await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    dm_channel = fake.calls_to("POST", "/users/@me/channels")[0]
+    assert str(dm_channel.body["recipient_id"]) == MEMBER
+    await fake.message(MEMBER, "thằng ngu")  # 4 points: delete + warn
+    (delete,) = await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
+    assert delete.path != f"/channels/{GENERAL}/messages/{msg['id']}"  # the second message
+    await fake.message(MEMBER, "thằng ngu")  # 6 points: timeout 10 minutes
+    await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER)
+    (patch,) = _timeouts(fake)
+    until = dt.datetime.fromisoformat(patch.body["communication_disabled_until"])
+    assert abs(until.timestamp() - (clock() + 600)) < 5
+    warnings = [c.body["content"] for c in fake.calls_to("POST", "/channels/5")]
+    assert warnings[0].startswith("⚠️ Cảnh cáo (vụ #1): Lăng mạ")
+    assert warnings[-1].startswith("🔇 Bạn bị tạm cấm chat đến")
+
+
+async def test_clean_message_makes_no_call(fake, bot):
+    await fake.message(MEMBER, "các bạn ơi, tối nay đi ăn không")
+    await fake.idle(0.4)
+    assert fake.calls == []
+
+
+async def test_modlog_embed_with_pardon_button(fake, bot):
+    await fake.message(MEMBER, "địt mẹ mày")
+    (log,) = await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    embed = log.body["embeds"][0]
+    assert embed["title"] == f"Case #1 · member {MEMBER} · delete + warn"
+    assert "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6" in embed["description"]
+    button = log.body["components"][0]["components"][0]
+    assert button["custom_id"] == f"quytac:pardon:{GUILD}:1"
+    assert log.body["allowed_mentions"] == {"parse": []}
+
+
+def _slash(sub: str, options: list[dict] | None = None, group: str | None = None) -> dict:
+    inner = {"name": sub, "type": 1, "options": options or []}
+    if group:
+        inner = {"name": group, "type": 2, "options": [inner]}
+    return {"id": "800000000000000001", "name": "mod", "type": 1, "options": [inner],
+            "resolved": {"users": {u: fk.user(u) for u in (MEMBER, OTHER)},
+                         "members": {u: {k: v for k, v in fk.member(u).items() if k != "user"}
+                                     | {"permissions": str(fk.EVERYONE_PERMS)}
+                                     for u in (MEMBER, OTHER)}}}
+
+
+async def test_timeout_from_member_without_permission_is_refused(fake, bot):
+    iid = await fake.interaction(OTHER, _slash("timeout", [
+        {"name": "member", "type": 6, "value": MEMBER},
+        {"name": "duration", "type": 3, "value": "10m"}]))
+    (callback,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert callback.body["type"] == 4
+    assert callback.body["data"]["flags"] == 64  # ephemeral
+    assert callback.body["data"]["content"].startswith("Chỉ người điều hành")
+    await fake.idle(0.3)
+    assert _timeouts(fake) == []
+
+
+async def test_moderator_timeout_command(fake, bot, storage):
+    iid = await fake.interaction(MOD, _slash("timeout", [
+        {"name": "member", "type": 6, "value": MEMBER},
+        {"name": "duration", "type": 3, "value": "1h"},
+        {"name": "reason", "type": 3, "value": "raid"}]),
+        permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    (callback,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert callback.body["data"]["content"] == f"Case #1: mute <@{MEMBER}>."
+    await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER)
+    case = await storage.get_case(GUILD, 1)
+    assert (case.actor, case.reason, case.action) == (MOD, "raid", "mute")
+
+
+async def test_whole_appeal(fake, bot, storage):
+    for _ in range(2):  # severity 3 twice: the second is a timeout
+        await fake.message(MEMBER, "địt mẹ mày")
+        await fake.idle(0.1)
+    await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER)
+    dms = fake.calls_to("POST", "/channels/5")
+    appeal_button = dms[-1].body["components"][0]["components"][0]
+    assert appeal_button["custom_id"] == f"quytac:appeal:{GUILD}:2"
+    # another member pressing it is refused; the member gets the form
+    dm = {"id": "1", "channel_id": "5", "author": fk.user(fk.BOT_ID), "content": "x",
+          "timestamp": "2026-11-29T00:00:00+00:00", "edited_timestamp": None, "tts": False,
+          "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+          "embeds": [], "pinned": False, "type": 0, "flags": 0,
+          "components": dms[-1].body["components"]}
+    press = {"custom_id": f"quytac:appeal:{GUILD}:2", "component_type": 2}
+    iid = await fake.interaction(OTHER, press, itype=3, channel="5", message=dm, in_guild=False)
+    (refusal,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert refusal.body["data"]["content"] == "you have no case #2"
+    iid = await fake.interaction(MEMBER, press, itype=3, channel="5", message=dm, in_guild=False)
+    (modal,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert modal.body["type"] == 9 and modal.body["data"]["custom_id"] == f"quytac:appeal-form:{GUILD}:2"
+    form = {"custom_id": f"quytac:appeal-form:{GUILD}:2", "components": [
+        {"type": 1, "components": [{"type": 4, "custom_id": "text",
+                                    "value": "Tôi trích dẫn lời bài hát"}]}]}
+    iid = await fake.interaction(MEMBER, form, itype=5, channel="5", in_guild=False)
+    (sent,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert sent.body["data"]["content"].startswith("Đã gửi kháng nghị vụ #2")
+    logs = await fake.wait_for("POST", f"/channels/{LOG}/messages", 3)
+    appeal_log = logs[-1].body
+    assert "Tôi trích dẫn lời bài hát" in appeal_log["embeds"][0]["description"]
+    ids = [b["custom_id"] for b in appeal_log["components"][0]["components"]]
+    assert ids == [f"quytac:appeal-approve:{GUILD}:2", f"quytac:appeal-reject:{GUILD}:2"]
+    # a moderator approves from the log channel
+    log_msg = {**dm, "channel_id": LOG, "components": appeal_log["components"]}
+    press = {"custom_id": f"quytac:appeal-approve:{GUILD}:2", "component_type": 2}
+    iid = await fake.interaction(MOD, press, itype=3, channel=LOG, message=log_msg,
+                                 permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    await fake.wait_for("POST", f"/interactions/{iid}/")
+    lifted = await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER, 2)
+    assert lifted[-1].body["communication_disabled_until"] is None
+    decision = (await fake.wait_for("POST", "/channels/5", len(dms) + 1))[-1]
+    assert decision.body["content"] == "✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator"
+    assert (await storage.get_case(GUILD, 2)).status == "overturned"
+
+
+async def test_automod_execution_becomes_a_case(fake, bot, storage):
+    await fake.dispatch("AUTO_MODERATION_ACTION_EXECUTION", {
+        "guild_id": GUILD, "action": {"type": 1, "metadata": {}}, "rule_id": "42",
+        "rule_trigger_type": 1, "user_id": MEMBER, "channel_id": GENERAL,
+        "message_id": "123", "content": "mua follow giá rẻ", "matched_keyword": "follow",
+        "matched_content": "follow"})
+    await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    (case,) = await storage.list_cases(GUILD)
+    assert (case.actor, case.rule_ids, case.action) == ("discord.automod.42",
+                                                        ("discord.automod.42",), "delete_warn")
+
+
+async def test_forbidden_delete_recorded_and_reported_once(fake, bot, storage):
+    for _ in range(2):
+        fake.fail("DELETE", f"/channels/{GENERAL}/messages/", 403, 50013, "Missing Permissions")
+    await fake.message(MEMBER, "địt mẹ mày")
+    await fake.message(OTHER, "địt mẹ mày")
+    await fake.wait_for("POST", f"/channels/{LOG}/messages", 3)
+    await fake.idle(0.3)
+    case = await storage.get_case(GUILD, 1)
+    assert ("delete", "failed", "Forbidden (403/50013): Missing Permissions") in case.outcomes
+    assert ("delete", "failed", "Forbidden (403/50013): Missing Permissions") in (
+        await storage.get_case(GUILD, 2)).outcomes
+    notices = [c for c in fake.calls_to("POST", f"/channels/{LOG}/messages")
+               if c.body["embeds"][0]["title"].startswith("⚠️")]
+    assert len(notices) == 1
+
+
+async def test_dms_closed_warns_in_channel(fake, bot):
+    fake.fail("POST", "/channels/5", 403, 50007, "Cannot send messages to this user")
+    await fake.message(MEMBER, "thằng ngu")
+    (warn,) = await fake.wait_for("POST", f"/channels/{GENERAL}/messages")
+    assert warn.body["content"].startswith(f"<@{MEMBER}> ⚠️ Cảnh cáo (vụ #1)")
+    assert warn.body["allowed_mentions"] == {"parse": [], "users": [int(MEMBER)]}
+
+
+async def test_restart_between_timeout_and_end_of_longer_mute(fake, storage, engine, clock):
+    bot, task = await start_bot(fake, storage, engine, clock)
+    iid = await fake.interaction(MOD, _slash("timeout", [
+        {"name": "member", "type": 6, "value": MEMBER},
+        {"name": "duration", "type": 3, "value": "40d"}]),
+        permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    await fake.wait_for("POST", f"/interactions/{iid}/")
+    (first,) = await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER)
+    until = dt.datetime.fromisoformat(first.body["communication_disabled_until"])
+    assert 27.9 * 86400 < until.timestamp() - clock() < 28 * 86400  # capped by Discord
+    await stop_bot(bot, task)
+    fake.calls.clear()
+    clock.offset += 29 * 86400  # down past the 28-day timeout, not past the 40-day mute
+    bot, task = await start_bot(fake, storage, engine, clock)
+    try:
+        await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER)
+        await fake.idle(0.3)
+        (renewed,) = _timeouts(fake)
+        until = dt.datetime.fromisoformat(renewed.body["communication_disabled_until"])
+        assert abs(until.timestamp() - (clock() - 29 * 86400 + 40 * 86400)) < 60
+    finally:
+        await stop_bot(bot, task)
