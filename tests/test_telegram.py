@@ -1,5 +1,6 @@
 """The real python-telegram-bot Application, over HTTP, against the fake Bot API on 127.0.0.1."""
 
+import asyncio
 import time
 
 import pytest
@@ -361,9 +362,16 @@ async def test_moderator_commands(fake, bot, storage):
     await fake.wait_for("deleteMessage")
 
     async def say(text, **kw):
-        before = len(fake.calls_to("sendMessage"))
-        fake.message(GROUP, ADMIN, text, **kw)
-        return (await fake.wait_for("sendMessage", before + 1))[-1]["text"]
+        """The bot's reply to this very command (side effects may be sent around it)."""
+        sent = fake.message(GROUP, ADMIN, text, **kw)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for call in fake.calls_to("sendMessage"):
+                reply = call.get("reply_parameters") or {}
+                if reply.get("message_id") == sent["message_id"]:
+                    return call["text"]
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no reply to {text!r}")
 
     assert (await say("/cases @lan")).startswith("#1 ")
     assert "Case #1 · member 101 · delete_warn · active" in await say("/case 1")
