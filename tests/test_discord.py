@@ -272,3 +272,47 @@ async def test_restart_between_timeout_and_end_of_longer_mute(fake, storage, eng
         assert abs(until.timestamp() - (clock() - 29 * 86400 + 40 * 86400)) < 60
     finally:
         await stop_bot(bot, task)
+
+
+async def test_shard_range_uses_the_sharded_client(fake, storage, engine, clock):
+    from bot.adapters.discord import ShardedQuytacBot, make_bot
+
+    service = ModerationService(storage, engine, clock)
+    plain = make_bot(service, engine, DiscordConfig(token="t"))
+    assert type(plain) is QuytacBot
+    bot = make_bot(service, engine, DiscordConfig(token="t", shard_count=2, shard_ids=(1,)))
+    assert isinstance(bot, ShardedQuytacBot) and isinstance(bot, discord.AutoShardedClient)
+    assert (bot.shard_count, bot.shard_ids) == (2, [1])
+    await bot.login("t")
+    task = asyncio.create_task(bot.connect(reconnect=False))
+    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    try:
+        assert list(bot.shards) == [1]
+        await fake.message(MEMBER, "địt mẹ mày")
+        await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
+    finally:
+        await stop_bot(bot, task)
+    await plain.close()
+    assert "t-secret" not in repr(DiscordConfig(token="t-secret"))
+
+
+async def test_long_mute_as_ban_when_configured(fake, storage, engine, clock):
+    bot, task = await start_bot(fake, storage, engine, clock, log=False)
+    try:
+        await bot.service.update_settings(GUILD, "setup", {"long_mute": "ban"})
+        iid = await fake.interaction(MOD, _slash("timeout", [
+            {"name": "member", "type": 6, "value": MEMBER},
+            {"name": "duration", "type": 3, "value": "60d"}]),
+            permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+        await fake.wait_for("POST", f"/interactions/{iid}/")
+        await fake.wait_for("PUT", f"/guilds/{GUILD}/bans/{MEMBER}")
+        assert _timeouts(fake) == []
+        case = await storage.get_case(GUILD, 1)
+        assert any(state == "done" and "long_mute=ban" in reason
+                   for kind, state, reason in case.outcomes if kind == "mute")
+        clock.offset += 61 * 86400
+        bot.scheduler.wake()
+        await fake.wait_for("DELETE", f"/guilds/{GUILD}/bans/{MEMBER}")
+        assert _timeouts(fake) == []
+    finally:
+        await stop_bot(bot, task)

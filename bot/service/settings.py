@@ -32,6 +32,7 @@ class Settings:
     appeal_reminder_hours: float = 48.0
     excerpt_length: int = 120
     warning_delete_after: int = 60  # seconds a warning reply stays in the chat (0 = keep)
+    long_mute: str = "renew"  # a mute past a platform's cap (Discord: 28 days): renew | ban
     check_names: bool = False  # check display names of members who join against the rules
     welcome_rules: bool = False  # send the community's rules to members who join
     manual_points: tuple[tuple[str, float], ...] = (("warn", 2.0), ("mute", 4.0), ("ban", 0.0))
@@ -107,6 +108,7 @@ def _convert(name: str, value: Any) -> Any:
 _CHECKS = {
     "half_life_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 3650,
     "language": lambda v: v in ("auto", "vi", "en"),
+    "long_mute": lambda v: v in ("renew", "ban"),
     "shadow": lambda v: isinstance(v, bool),
     "check_names": lambda v: isinstance(v, bool),
     "welcome_rules": lambda v: isinstance(v, bool),

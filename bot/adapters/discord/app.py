@@ -60,12 +60,18 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class QuytacBot(commands.AutoShardedBot):
+class QuytacBot(commands.Bot):
+    """One process, one connection; ``ShardedQuytacBot`` when shards are configured."""
+
     def __init__(self, service: ModerationService, engine: Engine, config: DiscordConfig) -> None:
+        shards = {}
+        if isinstance(self, commands.AutoShardedBot):
+            shards = {"shard_count": config.shard_count,
+                      "shard_ids": list(config.shard_ids) if config.shard_ids else None}
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(),
-                         chunk_guilds_at_startup=False, shard_count=config.shard_count,
-                         shard_ids=list(config.shard_ids) if config.shard_ids else None,
-                         allowed_mentions=discord.AllowedMentions.none(), help_command=None)
+                         chunk_guilds_at_startup=False,  # large servers: members come as needed
+                         allowed_mentions=discord.AllowedMentions.none(), help_command=None,
+                         **shards)
         self.service = service
         self.engine = engine
         self.performer = Performer(self, service)
@@ -143,6 +149,15 @@ class QuytacBot(commands.AutoShardedBot):
                 "discord", str(after.guild.id), str(after.id), after.display_name))
 
 
+class ShardedQuytacBot(QuytacBot, commands.AutoShardedBot):
+    """The same bot over a range of shards (``DISCORD_SHARD_COUNT`` / ``DISCORD_SHARD_IDS``)."""
+
+
+def make_bot(service: ModerationService, engine: Engine, config: DiscordConfig) -> QuytacBot:
+    sharded = config.shard_count is not None or config.shard_ids is not None
+    return (ShardedQuytacBot if sharded else QuytacBot)(service, engine, config)
+
+
 async def run_discord(config: DiscordConfig, service: ModerationService, engine: Engine,
                       stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or the connection ends for good)."""
@@ -150,7 +165,7 @@ async def run_discord(config: DiscordConfig, service: ModerationService, engine:
         discord.http.Route.BASE = config.api_base_url.rstrip("/")
     if config.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
-    bot = QuytacBot(service, engine, config)
+    bot = make_bot(service, engine, config)
     stop = stop or asyncio.Event()
 
     async def closer() -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_TIMEOUT = dt.timedelta(days=28) - dt.timedelta(minutes=1)  # Discord's cap, with a margin
+AS_BAN = "longer than Discord's 28-day timeout: banned until the mute ends (long_mute=ban)"
 
 
 def button_id(verb: str, guild: str, arg: int | str) -> str:
@@ -61,9 +62,23 @@ class Performer:
                                             custom_id=button_id(verb, action.community_id, arg)))
         return view
 
-    async def _member(self, action: Action) -> discord.Member:
-        guild = self.bot.get_guild(int(action.community_id)) or await self.bot.fetch_guild(
+    async def _guild(self, action: Action) -> discord.Guild:
+        return self.bot.get_guild(int(action.community_id)) or await self.bot.fetch_guild(
             int(action.community_id))
+
+    async def _ban(self, action: Action) -> None:
+        guild = await self._guild(action)
+        await guild.ban(discord.Object(int(action.member_id)),
+                        reason=f"quytac case #{action.case_number}", delete_message_seconds=0)
+
+    async def _muted_by_ban(self, action: Action) -> bool:
+        if action.case_number is None:
+            return False
+        case, _, _ = await self.service.show_case(action.community_id, action.case_number)
+        return ("mute", "done", AS_BAN) in case.outcomes
+
+    async def _member(self, action: Action) -> discord.Member:
+        guild = await self._guild(action)
         member = guild.get_member(int(action.member_id))
         return member or await guild.fetch_member(int(action.member_id))
 
@@ -92,22 +107,27 @@ class Performer:
         elif kind in ("dm", "welcome"):
             await self._dm(action)
         elif kind == "mute":
-            member = await self._member(action)
             until = dt.datetime.fromtimestamp(action.until or 0, tz=dt.timezone.utc)
             now = dt.datetime.fromtimestamp(self.service.clock(), tz=dt.timezone.utc)
             cap = now + MAX_TIMEOUT
+            if until > cap and (await self.service.settings(action.community_id)).long_mute == "ban":
+                await self._ban(action)
+                return AS_BAN, None
+            member = await self._member(action)
             applied = min(until, cap)
             await member.timeout(applied, reason=f"quytac case #{action.case_number}")
             if applied < until:
                 return "timeout capped at 28 days; renewed then", applied.timestamp()
         elif kind == "unmute":
+            if await self._muted_by_ban(action):
+                guild = await self._guild(action)
+                await guild.unban(discord.Object(int(action.member_id)),
+                                  reason=f"quytac case #{action.case_number}: mute over")
+                return "ban lifted: the mute is over", None
             member = await self._member(action)
             await member.timeout(None, reason=f"quytac case #{action.case_number}")
         elif kind == "ban":
-            guild = self.bot.get_guild(int(action.community_id)) or await self.bot.fetch_guild(
-                int(action.community_id))
-            await guild.ban(discord.Object(int(action.member_id)),
-                            reason=f"quytac case #{action.case_number}", delete_message_seconds=0)
+            await self._ban(action)
         elif kind == "modlog":
             text = action.text
             if action.with_outcomes and action.case_number is not None:
