@@ -316,3 +316,38 @@ async def test_long_mute_as_ban_when_configured(fake, storage, engine, clock):
         assert _timeouts(fake) == []
     finally:
         await stop_bot(bot, task)
+
+
+async def test_name_checked_on_join(fake, bot, storage):
+    await bot.service.update_settings(GUILD, "setup", {"check_names": True})
+    await fake.dispatch("GUILD_MEMBER_ADD", {**fk.member("600000000000000077", "Nhà cái FB88 uy tín"),
+                                             "guild_id": GUILD})
+    await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    (case,) = await storage.list_cases(GUILD)
+    assert (case.member_id, case.reason) == ("600000000000000077", "display name")
+    assert fake.calls_to("DELETE", "/channels/") == []
+
+
+async def test_button_from_before_a_restart_still_works(fake, storage, engine, clock):
+    bot, task = await start_bot(fake, storage, engine, clock)
+    await fake.message(MEMBER, "địt mẹ mày")
+    (log,) = await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    await stop_bot(bot, task)
+    bot, task = await start_bot(fake, storage, engine, clock)  # a new process, same database
+    try:
+        message = {"id": "1", "channel_id": LOG, "author": fk.user(fk.BOT_ID), "content": "",
+                   "timestamp": "2026-11-29T00:00:00+00:00", "edited_timestamp": None,
+                   "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+                   "attachments": [], "embeds": log.body["embeds"], "pinned": False, "type": 0,
+                   "flags": 0, "components": log.body["components"]}
+        press = {"custom_id": f"quytac:pardon:{GUILD}:1", "component_type": 2}
+        iid = await fake.interaction(OTHER, press, itype=3, channel=LOG, message=message)
+        (refused,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+        assert refused.body["data"]["content"] == "Only moderators of this server can do this."
+        iid = await fake.interaction(MOD, press, itype=3, channel=LOG, message=message,
+                                     permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+        (done,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+        assert done.body["data"]["content"] == "Done: pardon #1."
+        assert (await storage.get_case(GUILD, 1)).status == "pardoned"
+    finally:
+        await stop_bot(bot, task)
