@@ -8,20 +8,13 @@ import discord
 import pytest
 
 from bot.adapters.discord import DiscordConfig, QuytacBot
-from bot.service import ModerationService, SqliteStorage
+from bot.service import ModerationService
+from tests.conftest import OffsetClock
 from tests.fakes import discord as fk
 from tests.fakes.discord import GENERAL, GUILD, LOG, MOD_ROLE, FakeDiscord
 
 MEMBER, OTHER, MOD = "600000000000000001", "600000000000000002", "600000000000000003"
 TIMEOUT_PATH = f"/guilds/{GUILD}/members/"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
 
 
 @pytest.fixture
@@ -39,17 +32,8 @@ async def fake(monkeypatch):
 
 
 @pytest.fixture
-async def storage(tmp_path):
-    s = SqliteStorage(tmp_path / "dc.db")
-    await s.open()
-    await s.migrate()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
 def clock():
-    return Clock()
+    return OffsetClock()
 
 
 async def start_bot(fake, storage, engine, clock, log=True):

@@ -31,15 +31,6 @@ def clock():
 
 
 @pytest.fixture
-async def storage(tmp_path):
-    s = SqliteStorage(tmp_path / "q.db")
-    await s.open()
-    await s.migrate()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
 async def service(storage, engine, clock):
     svc = ModerationService(storage, engine, clock)
     await svc.update_settings(G, "admin", {"log_channel": "modlog"})

@@ -6,19 +6,12 @@ import time
 import pytest
 
 from bot.adapters.telegram import TelegramConfig, running
-from bot.service import ModerationService, SqliteStorage
+from bot.service import ModerationService
+from tests.conftest import OffsetClock
 from tests.fakes.telegram import FakeTelegram
 
 GROUP, LOG = -1001, -2002
 ADMIN, ADMIN2, MEMBER, OTHER = 7, 8, 101, 102
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
 
 
 @pytest.fixture
@@ -33,17 +26,8 @@ async def fake(monkeypatch):
 
 
 @pytest.fixture
-async def storage(tmp_path):
-    s = SqliteStorage(tmp_path / "tg.db")
-    await s.open()
-    await s.migrate()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
 def clock():
-    return Clock()
+    return OffsetClock()
 
 
 @pytest.fixture

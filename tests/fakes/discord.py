@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import poll_until
+
 APP_ID = "900000000000000001"
 BOT_ID = APP_ID
 GUILD = "100000000000000001"
@@ -191,15 +193,13 @@ class FakeDiscord:
 
     async def wait_for(self, method: str, path_prefix: str, count: int = 1,
                        timeout: float = 10.0) -> list[Call]:
-        deadline = time.monotonic() + timeout
-        while True:
+        def found() -> list[Call] | None:
             got = self.calls_to(method, path_prefix)
-            if len(got) >= count:
-                return got
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{method} {path_prefix} x{count} not called; calls: "
-                                     f"{[(c.method, c.path) for c in self.calls]}")
-            await asyncio.sleep(0.02)
+            return got if len(got) >= count else None
+
+        return await poll_until(found, timeout, lambda: (
+            f"{method} {path_prefix} x{count} not called; calls: "
+            f"{[(c.method, c.path) for c in self.calls]}"))
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         last, since = len(self.calls), time.monotonic()

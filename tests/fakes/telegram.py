@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import poll_until
+
 BOT = {"id": 999000, "is_bot": True, "first_name": "Quytac", "username": "quytac_test_bot",
        "can_join_groups": True, "can_read_all_group_messages": True,
        "supports_inline_queries": False}
@@ -134,16 +136,14 @@ class FakeTelegram:
     async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
                        **match: Any) -> list[dict[str, Any]]:
         """Wait until ``count`` calls of ``method`` (matching ``match``) have arrived."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def found() -> list[dict[str, Any]] | None:
             got = [p for p in self.calls_to(method)
                    if all(str(p.get(k)) == str(v) for k, v in match.items())]
-            if len(got) >= count:
-                return got
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{method} x{count} {match} not called; calls: "
-                                     f"{[(c.method, c.params) for c in self.calls]}")
-            await asyncio.sleep(0.02)
+            return got if len(got) >= count else None
+
+        return await poll_until(found, timeout, lambda: (
+            f"{method} x{count} {match} not called; calls: "
+            f"{[(c.method, c.params) for c in self.calls]}"))
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Wait until every pushed update was fetched and no call arrived for ``quiet`` s."""
