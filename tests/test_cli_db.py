@@ -32,7 +32,7 @@ def db(tmp_path):
 def test_migrate_creates_and_is_idempotent(tmp_path, capsys):
     path = str(tmp_path / "new.db")
     assert main(["migrate", "--database", path]) == 0
-    assert capsys.readouterr().out == f"{path}: schema version 1 (applied 1)\n"
+    assert capsys.readouterr().out == f"{path}: schema version 2 (applied 1, 2)\n"
     assert main(["migrate", "--database", path]) == 0
     assert "already up to date" in capsys.readouterr().out
 
@@ -46,7 +46,7 @@ def test_commands_refuse_an_unmigrated_database(tmp_path, capsys):
 def test_database_url_env(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
     assert main(["migrate"]) == 0
-    assert f"{tmp_path}/env.db: schema version 1" in capsys.readouterr().out
+    assert f"{tmp_path}/env.db: schema version 2" in capsys.readouterr().out
     monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/x")
     assert main(["migrate"]) == 2
     assert "PostgreSQL is not supported yet" in capsys.readouterr().err
@@ -94,3 +94,18 @@ def test_stats(db, capsys):
     assert stats["by_platform"] == {"discord": 3}
     main(["stats", "--database", db])
     assert "vi.insult.mother" in capsys.readouterr().out
+
+
+def test_member_export_and_forget(db, tmp_path, capsys):
+    out = tmp_path / "u0.json"
+    assert main(["member", "export", "g1", "u0", "--output", str(out), "--by", "admin",
+                 "--database", db]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [c["number"] for c in data["cases"]] == [1, 3]
+    assert data["appeals"][0]["text"] == "không phải tôi"
+    assert main(["member", "forget", "g1", "u0", "--database", db]) == 2
+    assert "add --yes to confirm" in capsys.readouterr().err
+    assert main(["member", "forget", "g1", "u0", "--yes", "--database", db]) == 0
+    assert capsys.readouterr().out.startswith("forgotten: appeals 1, review_items 0, points ")
+    main(["member", "export", "g1", "u0", "--database", db])
+    assert json.loads(capsys.readouterr().out)["cases"] == []

@@ -331,9 +331,9 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
     s = SqliteStorage(path)
     await s.open()
     assert await s.schema_version() == 0
-    assert await s.migrate() == [1]
+    assert await s.migrate() == [1, 2]
     assert await s.migrate() == []
-    assert await s.schema_version() == 1
+    assert await s.schema_version() == 2
     await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
     await s.close()
     s = SqliteStorage(path)
@@ -517,3 +517,52 @@ async def test_display_name_check_only_when_enabled(service, storage):
     actions = await service.check_name("discord", G, "n1", "Nhà cái FB88 uy tín")
     assert kinds(actions) == ["warn", "modlog"]
     assert actions[0].text.startswith("⚠️ Tên hiển thị của bạn vi phạm nội quy (vụ #1)")
+
+
+async def test_member_export_has_everything_about_them(service, storage):
+    await service.on_message(msg("địt mẹ mày", author="priv"))
+    await service.on_message(msg("đẹp vl", author="priv"))
+    await service.on_message(msg("địt mẹ mày", author="someone-else"))
+    await service.appeal(G, 1, "priv", "lời bài hát thôi")
+    data = await service.export_member(G, "priv", "mod1")
+    assert [c["number"] for c in data["cases"]] == [1]
+    assert data["cases"][0]["excerpt"] == "địt mẹ mày"
+    assert [a["text"] for a in data["appeals"]] == ["lời bài hát thôi"]
+    assert [r["rule_ids"] for r in data["review_items"]] == ['["vi.obscene.intensifier"]']
+    assert [p["points"] for p in data["points"]] == [3.0]
+    assert {a["action"] for a in data["audit"]} == {"appeal_opened", "appeal_posted"}
+    assert (await storage.audit_log(G))[-1].action == "member_exported"
+
+
+async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
+    await service.on_message(msg("địt mẹ mày", author="gone"))
+    await service.on_message(msg("đẹp vl", author="gone"))
+    await service.appeal(G, 1, "gone", "bí mật của tôi")
+    counts = await service.forget_member(G, "gone", "mod1")
+    assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2}
+    raw = sqlite3.connect(storage.path)
+    dump = "\n".join(raw.iterdump())
+    assert "'gone'" not in dump and "bí mật của tôi" not in dump
+    case = await storage.get_case(G, 1)
+    assert case.member_id.startswith("forgotten-") and case.excerpt == ""
+    assert case.rule_ids == ("vi.insult.mother",)  # the case itself stays, for statistics
+    assert await service.export_member(G, "gone", "mod1") == {
+        "community": G, "member": "gone", "cases": [], "appeals": [], "review_items": [],
+        "points": [], "audit": []}
+    # the audit log is append-only again afterwards
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute("UPDATE audit SET actor = 'x'")
+    assert (await storage.audit_log(G))[-2].action == "member_forgotten"
+
+
+async def test_excerpts_purged_after_retention(storage, engine, clock):
+    svc = ModerationService(storage, engine, clock, retention_days=90)
+    await svc.on_message(msg("địt mẹ mày", author="old"))
+    clock.advance(60 * DAY)
+    await svc.on_message(msg("thằng ngu", author="new"))
+    clock.advance(31 * DAY)
+    assert await svc.purge_excerpts() == 1
+    old, new = await storage.get_case(G, 1), await storage.get_case(G, 2)
+    assert (old.excerpt, old.rule_ids, old.status) == ("", ("vi.insult.mother",), "active")
+    assert new.excerpt == "thằng ngu"
+    assert await svc.purge_excerpts() == 0

@@ -43,6 +43,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     for p in (ls, sh, ex):
         p.add_argument("--database", help=db_help)
 
+    mb = sub.add_parser("member", help="export or forget one member's data (Decree 13/2023)")
+    msub = mb.add_subparsers(dest="member_command", required=True)
+    me = msub.add_parser("export", help="everything stored about a member, as JSON")
+    mf = msub.add_parser("forget", help="delete a member's texts and pseudonymise their id")
+    for p in (me, mf):
+        p.add_argument("community")
+        p.add_argument("member")
+        p.add_argument("--by", default="cli", help="who asked (recorded in the audit log)")
+        p.add_argument("--database", help=db_help)
+    me.add_argument("--output", help="file to write (default: standard output)")
+    mf.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    me.set_defaults(func=lambda a: _run(a, _member_export))
+    mf.set_defaults(func=lambda a: _run(a, _member_forget))
+
     s = sub.add_parser("stats", help="counts by category, action, platform; overturn rate per rule")
     s.add_argument("--community")
     s.add_argument("--json", action="store_true")
@@ -129,6 +143,42 @@ async def _export(storage: SqliteStorage, args: argparse.Namespace) -> int:
         print(f"wrote {len(cases)} cases to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _service(storage: SqliteStorage):
+    from bot.service import ModerationService
+
+    engine = load_engine(None)
+    return ModerationService(storage, engine) if engine else None
+
+
+async def _member_export(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    service = _service(storage)
+    if service is None:
+        return 2
+    data = await service.export_member(args.community, args.member, args.by)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"wrote {len(data['cases'])} cases of member {args.member} to {args.output}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def _member_forget(storage: SqliteStorage, args: argparse.Namespace) -> int:
+    if not args.yes:
+        print("this deletes the member's texts and replaces their id for good; "
+              "add --yes to confirm", file=sys.stderr)
+        return 2
+    service = _service(storage)
+    if service is None:
+        return 2
+    counts = await service.forget_member(args.community, args.member, args.by)
+    print("forgotten: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 

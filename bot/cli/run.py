@@ -45,7 +45,9 @@ async def _serve(args: argparse.Namespace, engine) -> int:
         return 2
     log = logging.getLogger("quytac")
     log.info("database %s, %d rules loaded", storage.path, len(engine.rules))
-    service = ModerationService(storage, engine)  # one service: both platforms share one history
+    retention = float(os.environ.get("EXCERPT_RETENTION_DAYS", "90"))
+    # one service: both platforms share one history
+    service = ModerationService(storage, engine, retention_days=retention)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

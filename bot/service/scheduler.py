@@ -14,6 +14,7 @@ from bot.service.models import Action
 from bot.service.service import ModerationService
 
 log = logging.getLogger(__name__)
+PURGE_EVERY = 3600.0  # seconds between sweeps of expired excerpts
 
 
 class Scheduler:
@@ -24,12 +25,19 @@ class Scheduler:
         self.perform = perform  # the adapter's way to carry out actions (and confirm them)
         self.max_sleep = max_sleep
         self._wake = asyncio.Event()
+        self._last_purge = float("-inf")
 
     def wake(self) -> None:
         """Call after scheduling something sooner than the loop may be sleeping."""
         self._wake.set()
 
     async def tick(self) -> list[Action]:
+        now = self.service.clock()
+        if now - self._last_purge >= PURGE_EVERY:
+            self._last_purge = now
+            purged = await self.service.purge_excerpts()
+            if purged:
+                log.info("purged %d case excerpts past their retention", purged)
         actions = await self.service.run_due()
         if actions:
             await self.perform(actions)

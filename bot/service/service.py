@@ -6,6 +6,7 @@ with ``confirm``, and a failure is recorded on the case and reported to moderato
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import defaultdict
 from typing import Awaitable, Callable
@@ -46,8 +47,9 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
 
 class ModerationService:
     def __init__(self, storage: Storage, engine: Engine,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, retention_days: float = 90.0) -> None:
         self.storage = storage
+        self.retention_days = retention_days  # excerpts are personal data: kept this long
         self.engine = engine
         self.clock = clock
         self._settings: dict[str, Settings] = {}
@@ -500,6 +502,28 @@ class ModerationService:
                                channel_id=settings.log_channel, case_number=case.number,
                                text=body, buttons=(("Approve", f"appeal-approve:{case.number}"),
                                                    ("Reject", f"appeal-reject:{case.number}")))]
+
+    # -- privacy ----------------------------------------------------------------------------
+
+    async def export_member(self, community: str, member: str, moderator: str) -> dict:
+        """Everything stored about a member (Decree 13/2023/NĐ-CP: the right of access)."""
+        data = await self.storage.member_data(community, member)
+        await self.storage.audit(community, moderator, "member_exported", {"member": member},
+                                 self.clock())
+        return data
+
+    async def forget_member(self, community: str, member: str, moderator: str) -> dict:
+        """Delete a member's texts and pseudonymise their id; cases stay, for the community's
+        statistics and accountability, but no longer point at the person."""
+        pseudonym = "forgotten-" + hashlib.sha256(
+            f"{community}:{member}:{self.clock()}".encode()).hexdigest()[:12]
+        return await self.storage.forget_member(community, member, pseudonym, moderator,
+                                                self.clock())
+
+    async def purge_excerpts(self) -> int:
+        """Empty case excerpts older than the retention period (the cases themselves stay)."""
+        now = self.clock()
+        return await self.storage.purge_excerpts(now - self.retention_days * 86400, now)
 
     # -- timed actions ----------------------------------------------------------------------
 

@@ -121,6 +121,26 @@ class Storage(ABC):
     @abstractmethod
     async def next_due(self) -> float | None: ...
 
+    # privacy
+    @abstractmethod
+    async def audit(self, community: str, actor: str, action: str, detail: dict,
+                    now: float) -> None:
+        """An audit entry that belongs to no case (an export, say)."""
+
+    @abstractmethod
+    async def member_data(self, community: str, member: str) -> dict:
+        """Everything stored about one member in one community, as plain data."""
+
+    @abstractmethod
+    async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
+                            now: float) -> dict:
+        """Delete a member's texts and replace their id by ``pseudonym`` everywhere, the audit
+        log included (the one rewrite the audit log allows); return counts of what changed."""
+
+    @abstractmethod
+    async def purge_excerpts(self, before: float, now: float) -> int:
+        """Empty the excerpts of cases created before ``before``; return how many."""
+
     # audit, export, stats
     @abstractmethod
     async def audit_log(self, community: str) -> list[AuditEntry]: ...

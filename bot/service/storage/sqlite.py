@@ -486,6 +486,76 @@ class SqliteStorage(Storage):
                 "SELECT MIN(due_at) FROM scheduled WHERE state = 'pending'")).fetchone()
         return row[0]
 
+    # -- privacy ----------------------------------------------------------------------------
+
+    async def audit(self, community: str, actor: str, action: str, detail: dict,
+                    now: float) -> None:
+        async with self._tx() as db:
+            await self._add_audit(db, community, None, actor, action, detail, now)
+
+    async def member_data(self, community: str, member: str) -> dict:
+        async with self._read() as db:
+            async def rows(sql: str, *args: object) -> list[dict]:
+                return [dict(r) for r in await (await db.execute(sql, args)).fetchall()]
+
+            return {
+                "community": community, "member": member,
+                "cases": await rows("SELECT * FROM cases WHERE community_id = ? AND member_id = ? "
+                                    "ORDER BY number", community, member),
+                "appeals": await rows("SELECT a.* FROM appeals a JOIN cases c ON c.id = a.case_id "
+                                      "WHERE c.community_id = ? AND a.member_id = ? ORDER BY a.id",
+                                      community, member),
+                "review_items": await rows("SELECT * FROM review_queue WHERE community_id = ? "
+                                           "AND member_id = ? ORDER BY id", community, member),
+                "points": await rows("SELECT * FROM points WHERE community_id = ? AND member_id = ? "
+                                     "ORDER BY id", community, member),
+                "audit": await rows("SELECT * FROM audit WHERE community_id = ? AND actor = ? "
+                                    "ORDER BY id", community, member),
+            }
+
+    async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
+                            now: float) -> dict:
+        async with self._tx() as db:
+            async def run(sql: str, *args: object) -> int:
+                return (await db.execute(sql, args)).rowcount
+
+            counts = {
+                "appeals": await run(
+                    "UPDATE appeals SET member_id = ?, text = '' WHERE member_id = ? AND case_id IN "
+                    "(SELECT id FROM cases WHERE community_id = ?)", pseudonym, member, community),
+                "review_items": await run(
+                    "DELETE FROM review_queue WHERE community_id = ? AND member_id = ?",
+                    community, member),
+                "points": await run("DELETE FROM points WHERE community_id = ? AND member_id = ?",
+                                    community, member),
+                "cases": await run(
+                    "UPDATE cases SET member_id = ?, excerpt = '', span_start = NULL, "
+                    "span_end = NULL, excerpt_purged_at = ? WHERE community_id = ? AND member_id = ?",
+                    pseudonym, now, community, member),
+            }
+            # The audit log refuses edits; the law's right to erasure is the one exception, done
+            # here with the guard lifted inside this transaction only.
+            await db.execute("DROP TRIGGER audit_no_update")
+            counts["audit"] = await run(
+                "UPDATE audit SET actor = ? WHERE community_id = ? AND actor = ?",
+                pseudonym, community, member)
+            await db.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN "
+                             "SELECT RAISE(ABORT, 'audit log is append-only'); END")
+            await db.execute("INSERT INTO forgotten VALUES (?, ?, ?)", (community, pseudonym, now))
+            await self._add_audit(db, community, None, actor, "member_forgotten",
+                                  {"member": pseudonym, **counts}, now)
+        return counts
+
+    async def purge_excerpts(self, before: float, now: float) -> int:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "UPDATE cases SET excerpt = '', excerpt_purged_at = ? "
+                "WHERE created_at < ? AND excerpt_purged_at IS NULL AND excerpt != ''",
+                (now, before))
+            await db.execute("UPDATE review_queue SET excerpt = '' WHERE created_at < ? "
+                             "AND status != 'open'", (before,))
+            return cur.rowcount
+
     # -- audit, stats -----------------------------------------------------------------------
 
     async def audit_log(self, community: str) -> list[AuditEntry]:
