@@ -335,3 +335,23 @@ async def test_button_from_before_a_restart_still_works(fake, storage, engine, c
         assert (await storage.get_case(GUILD, 1)).status == "pardoned"
     finally:
         await stop_bot(bot, task)
+
+
+async def test_long_mute_as_role_when_configured(fake, storage, engine, clock):
+    bot, task = await start_bot(fake, storage, engine, clock, log=False)
+    role = "300000000000000009"
+    try:
+        await bot.service.update_settings(GUILD, "setup", {"long_mute": "role", "mute_role": role})
+        iid = await fake.interaction(MOD, _slash("timeout", [
+            {"name": "member", "type": 6, "value": MEMBER},
+            {"name": "duration", "type": 3, "value": "60d"}]),
+            permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+        await fake.wait_for("POST", f"/interactions/{iid}/")
+        await fake.wait_for("PUT", f"/guilds/{GUILD}/members/{MEMBER}/roles/{role}")
+        assert _timeouts(fake) == []
+        clock.offset += 61 * 86400
+        bot.scheduler.wake()
+        await fake.wait_for("DELETE", f"/guilds/{GUILD}/members/{MEMBER}/roles/{role}")
+        assert _timeouts(fake) == []
+    finally:
+        await stop_bot(bot, task)

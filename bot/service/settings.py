@@ -32,7 +32,8 @@ class Settings:
     appeal_reminder_hours: float = 48.0
     excerpt_length: int = 120
     warning_delete_after: int = 60  # seconds a warning reply stays in the chat (0 = keep)
-    long_mute: str = "renew"  # a mute past a platform's cap (Discord: 28 days): renew | ban
+    long_mute: str = "renew"  # a mute past a platform's cap (Discord: 28 days): renew | ban | role
+    mute_role: str = ""  # the role given for long_mute=role (its channel rules deny sending)
     check_names: bool = False  # check display names of members who join against the rules
     welcome_rules: bool = False  # send the community's rules to members who join
     manual_points: tuple[tuple[str, float], ...] = (("warn", 2.0), ("mute", 4.0), ("ban", 0.0))
@@ -108,7 +109,8 @@ def _convert(name: str, value: Any) -> Any:
 _CHECKS = {
     "half_life_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 3650,
     "language": lambda v: v in ("auto", "vi", "en"),
-    "long_mute": lambda v: v in ("renew", "ban"),
+    "long_mute": lambda v: v in ("renew", "ban", "role"),
+    "mute_role": lambda v: isinstance(v, str) and (v == "" or v.isdigit()),
     "shadow": lambda v: isinstance(v, bool),
     "check_names": lambda v: isinstance(v, bool),
     "welcome_rules": lambda v: isinstance(v, bool),

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_TIMEOUT = dt.timedelta(days=28) - dt.timedelta(minutes=1)  # Discord's cap, with a margin
 AS_BAN = "longer than Discord's 28-day timeout: banned until the mute ends (long_mute=ban)"
+AS_ROLE = "longer than Discord's 28-day timeout: mute role until the mute ends (long_mute=role)"
 
 
 def button_id(verb: str, guild: str, arg: int | str) -> str:
@@ -71,11 +72,15 @@ class Performer:
         await guild.ban(discord.Object(int(action.member_id)),
                         reason=f"quytac case #{action.case_number}", delete_message_seconds=0)
 
-    async def _muted_by_ban(self, action: Action) -> bool:
+    async def _mute_applied_as(self, action: Action) -> str:
+        """How this case's mute was applied: as a ban, a role, or (``""``) a timeout."""
         if action.case_number is None:
-            return False
+            return ""
         case, _, _ = await self.service.show_case(action.community_id, action.case_number)
-        return ("mute", "done", AS_BAN) in case.outcomes
+        for way in (AS_BAN, AS_ROLE):
+            if ("mute", "done", way) in case.outcomes:
+                return way
+        return ""
 
     async def _member(self, action: Action) -> discord.Member:
         guild = await self._guild(action)
@@ -110,21 +115,32 @@ class Performer:
             until = dt.datetime.fromtimestamp(action.until or 0, tz=dt.timezone.utc)
             now = dt.datetime.fromtimestamp(self.service.clock(), tz=dt.timezone.utc)
             cap = now + MAX_TIMEOUT
-            if until > cap and (await self.service.settings(action.community_id)).long_mute == "ban":
+            settings = await self.service.settings(action.community_id)
+            if until > cap and settings.long_mute == "ban":
                 await self._ban(action)
                 return AS_BAN, None
             member = await self._member(action)
+            if until > cap and settings.long_mute == "role" and settings.mute_role:
+                await member.add_roles(discord.Object(int(settings.mute_role)),
+                                       reason=f"quytac case #{action.case_number}")
+                return AS_ROLE, None
             applied = min(until, cap)
             await member.timeout(applied, reason=f"quytac case #{action.case_number}")
             if applied < until:
                 return "timeout capped at 28 days; renewed then", applied.timestamp()
         elif kind == "unmute":
-            if await self._muted_by_ban(action):
+            applied = await self._mute_applied_as(action)
+            if applied == AS_BAN:
                 guild = await self._guild(action)
                 await guild.unban(discord.Object(int(action.member_id)),
                                   reason=f"quytac case #{action.case_number}: mute over")
                 return "ban lifted: the mute is over", None
             member = await self._member(action)
+            if applied == AS_ROLE:
+                role = (await self.service.settings(action.community_id)).mute_role
+                await member.remove_roles(discord.Object(int(role)),
+                                          reason=f"quytac case #{action.case_number}: mute over")
+                return "mute role removed: the mute is over", None
             await member.timeout(None, reason=f"quytac case #{action.case_number}")
         elif kind == "ban":
             await self._ban(action)
