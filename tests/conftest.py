@@ -1,12 +1,31 @@
 """Shared fixtures: one engine over the shipped rulesets (compiling it is the slow part), a real
 SQLite file per test, and a clock the tests can move forward."""
 
+import os
+import socket
 import time
+import uuid
 
 import pytest
 
 from bot.core import Engine
-from bot.service import SqliteStorage
+from bot.service import PostgresStorage, SqliteStorage
+
+PG_URL = os.environ.get("QUYTAC_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+
+
+def _postgres_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+async def raw(storage, sql: str, *args) -> list:
+    """Rows straight from the database, whichever it is (for assertions on what is stored)."""
+    async with storage.d.read() as db:
+        return await db.fetchall(sql, *args)
 
 
 class OffsetClock:
@@ -20,12 +39,41 @@ class OffsetClock:
 
 
 @pytest.fixture
-async def storage(tmp_path):
+async def sqlite_storage(tmp_path):
     s = SqliteStorage(tmp_path / "quytac.db")
     await s.open()
     await s.migrate()
     yield s
     await s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def storage(request, tmp_path):
+    """Every storage-backed test runs on both databases."""
+    if request.param == "sqlite":
+        s = SqliteStorage(tmp_path / "quytac.db")
+        await s.open()
+        await s.migrate()
+        yield s
+        await s.close()
+        return
+    if not _postgres_up():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but no PostgreSQL answers at {PG_URL}")
+        pytest.skip(f"no PostgreSQL at {PG_URL}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    s = PostgresStorage(PG_URL, schema=schema)
+    await s.open()
+    await s.migrate()
+    yield s
+    await s.close()
+    import asyncpg
+
+    con = await asyncpg.connect(PG_URL)
+    try:
+        await con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await con.close()
 
 
 @pytest.fixture(scope="session")

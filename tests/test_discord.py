@@ -36,6 +36,12 @@ def clock():
     return OffsetClock()
 
 
+@pytest.fixture
+def storage(sqlite_storage):
+    """The adapters only translate: one database is enough here (the service tests run both)."""
+    return sqlite_storage
+
+
 async def start_bot(fake, storage, engine, clock, log=True):
     service = ModerationService(storage, engine, clock)
     if log:

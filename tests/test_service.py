@@ -8,6 +8,7 @@ import pytest
 
 from bot.service import Incoming, ModerationService, ServiceError, SqliteStorage
 from bot.service.export import export
+from tests.conftest import raw
 
 T0 = 1_800_000_000.0
 DAY = 86400.0
@@ -92,8 +93,8 @@ async def test_case_stores_excerpt_not_message(service, storage):
     assert len(case.excerpt) <= 122 and "thằng ngu" in case.excerpt
     assert case.rule_ids == ("vi.insult.stupid",) and case.clauses == ("874-4.6-insult",)
     assert long[case.span[0]:case.span[1]] == "thằng ngu"
-    raw = sqlite3.connect(storage.path).execute("SELECT * FROM cases").fetchall()
-    assert long not in repr(raw)
+    rows = await raw(storage, "SELECT * FROM cases")
+    assert long not in repr([dict(r) for r in rows])
 
 
 async def test_modlog_entry(service):
@@ -349,11 +350,11 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
 
 async def test_audit_log_is_append_only(service, storage):
     await service.on_message(msg("địt mẹ mày"))
-    con = sqlite3.connect(storage.path)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        con.execute("UPDATE audit SET actor = 'someone else'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        con.execute("DELETE FROM audit")
+    for sql in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
+        with pytest.raises(Exception, match="append-only"):
+            async with storage.d.tx() as db:
+                await db.execute(sql)
+    assert len(await raw(storage, "SELECT * FROM audit")) >= 1
 
 
 async def test_settings_changes_validated_and_audited(service, storage):
@@ -405,9 +406,9 @@ async def test_concurrent_messages_get_gapless_unique_numbers(service, storage):
         service.on_message(msg("địt mẹ mày", author=f"m{i % 37}")) for i in range(1000)))
     numbers = sorted(a.case_number for actions in results for a in actions[:1])
     assert numbers == list(range(1, 1001))
-    rows = sqlite3.connect(storage.path).execute(
-        "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number) FROM cases").fetchone()
-    assert rows == (1000, 1000, 1, 1000)
+    (row,) = await raw(storage, "SELECT COUNT(*) AS n, COUNT(DISTINCT number) AS d, "
+                                "MIN(number) AS lo, MAX(number) AS hi FROM cases")
+    assert (row["n"], row["d"], row["lo"], row["hi"]) == (1000, 1000, 1, 1000)
 
 
 async def test_stats_and_overturn_rate(service):
@@ -540,9 +541,10 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     await service.appeal(G, 1, "gone", "bí mật của tôi")
     counts = await service.forget_member(G, "gone", "mod1")
     assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2}
-    raw = sqlite3.connect(storage.path)
-    dump = "\n".join(raw.iterdump())
-    assert "'gone'" not in dump and "bí mật của tôi" not in dump
+    for table in ("cases", "appeals", "review_queue", "points", "audit", "case_actions",
+                  "scheduled"):
+        rows = [dict(r) for r in await raw(storage, f"SELECT * FROM {table}")]
+        assert "'gone'" not in repr(rows) and "bí mật của tôi" not in repr(rows), table
     case = await storage.get_case(G, 1)
     assert case.member_id.startswith("forgotten-") and case.excerpt == ""
     assert case.rule_ids == ("vi.insult.mother",)  # the case itself stays, for statistics
@@ -550,8 +552,9 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
         "community": G, "member": "gone", "cases": [], "appeals": [], "review_items": [],
         "points": [], "audit": []}
     # the audit log is append-only again afterwards
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("UPDATE audit SET actor = 'x'")
+    with pytest.raises(Exception, match="append-only"):
+        async with storage.d.tx() as db:
+            await db.execute("UPDATE audit SET actor = 'x'")
     assert (await storage.audit_log(G))[-2].action == "member_forgotten"
 
 

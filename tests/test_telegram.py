@@ -31,6 +31,12 @@ def clock():
 
 
 @pytest.fixture
+def storage(sqlite_storage):
+    """The adapters only translate: one database is enough here (the service tests run both)."""
+    return sqlite_storage
+
+
+@pytest.fixture
 async def bot(fake, storage, engine, clock):
     service = ModerationService(storage, engine, clock)
     await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, Awaitable, Callable
 
 from bot.cli.common import load_engine
-from bot.service import SqliteStorage, database_path
+from bot.service import SqlStorage, describe, make_storage
 from bot.service.export import export
 from bot.service.texts import when
 
@@ -64,20 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=lambda a: _run(a, _stats))
 
 
-def _run(args: argparse.Namespace, body: Callable[[SqliteStorage, argparse.Namespace],
+def _run(args: argparse.Namespace, body: Callable[[SqlStorage, argparse.Namespace],
                                                    Awaitable[int]]) -> int:
-    try:
-        path = database_path(args.database)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
     async def go() -> int:
-        storage = SqliteStorage(path)
+        storage = make_storage(args.database)
         await storage.open()
         try:
             if body is not _migrate and await storage.schema_version() == 0:
-                print(f"{path}: no schema yet; run: quytac migrate", file=sys.stderr)
+                print(f"{describe(storage)}: no schema yet; run: quytac migrate", file=sys.stderr)
                 return 2
             return await body(storage, args)
         finally:
@@ -86,15 +80,15 @@ def _run(args: argparse.Namespace, body: Callable[[SqliteStorage, argparse.Names
     return asyncio.run(go())
 
 
-async def _migrate(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _migrate(storage: SqlStorage, args: argparse.Namespace) -> int:
     applied = await storage.migrate()
     version = await storage.schema_version()
     done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
-    print(f"{storage.path}: schema version {version} ({done})")
+    print(f"{describe(storage)}: schema version {version} ({done})")
     return 0
 
 
-async def _list(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _list(storage: SqlStorage, args: argparse.Namespace) -> int:
     cases = await storage.list_cases(args.community, args.member, args.rule, args.status,
                                      args.limit)
     if args.json:
@@ -107,7 +101,7 @@ async def _list(storage: SqliteStorage, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _show(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _show(storage: SqlStorage, args: argparse.Namespace) -> int:
     case = await storage.get_case(args.community, args.number)
     if case is None:
         print(f"no case #{args.number} in community {args.community}", file=sys.stderr)
@@ -134,7 +128,7 @@ async def _show(storage: SqliteStorage, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _export(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _export(storage: SqlStorage, args: argparse.Namespace) -> int:
     cases = await storage.list_cases(args.community, limit=10**9)
     text = export(cases, await storage.audit_log(args.community), args.format)
     if args.output:
@@ -146,14 +140,14 @@ async def _export(storage: SqliteStorage, args: argparse.Namespace) -> int:
     return 0
 
 
-def _service(storage: SqliteStorage):
+def _service(storage: SqlStorage):
     from bot.service import ModerationService
 
     engine = load_engine(None)
     return ModerationService(storage, engine) if engine else None
 
 
-async def _member_export(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _member_export(storage: SqlStorage, args: argparse.Namespace) -> int:
     service = _service(storage)
     if service is None:
         return 2
@@ -169,7 +163,7 @@ async def _member_export(storage: SqliteStorage, args: argparse.Namespace) -> in
     return 0
 
 
-async def _member_forget(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _member_forget(storage: SqlStorage, args: argparse.Namespace) -> int:
     if not args.yes:
         print("this deletes the member's texts and replaces their id for good; "
               "add --yes to confirm", file=sys.stderr)
@@ -182,7 +176,7 @@ async def _member_forget(storage: SqliteStorage, args: argparse.Namespace) -> in
     return 0
 
 
-async def _stats(storage: SqliteStorage, args: argparse.Namespace) -> int:
+async def _stats(storage: SqlStorage, args: argparse.Namespace) -> int:
     stats = await storage.stats(args.community)
     engine = load_engine(None)
     by_category: Counter[str] = Counter()

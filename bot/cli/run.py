@@ -38,13 +38,11 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, engine) -> int:
     from bot.service import ModerationService, open_storage
 
-    try:
-        storage = await open_storage(args.database)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    from bot.service import describe
+
+    storage = await open_storage(args.database)
     log = logging.getLogger("quytac")
-    log.info("database %s, %d rules loaded", storage.path, len(engine.rules))
+    log.info("database %s, %d rules loaded", describe(storage), len(engine.rules))
     retention = float(os.environ.get("EXCERPT_RETENTION_DAYS", "90"))
     # one service: both platforms share one history
     service = ModerationService(storage, engine, retention_days=retention)

@@ -1,43 +1,36 @@
-"""SQLite storage through aiosqlite: one file, WAL mode, numbered migrations from ``migrations/``.
+"""SQLite through aiosqlite: one file, WAL mode, the embedded default.
 
-One connection per process; an asyncio lock makes each method one isolated unit, and every write
-runs as one ``BEGIN IMMEDIATE`` transaction, so case numbers stay gapless under concurrency.
+One connection per process; an asyncio lock makes each transaction one isolated unit (a single
+connection would otherwise interleave two coroutines' statements), and writes take the database
+lock at ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
-import re
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import aiosqlite
 
-from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem
-from bot.service.storage.base import Storage
-
-_MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
+from bot.service.storage.sql import Dialect, SqlStorage
 
 
-def migrations_path() -> Path:
-    here = Path(__file__).resolve().parents[3] / "migrations"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "migrations"
-
-
-def database_path(url: str | None = None) -> Path:
-    """``DATABASE_URL`` as a file path: ``sqlite:///abs/path``, ``sqlite:rel/path`` or a path.
-
-    Default: ``quytac.db`` in the user's data directory.
-    """
+def database_url(url: str | None = None) -> str:
+    """``DATABASE_URL`` (or the argument), default ``quytac.db`` in the user's data directory."""
     url = url if url is not None else os.environ.get("DATABASE_URL", "")
     if not url:
         from platformdirs import user_data_dir
 
-        return Path(user_data_dir("quytac")) / "quytac.db"
-    if url.startswith(("postgresql:", "postgres:")):
-        raise ValueError("DATABASE_URL: PostgreSQL is not supported yet (issue #6); use a SQLite path")
+        return str(Path(user_data_dir("quytac")) / "quytac.db")
+    return url
+
+
+def database_path(url: str | None = None) -> Path:
+    """A SQLite URL as a path: ``sqlite:///abs/path``, ``sqlite:rel/path`` or a plain path."""
+    url = database_url(url)
     for prefix in ("sqlite:///", "sqlite://", "sqlite:"):
         if url.startswith(prefix):
             rest = url[len(prefix):]
@@ -45,75 +38,38 @@ def database_path(url: str | None = None) -> Path:
     return Path(url)
 
 
-async def open_storage(url: str | None = None) -> SqliteStorage:
-    """Open (creating if needed) and migrate the configured database."""
-    storage = SqliteStorage(database_path(url))
-    await storage.open()
-    await storage.migrate()
-    return storage
+class _SqliteConn:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def fetchone(self, sql: str, *args: Any) -> Any:
+        return await (await self.db.execute(sql, args)).fetchone()
+
+    async def fetchall(self, sql: str, *args: Any) -> list[Any]:
+        return list(await (await self.db.execute(sql, args)).fetchall())
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        return (await self.db.execute(sql, args)).rowcount
+
+    async def insert(self, sql: str, *args: Any) -> int:
+        return (await self.db.execute(sql, args)).lastrowid or 0
 
 
-def _case(row: aiosqlite.Row, outcomes: tuple = ()) -> Case:
-    span = (row["span_start"], row["span_end"]) if row["span_start"] is not None else None
-    return Case(
-        id=row["id"], community_id=row["community_id"], number=row["number"],
-        platform=row["platform"], member_id=row["member_id"], channel_id=row["channel_id"],
-        message_id=row["message_id"], rule_ids=tuple(json.loads(row["rule_ids"])),
-        clauses=tuple(json.loads(row["clauses"])), span=span, excerpt=row["excerpt"],
-        confidence=row["confidence"], action=row["action"], until=row["until"],
-        actor=row["actor"], reason=row["reason"], status=row["status"], points=row["points"],
-        language=row["language"], created_at=row["created_at"], updated_at=row["updated_at"],
-        outcomes=outcomes,
-    )
+class SqliteDialect(Dialect):
+    name = "sqlite"
 
-
-def _appeal(row: aiosqlite.Row) -> Appeal:
-    return Appeal(
-        id=row["id"], case_id=row["case_id"], case_number=row["number"],
-        community_id=row["community_id"], member_id=row["member_id"], text=row["text"],
-        status=row["status"], decided_by=row["decided_by"], decision=row["decision"],
-        created_at=row["created_at"], decided_at=row["decided_at"],
-    )
-
-
-def _review(row: aiosqlite.Row) -> ReviewItem:
-    return ReviewItem(
-        id=row["id"], community_id=row["community_id"], platform=row["platform"],
-        member_id=row["member_id"], channel_id=row["channel_id"], message_id=row["message_id"],
-        rule_ids=tuple(json.loads(row["rule_ids"])), clauses=tuple(json.loads(row["clauses"])),
-        excerpt=row["excerpt"], confidence=row["confidence"], severity=row["severity"],
-        why=row["why"], language=row["language"], status=row["status"],
-        created_at=row["created_at"],
-    )
-
-
-def _audit(row: aiosqlite.Row) -> AuditEntry:
-    return AuditEntry(row["id"], row["community_id"], row["case_id"], row["actor"], row["action"],
-                      json.loads(row["detail"]), row["at"])
-
-
-_APPEAL_SELECT = ("SELECT a.*, c.number, c.community_id FROM appeals a "
-                  "JOIN cases c ON c.id = a.case_id ")
-
-
-class SqliteStorage(Storage):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
-        import asyncio
-
         self._lock = asyncio.Lock()
-
-    # -- connection and migrations ----------------------------------------------------------
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA busy_timeout=5000")
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "busy_timeout=5000"):
+            await self._db.execute(f"PRAGMA {pragma}")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -127,463 +83,44 @@ class SqliteStorage(Storage):
         return self._db
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def tx(self) -> AsyncIterator[_SqliteConn]:
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield _SqliteConn(self.db)
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
 
     @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[_SqliteConn]:
         async with self._lock:
-            yield self.db
+            yield _SqliteConn(self.db)
 
-    async def schema_version(self) -> int:
-        async with self._read() as db:
-            await db.execute("CREATE TABLE IF NOT EXISTS schema_version "
-                             "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-            row = await (await db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
-        return row[0] or 0
+    async def apply_migration(self, version: int, script: str) -> None:
+        async with self._lock:
+            # executescript commits first; wrapping the script keeps each migration atomic
+            await self.db.executescript(f"BEGIN;\n{script}\nINSERT INTO schema_version VALUES "
+                                        f"({version}, datetime('now'));\nCOMMIT;")
 
-    async def migrate(self) -> list[int]:
-        current = await self.schema_version()
-        applied = []
-        files = sorted(
-            (int(m.group(1)), p) for p in migrations_path().glob("*.sql")
-            if (m := _MIGRATION_NAME.match(p.name))
-        )
-        for version, path in files:
-            if version <= current:
-                continue
-            script = path.read_text(encoding="utf-8")
-            async with self._lock:
-                # executescript commits first; wrapping the script keeps each migration atomic
-                await self.db.executescript(
-                    f"BEGIN;\n{script}\nINSERT INTO schema_version VALUES "
-                    f"({version}, datetime('now'));\nCOMMIT;"
-                )
-            applied.append(version)
-        return applied
+    def json_has(self, column: str) -> str:
+        return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)"
 
-    # -- settings and moderators ------------------------------------------------------------
+    def json_items(self, column: str) -> str:
+        return f"json_each({column}) AS j"
 
-    async def load_settings(self, community: str) -> str | None:
-        async with self._read() as db:
-            row = await (await db.execute(
-                "SELECT settings FROM community_settings WHERE community_id = ?", (community,)
-            )).fetchone()
-        return row[0] if row else None
+    async def lift_audit_guard(self, conn: Any) -> None:
+        await conn.execute("DROP TRIGGER audit_no_update")
 
-    async def save_settings(self, community: str, settings_json: str, actor: str, detail: dict,
-                            now: float) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO community_settings VALUES (?, ?, ?) ON CONFLICT (community_id) "
-                "DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
-                (community, settings_json, now))
-            await self._add_audit(db, community, None, actor, "settings", detail, now)
+    async def restore_audit_guard(self, conn: Any) -> None:
+        await conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN "
+                           "SELECT RAISE(ABORT, 'audit log is append-only'); END")
 
-    async def touch_moderator(self, community: str, user: str, now: float) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO moderators VALUES (?, ?, ?) ON CONFLICT (community_id, user_id) "
-                "DO UPDATE SET seen_at = excluded.seen_at", (community, user, now))
 
-    async def moderators(self, community: str) -> list[str]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                "SELECT user_id FROM moderators WHERE community_id = ? ORDER BY user_id",
-                (community,))).fetchall()
-        return [r[0] for r in rows]
+class SqliteStorage(SqlStorage):
+    """The storage on one SQLite file."""
 
-    # -- cases ------------------------------------------------------------------------------
-
-    @staticmethod
-    async def _add_audit(db: aiosqlite.Connection, community: str, case_id: int | None,
-                         actor: str, action: str, detail: dict, now: float) -> None:
-        await db.execute(
-            "INSERT INTO audit (community_id, case_id, actor, action, detail, at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (community, case_id, actor, action, json.dumps(detail, ensure_ascii=False), now))
-
-    @staticmethod
-    async def _track(db: aiosqlite.Connection, case_id: int, kinds: tuple[str, ...],
-                     now: float) -> list[int]:
-        ids = []
-        for kind in kinds:
-            cur = await db.execute(
-                "INSERT INTO case_actions (case_id, kind, state, updated_at) "
-                "VALUES (?, ?, 'pending', ?)", (case_id, kind, now))
-            ids.append(cur.lastrowid)
-        return ids
-
-    async def record_case(self, new: NewCase) -> tuple[Case, list[int]]:
-        async with self._tx() as db:
-            row = await (await db.execute(
-                "INSERT INTO community_counters VALUES (?, 2) ON CONFLICT (community_id) "
-                "DO UPDATE SET next_case = next_case + 1 RETURNING next_case - 1",
-                (new.community_id,))).fetchone()
-            number = row[0]
-            span = new.span or (None, None)
-            cur = await db.execute(
-                "INSERT INTO cases (community_id, number, platform, member_id, channel_id, "
-                "message_id, rule_ids, clauses, span_start, span_end, excerpt, confidence, "
-                "action, until, actor, reason, status, points, language, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (new.community_id, number, new.platform, new.member_id, new.channel_id,
-                 new.message_id, json.dumps(list(new.rule_ids)), json.dumps(list(new.clauses)),
-                 span[0], span[1], new.excerpt, new.confidence, new.action, new.until, new.actor,
-                 new.reason, new.status, new.points, new.language, new.now, new.now))
-            case_id = cur.lastrowid
-            if new.points and new.status == "active":
-                await db.execute(
-                    "INSERT INTO points (community_id, member_id, case_id, points, at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (new.community_id, new.member_id, case_id, new.points, new.now))
-            ids = await self._track(db, case_id, new.action_kinds, new.now)
-            for kind, due in new.schedule:
-                await db.execute(
-                    "INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
-                    "VALUES (?, ?, ?, ?, 'pending')", (new.community_id, kind, case_id, due))
-            detail = {"number": number, "action": new.action, "rules": list(new.rule_ids),
-                      "status": new.status, "points": new.points, **new.audit_detail}
-            await self._add_audit(db, new.community_id, case_id, new.actor, "case_created",
-                                  detail, new.now)
-            row = await (await db.execute("SELECT * FROM cases WHERE id = ?", (case_id,))).fetchone()
-        return _case(row), ids
-
-    async def _outcomes(self, db: aiosqlite.Connection, case_id: int) -> tuple:
-        rows = await (await db.execute(
-            "SELECT kind, state, reason FROM case_actions WHERE case_id = ? ORDER BY id",
-            (case_id,))).fetchall()
-        return tuple((r[0], r[1], r[2]) for r in rows)
-
-    async def get_case(self, community: str, number: int) -> Case | None:
-        async with self._read() as db:
-            row = await (await db.execute(
-                "SELECT * FROM cases WHERE community_id = ? AND number = ?", (community, number)
-            )).fetchone()
-            return _case(row, await self._outcomes(db, row["id"])) if row else None
-
-    async def get_case_by_id(self, case_id: int) -> Case | None:
-        async with self._read() as db:
-            row = await (await db.execute("SELECT * FROM cases WHERE id = ?", (case_id,))).fetchone()
-            return _case(row, await self._outcomes(db, case_id)) if row else None
-
-    async def list_cases(self, community: str | None = None, member: str | None = None,
-                         rule: str | None = None, status: str | None = None,
-                         limit: int = 50) -> list[Case]:
-        where, args = [], []
-        for column, value in (("community_id", community), ("member_id", member),
-                              ("status", status)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if rule is not None:
-            where.append("EXISTS (SELECT 1 FROM json_each(cases.rule_ids) WHERE value = ?)")
-            args.append(rule)
-        sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY community_id, number DESC LIMIT ?"
-        async with self._read() as db:
-            rows = await (await db.execute(sql, (*args, limit))).fetchall()
-        return [_case(r) for r in rows]
-
-    async def change_case(self, case_id: int, actor: str, audit_action: str, now: float, *,
-                          status: str | None = None, reason: str | None = None,
-                          refund: bool = False, cancel_schedule: bool = False,
-                          action_kinds: tuple[str, ...] = (), detail: dict | None = None
-                          ) -> list[int]:
-        async with self._tx() as db:
-            row = await (await db.execute(
-                "SELECT community_id, status, reason FROM cases WHERE id = ?", (case_id,)
-            )).fetchone()
-            sets, args = ["updated_at = ?"], [now]
-            if status is not None:
-                sets.append("status = ?")
-                args.append(status)
-            if reason is not None:
-                sets.append("reason = ?")
-                args.append(reason)
-            await db.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = ?", (*args, case_id))
-            if refund:
-                await db.execute("UPDATE points SET refunded = 1 WHERE case_id = ?", (case_id,))
-            if cancel_schedule:
-                await db.execute(
-                    "UPDATE scheduled SET state = 'cancelled', done_at = ? "
-                    "WHERE case_id = ? AND state = 'pending' AND kind IN ('mute_expiry', 'mute_renew')",
-                    (now, case_id))
-            ids = await self._track(db, case_id, action_kinds, now)
-            full = {"old_status": row["status"], **({"status": status} if status else {}),
-                    **({"old_reason": row["reason"], "reason": reason} if reason is not None else {}),
-                    **({"refunded": True} if refund else {}), **(detail or {})}
-            await self._add_audit(db, row["community_id"], case_id, actor, audit_action, full, now)
-        return ids
-
-    async def set_action_state(self, action_id: int, state: str, reason: str, now: float
-                               ) -> tuple[Case, str, str] | None:
-        async with self._tx() as db:
-            row = await (await db.execute(
-                "SELECT case_id, kind, state FROM case_actions WHERE id = ?", (action_id,)
-            )).fetchone()
-            if row is None:
-                return None
-            await db.execute(
-                "UPDATE case_actions SET state = ?, reason = ?, updated_at = ? WHERE id = ?",
-                (state, reason, now, action_id))
-            case_row = await (await db.execute(
-                "SELECT * FROM cases WHERE id = ?", (row["case_id"],))).fetchone()
-            await self._add_audit(db, case_row["community_id"], row["case_id"], "platform",
-                                  f"action_{state}", {"kind": row["kind"], "reason": reason}, now)
-        return _case(case_row), row["kind"], row["state"]
-
-    async def member_points(self, community: str, member: str) -> list[tuple[float, float]]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                "SELECT points, at FROM points WHERE community_id = ? AND member_id = ? "
-                "AND refunded = 0", (community, member))).fetchall()
-        return [(r[0], r[1]) for r in rows]
-
-    async def case_history(self, case_id: int) -> list[AuditEntry]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                "SELECT * FROM audit WHERE case_id = ? ORDER BY id", (case_id,))).fetchall()
-        return [_audit(r) for r in rows]
-
-    # -- appeals ----------------------------------------------------------------------------
-
-    async def create_appeal(self, case: Case, member: str, text: str, now: float,
-                            remind_at: float) -> Appeal:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "INSERT INTO appeals (case_id, member_id, text, status, created_at) "
-                "VALUES (?, ?, ?, 'open', ?)", (case.id, member, text, now))
-            await db.execute(
-                "INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
-                "VALUES (?, 'appeal_reminder', ?, ?, 'pending')",
-                (case.community_id, case.id, remind_at))
-            await self._add_audit(db, case.community_id, case.id, member, "appeal_opened",
-                                  {"appeal": cur.lastrowid, "length": len(text)}, now)
-            row = await (await db.execute(_APPEAL_SELECT + "WHERE a.id = ?",
-                                          (cur.lastrowid,))).fetchone()
-        return _appeal(row)
-
-    async def appeals_for_case(self, case_id: int) -> list[Appeal]:
-        async with self._read() as db:
-            rows = await (await db.execute(_APPEAL_SELECT + "WHERE a.case_id = ? ORDER BY a.id",
-                                           (case_id,))).fetchall()
-        return [_appeal(r) for r in rows]
-
-    async def open_appeals(self, community: str) -> list[Appeal]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                _APPEAL_SELECT + "WHERE c.community_id = ? AND a.status = 'open' ORDER BY a.id",
-                (community,))).fetchall()
-        return [_appeal(r) for r in rows]
-
-    async def decide_appeal(self, appeal_id: int, moderator: str, approve: bool, reason: str,
-                            now: float, action_kinds: tuple[str, ...]) -> tuple[Appeal, list[int]]:
-        status = "approved" if approve else "rejected"
-        async with self._tx() as db:
-            row = await (await db.execute(_APPEAL_SELECT + "WHERE a.id = ?",
-                                          (appeal_id,))).fetchone()
-            await db.execute(
-                "UPDATE appeals SET status = ?, decided_by = ?, decision = ?, decided_at = ? "
-                "WHERE id = ? AND status = 'open'", (status, moderator, reason, now, appeal_id))
-            await db.execute(
-                "UPDATE scheduled SET state = 'cancelled', done_at = ? WHERE case_id = ? "
-                "AND kind = 'appeal_reminder' AND state = 'pending'", (now, row["case_id"]))
-            if approve:
-                await db.execute("UPDATE cases SET status = 'overturned', updated_at = ? "
-                                 "WHERE id = ?", (now, row["case_id"]))
-                await db.execute("UPDATE points SET refunded = 1 WHERE case_id = ?",
-                                 (row["case_id"],))
-                await db.execute(
-                    "UPDATE scheduled SET state = 'cancelled', done_at = ? WHERE case_id = ? "
-                    "AND kind IN ('mute_expiry', 'mute_renew') AND state = 'pending'",
-                    (now, row["case_id"]))
-            ids = await self._track(db, row["case_id"], action_kinds, now)
-            await self._add_audit(db, row["community_id"], row["case_id"], moderator,
-                                  f"appeal_{status}", {"appeal": appeal_id, "reason": reason,
-                                                       **({"refunded": True} if approve else {})},
-                                  now)
-            row = await (await db.execute(_APPEAL_SELECT + "WHERE a.id = ?",
-                                          (appeal_id,))).fetchone()
-        return _appeal(row), ids
-
-    # -- review queue -----------------------------------------------------------------------
-
-    async def add_review(self, item: ReviewItem) -> ReviewItem:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "INSERT INTO review_queue (community_id, platform, member_id, channel_id, "
-                "message_id, rule_ids, clauses, excerpt, confidence, severity, why, language, "
-                "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-                (item.community_id, item.platform, item.member_id, item.channel_id,
-                 item.message_id, json.dumps(list(item.rule_ids)), json.dumps(list(item.clauses)),
-                 item.excerpt, item.confidence, item.severity, item.why, item.language,
-                 item.created_at))
-            await self._add_audit(db, item.community_id, None, "auto", "review_added",
-                                  {"review": cur.lastrowid, "rules": list(item.rule_ids),
-                                   "why": item.why}, item.created_at)
-            row = await (await db.execute("SELECT * FROM review_queue WHERE id = ?",
-                                          (cur.lastrowid,))).fetchone()
-        return _review(row)
-
-    async def open_reviews(self, community: str) -> list[ReviewItem]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                "SELECT * FROM review_queue WHERE community_id = ? AND status = 'open' "
-                "ORDER BY id", (community,))).fetchall()
-        return [_review(r) for r in rows]
-
-    async def get_review(self, item_id: int) -> ReviewItem | None:
-        async with self._read() as db:
-            row = await (await db.execute("SELECT * FROM review_queue WHERE id = ?",
-                                          (item_id,))).fetchone()
-        return _review(row) if row else None
-
-    async def close_review(self, item_id: int, status: str, moderator: str, case_id: int | None,
-                           now: float) -> bool:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "UPDATE review_queue SET status = ?, decided_by = ?, case_id = ?, decided_at = ? "
-                "WHERE id = ? AND status = 'open'", (status, moderator, case_id, now, item_id))
-            if cur.rowcount != 1:
-                return False
-            row = await (await db.execute("SELECT community_id FROM review_queue WHERE id = ?",
-                                          (item_id,))).fetchone()
-            await self._add_audit(db, row[0], case_id, moderator, f"review_{status}",
-                                  {"review": item_id}, now)
-        return True
-
-    # -- timed actions ----------------------------------------------------------------------
-
-    async def due(self, now: float) -> list[tuple[int, str, str, int]]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                "SELECT id, community_id, kind, case_id FROM scheduled WHERE state = 'pending' "
-                "AND due_at <= ? ORDER BY due_at, id", (now,))).fetchall()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-    async def schedule(self, community: str, case_id: int, kind: str, due_at: float) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
-                "VALUES (?, ?, ?, ?, 'pending')", (community, kind, case_id, due_at))
-
-    async def finish_scheduled(self, scheduled_id: int, now: float) -> None:
-        async with self._tx() as db:
-            await db.execute("UPDATE scheduled SET state = 'done', done_at = ? "
-                             "WHERE id = ? AND state = 'pending'", (now, scheduled_id))
-
-    async def next_due(self) -> float | None:
-        async with self._read() as db:
-            row = await (await db.execute(
-                "SELECT MIN(due_at) FROM scheduled WHERE state = 'pending'")).fetchone()
-        return row[0]
-
-    # -- privacy ----------------------------------------------------------------------------
-
-    async def audit(self, community: str, actor: str, action: str, detail: dict,
-                    now: float) -> None:
-        async with self._tx() as db:
-            await self._add_audit(db, community, None, actor, action, detail, now)
-
-    async def member_data(self, community: str, member: str) -> dict:
-        async with self._read() as db:
-            async def rows(sql: str, *args: object) -> list[dict]:
-                return [dict(r) for r in await (await db.execute(sql, args)).fetchall()]
-
-            return {
-                "community": community, "member": member,
-                "cases": await rows("SELECT * FROM cases WHERE community_id = ? AND member_id = ? "
-                                    "ORDER BY number", community, member),
-                "appeals": await rows("SELECT a.* FROM appeals a JOIN cases c ON c.id = a.case_id "
-                                      "WHERE c.community_id = ? AND a.member_id = ? ORDER BY a.id",
-                                      community, member),
-                "review_items": await rows("SELECT * FROM review_queue WHERE community_id = ? "
-                                           "AND member_id = ? ORDER BY id", community, member),
-                "points": await rows("SELECT * FROM points WHERE community_id = ? AND member_id = ? "
-                                     "ORDER BY id", community, member),
-                "audit": await rows("SELECT * FROM audit WHERE community_id = ? AND actor = ? "
-                                    "ORDER BY id", community, member),
-            }
-
-    async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
-                            now: float) -> dict:
-        async with self._tx() as db:
-            async def run(sql: str, *args: object) -> int:
-                return (await db.execute(sql, args)).rowcount
-
-            counts = {
-                "appeals": await run(
-                    "UPDATE appeals SET member_id = ?, text = '' WHERE member_id = ? AND case_id IN "
-                    "(SELECT id FROM cases WHERE community_id = ?)", pseudonym, member, community),
-                "review_items": await run(
-                    "DELETE FROM review_queue WHERE community_id = ? AND member_id = ?",
-                    community, member),
-                "points": await run("DELETE FROM points WHERE community_id = ? AND member_id = ?",
-                                    community, member),
-                "cases": await run(
-                    "UPDATE cases SET member_id = ?, excerpt = '', span_start = NULL, "
-                    "span_end = NULL, excerpt_purged_at = ? WHERE community_id = ? AND member_id = ?",
-                    pseudonym, now, community, member),
-            }
-            # The audit log refuses edits; the law's right to erasure is the one exception, done
-            # here with the guard lifted inside this transaction only.
-            await db.execute("DROP TRIGGER audit_no_update")
-            counts["audit"] = await run(
-                "UPDATE audit SET actor = ? WHERE community_id = ? AND actor = ?",
-                pseudonym, community, member)
-            await db.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN "
-                             "SELECT RAISE(ABORT, 'audit log is append-only'); END")
-            await db.execute("INSERT INTO forgotten VALUES (?, ?, ?)", (community, pseudonym, now))
-            await self._add_audit(db, community, None, actor, "member_forgotten",
-                                  {"member": pseudonym, **counts}, now)
-        return counts
-
-    async def purge_excerpts(self, before: float, now: float) -> int:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "UPDATE cases SET excerpt = '', excerpt_purged_at = ? "
-                "WHERE created_at < ? AND excerpt_purged_at IS NULL AND excerpt != ''",
-                (now, before))
-            await db.execute("UPDATE review_queue SET excerpt = '' WHERE created_at < ? "
-                             "AND status != 'open'", (before,))
-            return cur.rowcount
-
-    # -- audit, stats -----------------------------------------------------------------------
-
-    async def audit_log(self, community: str) -> list[AuditEntry]:
-        async with self._read() as db:
-            rows = await (await db.execute(
-                "SELECT * FROM audit WHERE community_id = ? ORDER BY id", (community,)
-            )).fetchall()
-        return [_audit(r) for r in rows]
-
-    async def stats(self, community: str | None = None) -> dict:
-        scope, args = ("WHERE community_id = ?", (community,)) if community else ("", ())
-        out: dict = {}
-        async with self._read() as db:
-            for column in ("action", "platform", "status"):
-                rows = await (await db.execute(
-                    f"SELECT {column}, COUNT(*) FROM cases {scope} GROUP BY {column} "
-                    f"ORDER BY COUNT(*) DESC", args)).fetchall()
-                out[f"by_{column}"] = {r[0]: r[1] for r in rows}
-            rows = await (await db.execute(
-                "SELECT j.value AS rule, COUNT(*) AS cases, "
-                "SUM(EXISTS (SELECT 1 FROM appeals a WHERE a.case_id = cases.id)) AS appealed, "
-                "SUM(cases.status = 'overturned') AS overturned "
-                f"FROM cases, json_each(cases.rule_ids) j {scope.replace('community_id', 'cases.community_id')} "
-                "GROUP BY j.value ORDER BY cases DESC", args)).fetchall()
-            out["by_rule"] = {
-                r["rule"]: {"cases": r["cases"], "appealed": r["appealed"],
-                            "overturned": r["overturned"],
-                            "overturn_rate": round(r["overturned"] / r["cases"], 4)}
-                for r in rows
-            }
-        return out
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(SqliteDialect(path))
+        self.path = Path(path)

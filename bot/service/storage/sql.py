@@ -1,0 +1,532 @@
+"""The storage written once in SQL, over a small per-database connection interface.
+
+Each dialect (``sqlite.py``, ``postgres.py``) supplies a connection with four calls (fetch one,
+fetch all, execute, insert), transactions, its migration folder and the few expressions SQL
+databases spell differently. Statements use ``?`` placeholders; a dialect may rewrite them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem
+from bot.service.storage.base import Storage
+
+_MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
+
+
+def migrations_root() -> Path:
+    here = Path(__file__).resolve().parents[3] / "migrations"
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Conn(Protocol):
+    async def fetchone(self, sql: str, *args: Any) -> Any: ...
+    async def fetchall(self, sql: str, *args: Any) -> list[Any]: ...
+    async def execute(self, sql: str, *args: Any) -> int: ...  # rows affected
+    async def insert(self, sql: str, *args: Any) -> int: ...  # the new row's id
+
+
+class Dialect(ABC):
+    name: str
+
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def tx(self) -> AbstractAsyncContextManager[Conn]:
+        """One transaction that serialises against other writers of the same rows."""
+
+    @abstractmethod
+    def read(self) -> AbstractAsyncContextManager[Conn]: ...
+
+    @abstractmethod
+    async def apply_migration(self, version: int, script: str) -> None: ...
+
+    @abstractmethod
+    def json_has(self, column: str) -> str:
+        """An expression: the JSON list in ``column`` contains the next ``?`` parameter."""
+
+    @abstractmethod
+    def json_items(self, column: str) -> str:
+        """A FROM item yielding ``j.value`` for each element of the JSON list in ``column``."""
+
+    @abstractmethod
+    async def lift_audit_guard(self, conn: Conn) -> None: ...
+
+    @abstractmethod
+    async def restore_audit_guard(self, conn: Conn) -> None: ...
+
+    @property
+    def migrations(self) -> Path:
+        return migrations_root() / self.name
+
+
+def _case(row: Any, outcomes: tuple = ()) -> Case:
+    span = (row["span_start"], row["span_end"]) if row["span_start"] is not None else None
+    return Case(
+        id=row["id"], community_id=row["community_id"], number=row["number"],
+        platform=row["platform"], member_id=row["member_id"], channel_id=row["channel_id"],
+        message_id=row["message_id"], rule_ids=tuple(json.loads(row["rule_ids"])),
+        clauses=tuple(json.loads(row["clauses"])), span=span, excerpt=row["excerpt"],
+        confidence=row["confidence"], action=row["action"], until=row["until"],
+        actor=row["actor"], reason=row["reason"], status=row["status"], points=row["points"],
+        language=row["language"], created_at=row["created_at"], updated_at=row["updated_at"],
+        outcomes=outcomes,
+    )
+
+
+def _appeal(row: Any) -> Appeal:
+    return Appeal(
+        id=row["id"], case_id=row["case_id"], case_number=row["number"],
+        community_id=row["community_id"], member_id=row["member_id"], text=row["text"],
+        status=row["status"], decided_by=row["decided_by"], decision=row["decision"],
+        created_at=row["created_at"], decided_at=row["decided_at"],
+    )
+
+
+def _review(row: Any) -> ReviewItem:
+    return ReviewItem(
+        id=row["id"], community_id=row["community_id"], platform=row["platform"],
+        member_id=row["member_id"], channel_id=row["channel_id"], message_id=row["message_id"],
+        rule_ids=tuple(json.loads(row["rule_ids"])), clauses=tuple(json.loads(row["clauses"])),
+        excerpt=row["excerpt"], confidence=row["confidence"], severity=row["severity"],
+        why=row["why"], language=row["language"], status=row["status"],
+        created_at=row["created_at"],
+    )
+
+
+def _audit(row: Any) -> AuditEntry:
+    return AuditEntry(row["id"], row["community_id"], row["case_id"], row["actor"], row["action"],
+                      json.loads(row["detail"]), row["at"])
+
+
+_APPEAL_SELECT = ("SELECT a.*, c.number, c.community_id FROM appeals a "
+                  "JOIN cases c ON c.id = a.case_id ")
+_MUTE_SCHEDULES = "kind IN ('mute_expiry', 'mute_renew')"
+
+
+class SqlStorage(Storage):
+    def __init__(self, dialect: Dialect) -> None:
+        self.d = dialect
+
+    # -- connection and migrations ----------------------------------------------------------
+
+    async def open(self) -> None:
+        await self.d.open()
+
+    async def close(self) -> None:
+        await self.d.close()
+
+    async def schema_version(self) -> int:
+        async with self.d.tx() as db:
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                             "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT MAX(version) AS v FROM schema_version")
+        return row["v"] or 0
+
+    async def migrate(self) -> list[int]:
+        current = await self.schema_version()
+        applied = []
+        files = sorted((int(m.group(1)), p) for p in self.d.migrations.glob("*.sql")
+                       if (m := _MIGRATION_NAME.match(p.name)))
+        for version, path in files:
+            if version > current:
+                await self.d.apply_migration(version, path.read_text(encoding="utf-8"))
+                applied.append(version)
+        return applied
+
+    @staticmethod
+    async def _add_audit(db: Conn, community: str, case_id: int | None, actor: str, action: str,
+                         detail: dict, now: float) -> None:
+        await db.execute(
+            "INSERT INTO audit (community_id, case_id, actor, action, detail, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            community, case_id, actor, action, json.dumps(detail, ensure_ascii=False), now)
+
+    @staticmethod
+    async def _track(db: Conn, case_id: int, kinds: tuple[str, ...], now: float) -> list[int]:
+        return [await db.insert("INSERT INTO case_actions (case_id, kind, state, updated_at) "
+                                "VALUES (?, ?, 'pending', ?)", case_id, kind, now)
+                for kind in kinds]
+
+    # -- settings and moderators ------------------------------------------------------------
+
+    async def load_settings(self, community: str) -> str | None:
+        async with self.d.read() as db:
+            row = await db.fetchone(
+                "SELECT settings FROM community_settings WHERE community_id = ?", community)
+        return row["settings"] if row else None
+
+    async def save_settings(self, community: str, settings_json: str, actor: str, detail: dict,
+                            now: float) -> None:
+        async with self.d.tx() as db:
+            await db.execute(
+                "INSERT INTO community_settings VALUES (?, ?, ?) ON CONFLICT (community_id) "
+                "DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+                community, settings_json, now)
+            await self._add_audit(db, community, None, actor, "settings", detail, now)
+
+    async def touch_moderator(self, community: str, user: str, now: float) -> None:
+        async with self.d.tx() as db:
+            await db.execute(
+                "INSERT INTO moderators VALUES (?, ?, ?) ON CONFLICT (community_id, user_id) "
+                "DO UPDATE SET seen_at = excluded.seen_at", community, user, now)
+
+    async def moderators(self, community: str) -> list[str]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT user_id FROM moderators WHERE community_id = ? "
+                                     "ORDER BY user_id", community)
+        return [r["user_id"] for r in rows]
+
+    # -- cases ------------------------------------------------------------------------------
+
+    async def record_case(self, new: NewCase) -> tuple[Case, list[int]]:
+        async with self.d.tx() as db:
+            # the counter row's lock serialises writers of one community: numbers stay gapless
+            row = await db.fetchone(
+                "INSERT INTO community_counters VALUES (?, 2) ON CONFLICT (community_id) "
+                "DO UPDATE SET next_case = community_counters.next_case + 1 "
+                "RETURNING next_case - 1 AS number", new.community_id)
+            number = row["number"]
+            span = new.span or (None, None)
+            case_id = await db.insert(
+                "INSERT INTO cases (community_id, number, platform, member_id, channel_id, "
+                "message_id, rule_ids, clauses, span_start, span_end, excerpt, confidence, "
+                "action, until, actor, reason, status, points, language, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                new.community_id, number, new.platform, new.member_id, new.channel_id,
+                new.message_id, json.dumps(list(new.rule_ids)), json.dumps(list(new.clauses)),
+                span[0], span[1], new.excerpt, new.confidence, new.action, new.until, new.actor,
+                new.reason, new.status, float(new.points), new.language, new.now, new.now)
+            if new.points and new.status == "active":
+                await db.execute("INSERT INTO points (community_id, member_id, case_id, points, at) "
+                                 "VALUES (?, ?, ?, ?, ?)", new.community_id, new.member_id,
+                                 case_id, float(new.points), new.now)
+            ids = await self._track(db, case_id, new.action_kinds, new.now)
+            for kind, due in new.schedule:
+                await db.execute("INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
+                                 "VALUES (?, ?, ?, ?, 'pending')", new.community_id, kind, case_id,
+                                 due)
+            detail = {"number": number, "action": new.action, "rules": list(new.rule_ids),
+                      "status": new.status, "points": new.points, **new.audit_detail}
+            await self._add_audit(db, new.community_id, case_id, new.actor, "case_created",
+                                  detail, new.now)
+            row = await db.fetchone("SELECT * FROM cases WHERE id = ?", case_id)
+        return _case(row), ids
+
+    @staticmethod
+    async def _outcomes(db: Conn, case_id: int) -> tuple:
+        rows = await db.fetchall("SELECT kind, state, reason FROM case_actions WHERE case_id = ? "
+                                 "ORDER BY id", case_id)
+        return tuple((r["kind"], r["state"], r["reason"]) for r in rows)
+
+    async def get_case(self, community: str, number: int) -> Case | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT * FROM cases WHERE community_id = ? AND number = ?",
+                                    community, number)
+            return _case(row, await self._outcomes(db, row["id"])) if row else None
+
+    async def get_case_by_id(self, case_id: int) -> Case | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT * FROM cases WHERE id = ?", case_id)
+            return _case(row, await self._outcomes(db, case_id)) if row else None
+
+    async def list_cases(self, community: str | None = None, member: str | None = None,
+                         rule: str | None = None, status: str | None = None,
+                         limit: int = 50) -> list[Case]:
+        where, args = [], []
+        for column, value in (("community_id", community), ("member_id", member),
+                              ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if rule is not None:
+            where.append(self.d.json_has("cases.rule_ids"))
+            args.append(rule)
+        sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY community_id, number DESC LIMIT ?"
+        async with self.d.read() as db:
+            rows = await db.fetchall(sql, *args, limit)
+        return [_case(r) for r in rows]
+
+    async def change_case(self, case_id: int, actor: str, audit_action: str, now: float, *,
+                          status: str | None = None, reason: str | None = None,
+                          refund: bool = False, cancel_schedule: bool = False,
+                          action_kinds: tuple[str, ...] = (), detail: dict | None = None
+                          ) -> list[int]:
+        async with self.d.tx() as db:
+            row = await db.fetchone("SELECT community_id, status, reason FROM cases WHERE id = ?",
+                                    case_id)
+            sets, args = ["updated_at = ?"], [now]
+            if status is not None:
+                sets.append("status = ?")
+                args.append(status)
+            if reason is not None:
+                sets.append("reason = ?")
+                args.append(reason)
+            await db.execute(f"UPDATE cases SET {', '.join(sets)} WHERE id = ?", *args, case_id)
+            if refund:
+                await db.execute("UPDATE points SET refunded = 1 WHERE case_id = ?", case_id)
+            if cancel_schedule:
+                await db.execute("UPDATE scheduled SET state = 'cancelled', done_at = ? "
+                                 f"WHERE case_id = ? AND state = 'pending' AND {_MUTE_SCHEDULES}",
+                                 now, case_id)
+            ids = await self._track(db, case_id, action_kinds, now)
+            full = {"old_status": row["status"], **({"status": status} if status else {}),
+                    **({"old_reason": row["reason"], "reason": reason} if reason is not None else {}),
+                    **({"refunded": True} if refund else {}), **(detail or {})}
+            await self._add_audit(db, row["community_id"], case_id, actor, audit_action, full, now)
+        return ids
+
+    async def set_action_state(self, action_id: int, state: str, reason: str, now: float
+                               ) -> tuple[Case, str, str] | None:
+        async with self.d.tx() as db:
+            row = await db.fetchone("SELECT case_id, kind, state FROM case_actions WHERE id = ?",
+                                    action_id)
+            if row is None:
+                return None
+            await db.execute("UPDATE case_actions SET state = ?, reason = ?, updated_at = ? "
+                             "WHERE id = ?", state, reason, now, action_id)
+            case_row = await db.fetchone("SELECT * FROM cases WHERE id = ?", row["case_id"])
+            await self._add_audit(db, case_row["community_id"], row["case_id"], "platform",
+                                  f"action_{state}", {"kind": row["kind"], "reason": reason}, now)
+        return _case(case_row), row["kind"], row["state"]
+
+    async def member_points(self, community: str, member: str) -> list[tuple[float, float]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT points, at FROM points WHERE community_id = ? "
+                                     "AND member_id = ? AND refunded = 0 ORDER BY id",
+                                     community, member)
+        return [(r["points"], r["at"]) for r in rows]
+
+    async def case_history(self, case_id: int) -> list[AuditEntry]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT * FROM audit WHERE case_id = ? ORDER BY id", case_id)
+        return [_audit(r) for r in rows]
+
+    # -- appeals ----------------------------------------------------------------------------
+
+    async def create_appeal(self, case: Case, member: str, text: str, now: float,
+                            remind_at: float) -> Appeal:
+        async with self.d.tx() as db:
+            appeal_id = await db.insert(
+                "INSERT INTO appeals (case_id, member_id, text, status, created_at) "
+                "VALUES (?, ?, ?, 'open', ?)", case.id, member, text, now)
+            await db.execute("INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
+                             "VALUES (?, 'appeal_reminder', ?, ?, 'pending')",
+                             case.community_id, case.id, remind_at)
+            await self._add_audit(db, case.community_id, case.id, member, "appeal_opened",
+                                  {"appeal": appeal_id, "length": len(text)}, now)
+            row = await db.fetchone(_APPEAL_SELECT + "WHERE a.id = ?", appeal_id)
+        return _appeal(row)
+
+    async def appeals_for_case(self, case_id: int) -> list[Appeal]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(_APPEAL_SELECT + "WHERE a.case_id = ? ORDER BY a.id", case_id)
+        return [_appeal(r) for r in rows]
+
+    async def open_appeals(self, community: str) -> list[Appeal]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(_APPEAL_SELECT + "WHERE c.community_id = ? "
+                                     "AND a.status = 'open' ORDER BY a.id", community)
+        return [_appeal(r) for r in rows]
+
+    async def decide_appeal(self, appeal_id: int, moderator: str, approve: bool, reason: str,
+                            now: float, action_kinds: tuple[str, ...]) -> tuple[Appeal, list[int]]:
+        status = "approved" if approve else "rejected"
+        async with self.d.tx() as db:
+            row = await db.fetchone(_APPEAL_SELECT + "WHERE a.id = ?", appeal_id)
+            case_id = row["case_id"]
+            await db.execute("UPDATE appeals SET status = ?, decided_by = ?, decision = ?, "
+                             "decided_at = ? WHERE id = ? AND status = 'open'",
+                             status, moderator, reason, now, appeal_id)
+            await db.execute("UPDATE scheduled SET state = 'cancelled', done_at = ? WHERE "
+                             "case_id = ? AND kind = 'appeal_reminder' AND state = 'pending'",
+                             now, case_id)
+            if approve:
+                await db.execute("UPDATE cases SET status = 'overturned', updated_at = ? "
+                                 "WHERE id = ?", now, case_id)
+                await db.execute("UPDATE points SET refunded = 1 WHERE case_id = ?", case_id)
+                await db.execute("UPDATE scheduled SET state = 'cancelled', done_at = ? "
+                                 f"WHERE case_id = ? AND {_MUTE_SCHEDULES} AND state = 'pending'",
+                                 now, case_id)
+            ids = await self._track(db, case_id, action_kinds, now)
+            await self._add_audit(db, row["community_id"], case_id, moderator, f"appeal_{status}",
+                                  {"appeal": appeal_id, "reason": reason,
+                                   **({"refunded": True} if approve else {})}, now)
+            row = await db.fetchone(_APPEAL_SELECT + "WHERE a.id = ?", appeal_id)
+        return _appeal(row), ids
+
+    # -- review queue -----------------------------------------------------------------------
+
+    async def add_review(self, item: ReviewItem) -> ReviewItem:
+        async with self.d.tx() as db:
+            item_id = await db.insert(
+                "INSERT INTO review_queue (community_id, platform, member_id, channel_id, "
+                "message_id, rule_ids, clauses, excerpt, confidence, severity, why, language, "
+                "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+                item.community_id, item.platform, item.member_id, item.channel_id,
+                item.message_id, json.dumps(list(item.rule_ids)), json.dumps(list(item.clauses)),
+                item.excerpt, float(item.confidence), item.severity, item.why, item.language,
+                item.created_at)
+            await self._add_audit(db, item.community_id, None, "auto", "review_added",
+                                  {"review": item_id, "rules": list(item.rule_ids),
+                                   "why": item.why}, item.created_at)
+            row = await db.fetchone("SELECT * FROM review_queue WHERE id = ?", item_id)
+        return _review(row)
+
+    async def open_reviews(self, community: str) -> list[ReviewItem]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT * FROM review_queue WHERE community_id = ? "
+                                     "AND status = 'open' ORDER BY id", community)
+        return [_review(r) for r in rows]
+
+    async def get_review(self, item_id: int) -> ReviewItem | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT * FROM review_queue WHERE id = ?", item_id)
+        return _review(row) if row else None
+
+    async def close_review(self, item_id: int, status: str, moderator: str, case_id: int | None,
+                           now: float) -> bool:
+        async with self.d.tx() as db:
+            changed = await db.execute(
+                "UPDATE review_queue SET status = ?, decided_by = ?, case_id = ?, decided_at = ? "
+                "WHERE id = ? AND status = 'open'", status, moderator, case_id, now, item_id)
+            if changed != 1:
+                return False
+            row = await db.fetchone("SELECT community_id FROM review_queue WHERE id = ?", item_id)
+            await self._add_audit(db, row["community_id"], case_id, moderator, f"review_{status}",
+                                  {"review": item_id}, now)
+        return True
+
+    # -- timed actions ----------------------------------------------------------------------
+
+    async def due(self, now: float) -> list[tuple[int, str, str, int]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(
+                "SELECT id, community_id, kind, case_id FROM scheduled WHERE state = 'pending' "
+                "AND due_at <= ? ORDER BY due_at, id", now)
+        return [(r["id"], r["community_id"], r["kind"], r["case_id"]) for r in rows]
+
+    async def schedule(self, community: str, case_id: int, kind: str, due_at: float) -> None:
+        async with self.d.tx() as db:
+            await db.execute("INSERT INTO scheduled (community_id, kind, case_id, due_at, state) "
+                             "VALUES (?, ?, ?, ?, 'pending')", community, kind, case_id, due_at)
+
+    async def finish_scheduled(self, scheduled_id: int, now: float) -> None:
+        async with self.d.tx() as db:
+            await db.execute("UPDATE scheduled SET state = 'done', done_at = ? "
+                             "WHERE id = ? AND state = 'pending'", now, scheduled_id)
+
+    async def next_due(self) -> float | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT MIN(due_at) AS due FROM scheduled "
+                                    "WHERE state = 'pending'")
+        return row["due"]
+
+    # -- privacy ----------------------------------------------------------------------------
+
+    async def audit(self, community: str, actor: str, action: str, detail: dict,
+                    now: float) -> None:
+        async with self.d.tx() as db:
+            await self._add_audit(db, community, None, actor, action, detail, now)
+
+    async def member_data(self, community: str, member: str) -> dict:
+        async with self.d.read() as db:
+            async def rows(sql: str, *args: Any) -> list[dict]:
+                return [dict(r) for r in await db.fetchall(sql, *args)]
+
+            return {
+                "community": community, "member": member,
+                "cases": await rows("SELECT * FROM cases WHERE community_id = ? AND member_id = ? "
+                                    "ORDER BY number", community, member),
+                "appeals": await rows("SELECT a.* FROM appeals a JOIN cases c ON c.id = a.case_id "
+                                      "WHERE c.community_id = ? AND a.member_id = ? ORDER BY a.id",
+                                      community, member),
+                "review_items": await rows("SELECT * FROM review_queue WHERE community_id = ? "
+                                           "AND member_id = ? ORDER BY id", community, member),
+                "points": await rows("SELECT * FROM points WHERE community_id = ? AND member_id = ? "
+                                     "ORDER BY id", community, member),
+                "audit": await rows("SELECT * FROM audit WHERE community_id = ? AND actor = ? "
+                                    "ORDER BY id", community, member),
+            }
+
+    async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
+                            now: float) -> dict:
+        async with self.d.tx() as db:
+            counts = {
+                "appeals": await db.execute(
+                    "UPDATE appeals SET member_id = ?, text = '' WHERE member_id = ? AND case_id IN "
+                    "(SELECT id FROM cases WHERE community_id = ?)", pseudonym, member, community),
+                "review_items": await db.execute(
+                    "DELETE FROM review_queue WHERE community_id = ? AND member_id = ?",
+                    community, member),
+                "points": await db.execute(
+                    "DELETE FROM points WHERE community_id = ? AND member_id = ?", community, member),
+                "cases": await db.execute(
+                    "UPDATE cases SET member_id = ?, excerpt = '', span_start = NULL, "
+                    "span_end = NULL, excerpt_purged_at = ? WHERE community_id = ? AND member_id = ?",
+                    pseudonym, now, community, member),
+            }
+            # The audit log refuses edits; the law's right to erasure is the one exception, done
+            # here with the guard lifted inside this transaction only.
+            await self.d.lift_audit_guard(db)
+            counts["audit"] = await db.execute(
+                "UPDATE audit SET actor = ? WHERE community_id = ? AND actor = ?",
+                pseudonym, community, member)
+            await self.d.restore_audit_guard(db)
+            await db.execute("INSERT INTO forgotten VALUES (?, ?, ?)", community, pseudonym, now)
+            await self._add_audit(db, community, None, actor, "member_forgotten",
+                                  {"member": pseudonym, **counts}, now)
+        return counts
+
+    async def purge_excerpts(self, before: float, now: float) -> int:
+        async with self.d.tx() as db:
+            purged = await db.execute(
+                "UPDATE cases SET excerpt = '', excerpt_purged_at = ? "
+                "WHERE created_at < ? AND excerpt_purged_at IS NULL AND excerpt != ''", now, before)
+            await db.execute("UPDATE review_queue SET excerpt = '' WHERE created_at < ? "
+                             "AND status != 'open'", before)
+        return purged
+
+    # -- audit, stats -----------------------------------------------------------------------
+
+    async def audit_log(self, community: str) -> list[AuditEntry]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT * FROM audit WHERE community_id = ? ORDER BY id",
+                                     community)
+        return [_audit(r) for r in rows]
+
+    async def stats(self, community: str | None = None) -> dict:
+        scope, args = ("WHERE cases.community_id = ?", (community,)) if community else ("", ())
+        out: dict = {}
+        async with self.d.read() as db:
+            for column in ("action", "platform", "status"):
+                rows = await db.fetchall(
+                    f"SELECT {column} AS k, COUNT(*) AS n FROM cases {scope} GROUP BY {column} "
+                    f"ORDER BY COUNT(*) DESC, {column}", *args)
+                out[f"by_{column}"] = {r["k"]: r["n"] for r in rows}
+            rows = await db.fetchall(
+                "SELECT j.value AS rule, COUNT(*) AS cases, "
+                "SUM(CASE WHEN EXISTS (SELECT 1 FROM appeals a WHERE a.case_id = cases.id) "
+                "THEN 1 ELSE 0 END) AS appealed, "
+                "SUM(CASE WHEN cases.status = 'overturned' THEN 1 ELSE 0 END) AS overturned "
+                f"FROM cases, {self.d.json_items('cases.rule_ids')} {scope} "
+                "GROUP BY j.value ORDER BY COUNT(*) DESC, j.value", *args)
+            out["by_rule"] = {
+                r["rule"]: {"cases": r["cases"], "appealed": r["appealed"],
+                            "overturned": r["overturned"],
+                            "overturn_rate": round(r["overturned"] / r["cases"], 4)}
+                for r in rows
+            }
+        return out

@@ -1,0 +1,44 @@
+"""The SQLite and PostgreSQL migrations build the same schema: same tables, same columns, in order."""
+
+import sqlite3
+
+import pytest
+
+from bot.service import PostgresStorage, SqliteStorage
+from tests.conftest import PG_URL, _postgres_up
+
+
+async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
+    if not _postgres_up():
+        pytest.skip(f"no PostgreSQL at {PG_URL}")
+    lite = SqliteStorage(tmp_path / "s.db")
+    await lite.open()
+    assert await lite.migrate() == [1, 2]
+    await lite.close()
+    con = sqlite3.connect(tmp_path / "s.db")
+    tables = [r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    sqlite_schema = {t: [r[1] for r in con.execute(f"PRAGMA table_info({t})")] for t in tables}
+
+    import asyncpg
+    import uuid
+
+    schema = f"s_{uuid.uuid4().hex[:10]}"
+    pg = PostgresStorage(PG_URL, schema=schema)
+    await pg.open()
+    assert await pg.migrate() == [1, 2]
+    assert await pg.migrate() == []
+    await pg.close()
+    raw = await asyncpg.connect(PG_URL)
+    try:
+        rows = await raw.fetch("SELECT table_name, column_name FROM information_schema.columns "
+                               "WHERE table_schema = $1 ORDER BY table_name, ordinal_position",
+                               schema)
+        await raw.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await raw.close()
+    pg_schema: dict[str, list[str]] = {}
+    for r in rows:
+        pg_schema.setdefault(r["table_name"], []).append(r["column_name"])
+    assert pg_schema == sqlite_schema
+    assert "audit" in pg_schema and "forgotten" in pg_schema
