@@ -32,7 +32,7 @@ def db(tmp_path):
 def test_migrate_creates_and_is_idempotent(tmp_path, capsys):
     path = str(tmp_path / "new.db")
     assert main(["migrate", "--database", path]) == 0
-    assert capsys.readouterr().out == f"{path}: schema version 2 (applied 1, 2)\n"
+    assert capsys.readouterr().out == f"{path}: schema version 3 (applied 1, 2, 3)\n"
     assert main(["migrate", "--database", path]) == 0
     assert "already up to date" in capsys.readouterr().out
 
@@ -46,7 +46,7 @@ def test_commands_refuse_an_unmigrated_database(tmp_path, capsys):
 def test_database_url_env(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
     assert main(["migrate"]) == 0
-    assert f"{tmp_path}/env.db: schema version 2" in capsys.readouterr().out
+    assert f"{tmp_path}/env.db: schema version 3" in capsys.readouterr().out
 
 
 
@@ -107,3 +107,55 @@ def test_member_export_and_forget(db, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("forgotten: appeals 1, review_items 0, points ")
     main(["member", "export", "g1", "u0", "--database", db])
     assert json.loads(capsys.readouterr().out)["cases"] == []
+
+
+def test_migrate_to_another_database(db, tmp_path, capsys):
+    """SQLite into a fresh database of the other kind when PostgreSQL answers, else SQLite."""
+    import asyncio
+    import uuid
+
+    from bot.service import PostgresStorage, SqliteStorage
+    from tests.conftest import PG_URL, _postgres_up
+
+    if _postgres_up():
+        schema = f"m_{uuid.uuid4().hex[:10]}"
+        target_url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        target = PostgresStorage(PG_URL, schema=schema)
+    else:
+        target_url = str(tmp_path / "copy.db")
+        target = SqliteStorage(target_url)
+
+    async def prepare():
+        await target.open()  # creates the schema
+        await target.close()
+
+    asyncio.run(prepare())
+    assert main(["migrate", "--database", db, "--to", target_url]) == 0
+    out = capsys.readouterr().out
+    assert "copied to" in out and "cases 3" in out and "audit " in out
+
+    async def check():
+        await target.open()
+        try:
+            case = await target.get_case("g1", 1)
+            assert case.status == "overturned" and case.rule_ids == ("vi.insult.mother",)
+            assert [a.status for a in await target.appeals_for_case(case.id)] == ["approved"]
+            # new rows continue after the copied ids
+            svc = ModerationService(target, Engine.load())
+            await svc.on_message(Incoming("discord", "g1", "c", "m9", "u9", "địt mẹ mày", 0.0))
+            assert (await target.get_case("g1", 4)).member_id == "u9"
+        finally:
+            await target.close()
+
+    asyncio.run(check())
+    assert main(["migrate", "--database", db, "--to", target_url]) == 1
+    assert "already holds cases" in capsys.readouterr().err
+    if isinstance(target, PostgresStorage):
+        async def drop():
+            import asyncpg
+
+            con = await asyncpg.connect(PG_URL)
+            await con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            await con.close()
+
+        asyncio.run(drop())

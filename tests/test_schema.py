@@ -13,7 +13,7 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
         pytest.skip(f"no PostgreSQL at {PG_URL}")
     lite = SqliteStorage(tmp_path / "s.db")
     await lite.open()
-    assert await lite.migrate() == [1, 2]
+    assert await lite.migrate() == [1, 2, 3]
     await lite.close()
     con = sqlite3.connect(tmp_path / "s.db")
     tables = [r[0] for r in con.execute(
@@ -26,7 +26,7 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     schema = f"s_{uuid.uuid4().hex[:10]}"
     pg = PostgresStorage(PG_URL, schema=schema)
     await pg.open()
-    assert await pg.migrate() == [1, 2]
+    assert await pg.migrate() == [1, 2, 3]
     assert await pg.migrate() == []
     await pg.close()
     raw = await asyncpg.connect(PG_URL)

@@ -332,9 +332,9 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
     s = SqliteStorage(path)
     await s.open()
     assert await s.schema_version() == 0
-    assert await s.migrate() == [1, 2]
+    assert await s.migrate() == [1, 2, 3]
     assert await s.migrate() == []
-    assert await s.schema_version() == 2
+    assert await s.schema_version() == 3
     await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
     await s.close()
     s = SqliteStorage(path)
@@ -569,3 +569,27 @@ async def test_excerpts_purged_after_retention(storage, engine, clock):
     assert (old.excerpt, old.rule_ids, old.status) == ("", ("vi.insult.mother",), "active")
     assert new.excerpt == "thằng ngu"
     assert await svc.purge_excerpts() == 0
+
+
+async def test_timed_action_claimed_once_by_competing_services(storage, engine, clock):
+    """Two services (two processes' worth) over one database: an expiry fires in exactly one."""
+    a = ModerationService(storage, engine, clock)
+    b = ModerationService(storage, engine, clock)
+    for i in range(20):
+        await a.manual(G, "telegram", f"m{i}", "mod1", "mute", "x", minutes=10)
+    clock.advance(11 * 60)
+    got_a, got_b = await asyncio.gather(a.run_due(), b.run_due())
+    members = sorted(x.member_id for x in got_a + got_b)
+    assert members == sorted(f"m{i}" for i in range(20))  # each once, none twice
+    assert await a.run_due() == [] and await b.run_due() == []
+
+
+async def test_lapsed_claim_is_taken_over(storage, engine, clock):
+    """A process that claimed an expiry and died: after the lease, another one acts on it."""
+    svc = ModerationService(storage, engine, clock)
+    await svc.manual(G, "telegram", "crash", "mod1", "mute", "x", minutes=10)
+    clock.advance(11 * 60)
+    (claimed,) = await storage.due(clock(), lease=60)  # claimed, then the process dies
+    assert await svc.run_due() == []  # still leased
+    clock.advance(61)
+    assert [a.member_id for a in await svc.run_due()] == ["crash"]

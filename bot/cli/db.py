@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     db_help = "database (default: DATABASE_URL, else quytac.db in the user data directory)"
     m = sub.add_parser("migrate", help="create or upgrade the database schema")
     m.add_argument("--database", help=db_help)
+    m.add_argument("--to", metavar="URL",
+                   help="copy the database into this (empty) one, e.g. postgresql://host/db")
     m.set_defaults(func=lambda a: _run(a, _migrate))
 
     c = sub.add_parser("cases", help="list, show and export cases")
@@ -85,6 +87,20 @@ async def _migrate(storage: SqlStorage, args: argparse.Namespace) -> int:
     version = await storage.schema_version()
     done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
     print(f"{describe(storage)}: schema version {version} ({done})")
+    if not args.to:
+        return 0
+    from bot.service.storage.copy import copy_database
+
+    target = make_storage(args.to)
+    await target.open()
+    try:
+        counts = await copy_database(storage, target)
+    except ValueError as exc:
+        print(f"{describe(target)}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await target.close()
+    print(f"copied to {describe(target)}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     return 0
 
 

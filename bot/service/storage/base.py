@@ -107,8 +107,10 @@ class Storage(ABC):
 
     # timed actions
     @abstractmethod
-    async def due(self, now: float) -> list[tuple[int, str, str, int]]:
-        """Pending timed actions due by ``now``: (id, community, kind, case id)."""
+    async def due(self, now: float, lease: float = 60.0) -> list[tuple[int, str, str, int]]:
+        """Claim the timed actions due by ``now`` for ``lease`` seconds and return them:
+        (id, community, kind, case id). A claimed action is nobody else's until its lease
+        lapses, so with several processes each action is acted on once."""
 
     @abstractmethod
     async def schedule(self, community: str, case_id: int, kind: str, due_at: float) -> None:

@@ -42,6 +42,7 @@ class _PgConn:
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"  # two processes never wait on, or take, one row
 
     def __init__(self, url: str, schema: str | None = None) -> None:
         self.url = url
@@ -92,6 +93,10 @@ class PostgresDialect(Dialect):
 
     def json_items(self, column: str) -> str:
         return f"jsonb_array_elements_text({column}::jsonb) AS j(value)"
+
+    async def reset_ids(self, conn: Any, table: str) -> None:
+        await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"GREATEST((SELECT MAX(id) FROM {table}), 1))")
 
     async def lift_audit_guard(self, conn: Any) -> None:
         await conn.execute("ALTER TABLE audit DISABLE TRIGGER audit_no_update")

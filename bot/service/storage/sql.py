@@ -34,6 +34,7 @@ class Conn(Protocol):
 
 class Dialect(ABC):
     name: str
+    skip_locked = ""  # appended to a claiming subquery where the database supports it
 
     @abstractmethod
     async def open(self) -> None: ...
@@ -58,6 +59,9 @@ class Dialect(ABC):
     @abstractmethod
     def json_items(self, column: str) -> str:
         """A FROM item yielding ``j.value`` for each element of the JSON list in ``column``."""
+
+    async def reset_ids(self, conn: Conn, table: str) -> None:
+        """After rows were copied in with their ids, new ids continue after the largest."""
 
     @abstractmethod
     async def lift_audit_guard(self, conn: Conn) -> None: ...
@@ -411,11 +415,15 @@ class SqlStorage(Storage):
 
     # -- timed actions ----------------------------------------------------------------------
 
-    async def due(self, now: float) -> list[tuple[int, str, str, int]]:
-        async with self.d.read() as db:
+    async def due(self, now: float, lease: float = 60.0) -> list[tuple[int, str, str, int]]:
+        async with self.d.tx() as db:
             rows = await db.fetchall(
-                "SELECT id, community_id, kind, case_id FROM scheduled WHERE state = 'pending' "
-                "AND due_at <= ? ORDER BY due_at, id", now)
+                "UPDATE scheduled SET claimed_until = ? WHERE id IN (SELECT id FROM scheduled "
+                "WHERE state = 'pending' AND due_at <= ? "
+                "AND (claimed_until IS NULL OR claimed_until < ?) "
+                f"ORDER BY due_at, id LIMIT 500{self.d.skip_locked}) "
+                "RETURNING id, community_id, kind, case_id, due_at", now + lease, now, now)
+        rows = sorted(rows, key=lambda r: (r["due_at"], r["id"]))
         return [(r["id"], r["community_id"], r["kind"], r["case_id"]) for r in rows]
 
     async def schedule(self, community: str, case_id: int, kind: str, due_at: float) -> None:
