@@ -44,8 +44,13 @@ async def _serve(args: argparse.Namespace, engine) -> int:
     log = logging.getLogger("quytac")
     log.info("database %s, %d rules loaded", describe(storage), len(engine.rules))
     retention = float(os.environ.get("EXCERPT_RETENTION_DAYS", "90"))
+    windows = None
+    if os.environ.get("REDIS_URL"):
+        from bot.service.windows import RedisWindows
+
+        windows = RedisWindows(os.environ["REDIS_URL"])  # floods counted across processes
     # one service: both platforms share one history
-    service = ModerationService(storage, engine, retention_days=retention)
+    service = ModerationService(storage, engine, retention_days=retention, windows=windows)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -62,6 +67,7 @@ async def _serve(args: argparse.Namespace, engine) -> int:
     try:
         await asyncio.gather(*platforms)
     finally:
+        await service.windows.close()
         await storage.close()
     log.info("stopped")
     return 0

@@ -269,8 +269,21 @@ class Engine:
                         a, b = s.n.plain_span(link.start, link.end)
                         s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
 
+    @property
+    def flood_horizon(self) -> float:
+        """The longest window any flood or duplicate rule looks back over, in seconds."""
+        return self._horizon
+
+    def digest(self, text: str) -> int:
+        """What the duplicate rule compares: a hash of the normalised text, never the text."""
+        return self._digest(normalize(text))
+
+    @staticmethod
+    def _digest(n: Normalized) -> int:
+        return zlib.crc32(n.folded.encode("utf-8", "surrogatepass"))
+
     def _flood(self, msg: Message, s: _Scratch, window: ChannelWindow) -> None:
-        digest = zlib.crc32(s.n.folded.encode("utf-8", "surrogatepass"))
+        digest = self._digest(s.n)
         now = msg.timestamp
         record(window, msg.author_id, msg.channel_id, now, digest, self._horizon)
         for i in self._flood_rules:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
 from typing import Awaitable, Callable
 
-from bot.core import ChannelWindow, Engine, Hit, Message, detect_language
+from bot.core import Engine, Hit, Message, detect_language
 from bot.service.ladder import LadderStep, apply_overrides, decayed, step_for
 from bot.service.models import (
     Action, Appeal, AuditEntry, Case, Incoming, NewCase, ReviewItem, ServiceError,
@@ -19,6 +18,7 @@ from bot.service.models import (
 from bot.service.settings import Settings, settings_view, update
 from bot.service.storage.base import Storage
 from bot.service.texts import member_text, modlog_case, when
+from bot.service.windows import LocalWindows, WindowStore
 
 # platform actions per case action, in the order the adapter should perform them: the member
 # hears of a ban before it, since a banned member may not be reachable after
@@ -47,13 +47,14 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
 
 class ModerationService:
     def __init__(self, storage: Storage, engine: Engine,
-                 clock: Callable[[], float] = time.time, retention_days: float = 90.0) -> None:
+                 clock: Callable[[], float] = time.time, retention_days: float = 90.0,
+                 windows: WindowStore | None = None) -> None:
         self.storage = storage
+        self.windows: WindowStore = windows or LocalWindows()
         self.retention_days = retention_days  # excerpts are personal data: kept this long
         self.engine = engine
         self.clock = clock
         self._settings: dict[str, Settings] = {}
-        self._windows: dict[str, ChannelWindow] = defaultdict(ChannelWindow)
         self._notified: dict[tuple[str, str, str], float] = {}
 
     # -- settings ---------------------------------------------------------------------------
@@ -88,10 +89,13 @@ class ModerationService:
         platform call for it without slowing clean traffic.
         """
         settings = await self.settings(msg.community_id)
+        window = await self.windows.window_for(
+            msg.community_id, msg.author_id, msg.channel_id, msg.timestamp,
+            lambda: self.engine.digest(msg.text), self.engine.flood_horizon)
         verdict = self.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
                     msg.mention_count),
-            policy=settings.policy(), window=self._windows[msg.community_id])
+            policy=settings.policy(), window=window)
         if verdict.clean:
             return []
         language = settings.language if settings.language != "auto" else (
