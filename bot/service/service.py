@@ -6,6 +6,7 @@ with ``confirm``, and a failure is recorded on the case and reported to moderato
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from typing import Awaitable, Callable
@@ -56,6 +57,8 @@ class ModerationService:
         self.clock = clock
         self._settings: dict[str, Settings] = {}
         self._notified: dict[tuple[str, str, str], float] = {}
+        # one decision at a time per member: two offences arriving together escalate in order
+        self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -126,6 +129,19 @@ class ModerationService:
     async def _act(self, msg: Incoming, hits: list[Hit], language: str, settings: Settings,
                    actor: str, shadow: bool, reason: str = "",
                    subject: str = "message") -> tuple[Case, list[Action]]:
+        key = (msg.community_id, msg.author_id)
+        lock = self._member_locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._decide_and_record(msg, hits, language, settings, actor,
+                                                     shadow, reason, subject)
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._member_locks.pop(key, None)
+
+    async def _decide_and_record(self, msg: Incoming, hits: list[Hit], language: str,
+                                 settings: Settings, actor: str, shadow: bool, reason: str,
+                                 subject: str) -> tuple[Case, list[Action]]:
         now = self.clock()
         top = self._top(hits)
         step, total = await self._decide(msg.community_id, msg.author_id, top, settings, now)

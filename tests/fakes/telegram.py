@@ -28,6 +28,7 @@ BOT = {"id": 999000, "is_bot": True, "first_name": "Quytac", "username": "quytac
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)  # arrival, for latency benchmarks
 
 
 @dataclass
@@ -129,6 +130,15 @@ class FakeTelegram:
         self.push({"callback_query": {
             "id": str(next(self._update_ids)), "chat_instance": "ci", "data": data,
             "from": {"id": user_id, "is_bot": False, "first_name": "Mod"}, "message": message}})
+
+    @property
+    def delete_times(self) -> dict[int, float]:
+        """When each message's first deleteMessage arrived (perf_counter seconds)."""
+        out: dict[int, float] = {}
+        for c in self.calls:
+            if c.method == "deleteMessage":
+                out.setdefault(int(c.params["message_id"]), c.at)
+        return out
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]

@@ -1,0 +1,1 @@
+"""Benchmarks that need more than the CLI offers (the fake platform servers)."""
