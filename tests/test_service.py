@@ -602,3 +602,24 @@ async def test_offences_arriving_together_escalate_in_order(service, storage):
     cases = sorted((c.number, c.action) for c in await storage.list_cases(G, "burst"))
     assert cases == [(1, "warn"), (2, "delete_warn"), (3, "mute")]
     assert service._member_locks == {}  # locks do not pile up
+
+
+async def test_redelivered_message_gets_no_second_case(service, storage):
+    first = msg("địt mẹ mày", author="re")
+    assert kinds(await service.on_message(first))[:2] == ["delete", "warn"]
+    assert await service.on_message(first) == []  # the platform delivered it again
+    assert [c.number for c in await storage.list_cases(G)] == [1]
+    assert await storage.member_points(G, "re") == [(3.0, T0)]
+
+
+async def test_unconfirmed_actions_are_issued_again_after_a_crash(service, storage, clock):
+    actions = await service.on_message(msg("địt mẹ mày", author="cr"))
+    await service.confirm(actions[0].id, True)  # the delete went through, then the bot died
+    clock.advance(60)
+    assert await service.unfinished_actions(grace=120) == []  # maybe still in flight elsewhere
+    again = await service.unfinished_actions()
+    assert [(a.kind, a.id) for a in again] == [(a.kind, a.id) for a in actions[1:]]
+    assert again[0].text == actions[1].text  # the same warning, rebuilt from the case
+    for a in again:
+        await service.confirm(a.id, True)
+    assert await service.unfinished_actions() == []

@@ -50,7 +50,12 @@ async def _serve(args: argparse.Namespace, engine) -> int:
 
         windows = RedisWindows(os.environ["REDIS_URL"])  # floods counted across processes
     # one service: both platforms share one history
-    service = ModerationService(storage, engine, retention_days=retention, windows=windows)
+    from bot.service import PostgresStorage
+
+    # on PostgreSQL other processes may be mid-action: leave their fresh actions to them
+    grace = 30.0 if isinstance(storage, PostgresStorage) else 0.0
+    service = ModerationService(storage, engine, retention_days=retention, windows=windows,
+                                action_grace=grace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

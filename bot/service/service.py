@@ -49,9 +49,12 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
 class ModerationService:
     def __init__(self, storage: Storage, engine: Engine,
                  clock: Callable[[], float] = time.time, retention_days: float = 90.0,
-                 windows: WindowStore | None = None) -> None:
+                 windows: WindowStore | None = None, action_grace: float = 0.0) -> None:
         self.storage = storage
         self.windows: WindowStore = windows or LocalWindows()
+        # at start-up, unconfirmed actions older than this are taken as a dead process's; with
+        # several processes on one database, give the others time to confirm their own
+        self.action_grace = action_grace
         self.retention_days = retention_days  # excerpts are personal data: kept this long
         self.engine = engine
         self.clock = clock
@@ -142,6 +145,13 @@ class ModerationService:
     async def _decide_and_record(self, msg: Incoming, hits: list[Hit], language: str,
                                  settings: Settings, actor: str, shadow: bool, reason: str,
                                  subject: str) -> tuple[Case, list[Action]]:
+        if actor == "auto" and msg.message_id:
+            # a platform redelivers what the bot had not acknowledged before a crash: one
+            # message, one case, and its actions were issued the first time
+            done = await self.storage.case_for_message(msg.community_id, msg.platform,
+                                                       msg.message_id)
+            if done is not None:
+                return done, []
         now = self.clock()
         top = self._top(hits)
         step, total = await self._decide(msg.community_id, msg.author_id, top, settings, now)
@@ -544,6 +554,35 @@ class ModerationService:
         """Empty case excerpts older than the retention period (the cases themselves stay)."""
         now = self.clock()
         return await self.storage.purge_excerpts(now - self.retention_days * 86400, now)
+
+    # -- after a crash ----------------------------------------------------------------------
+
+    async def unfinished_actions(self, grace: float | None = None) -> list[Action]:
+        """Actions recorded but never confirmed (the bot died between recording a case and
+        acting on it): issue them again. Run at start-up, before new traffic."""
+        out: list[Action] = []
+        cutoff = self.clock() - (self.action_grace if grace is None else grace)
+        for action_id, case_id, kind in await self.storage.pending_actions(cutoff):
+            case = await self.storage.get_case_by_id(case_id)
+            if case is None or case.status not in ("active", "expired"):
+                continue
+            settings = await self.settings(case.community_id)
+            why = self._why(case)
+            out += self._actions(case, [action_id], (kind,), settings, why=why)
+        return out
+
+    def _why(self, case: Case) -> str:
+        """The member's explanation for a stored case, rebuilt from its rule and clause."""
+        if not case.rule_ids:
+            return case.reason
+        try:
+            rule = self.engine.rule(case.rule_ids[0])
+        except KeyError:
+            return case.reason
+        lang = "vi" if case.language == "vi" else "en"
+        clause = self.engine.clauses.get(rule.clause)
+        text = rule.explain.get(lang, "")
+        return f"{text} ({clause.cite})" if clause else text
 
     # -- timed actions ----------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ class QuytacBot(commands.Bot):
 
     async def _run_scheduler(self) -> None:
         await self.wait_until_ready()  # timed actions need the guild cache
+        await self.performer.perform(await self.service.unfinished_actions())
         await self.scheduler.run(self._stop)
 
     async def close(self) -> None:

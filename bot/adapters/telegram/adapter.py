@@ -99,6 +99,8 @@ class TelegramAdapter:
                                           scope=BotCommandScopeAllPrivateChats())
         except TelegramError as exc:
             log.warning("setMyCommands failed: %s", exc.message)
+        # what a crash left undone first: actions recorded but never confirmed, then expiries
+        await self.performer.perform(await self.service.unfinished_actions())
         await self.scheduler.tick()
         self._scheduler_task = asyncio.create_task(self.scheduler.run(self._stop))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import signal
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 from typing import AsyncIterator
 
 from telegram import Update
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.core import Engine
 from bot.service import ModerationService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,35 @@ def build_application(config: TelegramConfig, service: ModerationService,
     return app, adapter
 
 
+async def poll(app: Application, timeout: int = 10) -> None:
+    """Long polling that acknowledges an update only after handling it.
+
+    python-telegram-bot's updater confirms a batch (by asking for the next offset) while the batch
+    may still wait in its queue, so a crash loses it. Here the next offset is asked for only once
+    every update before it is handled: a crash means redelivery, and the service recognises a
+    message it has already judged.
+    """
+    offset: int | None = None
+    delay = 1.0
+    while True:
+        try:
+            updates = await app.bot.get_updates(offset=offset, timeout=timeout,
+                                                allowed_updates=Update.ALL_TYPES)
+            delay = 1.0
+        except RetryAfter as exc:
+            await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, (int, float))
+                                      else exc.retry_after.total_seconds()))
+            continue
+        except TelegramError as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0fs", exc.message, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+            continue
+        for update in updates:
+            await app.process_update(update)
+            offset = update.update_id + 1
+
+
 @asynccontextmanager
 async def running(config: TelegramConfig, service: ModerationService,
                   engine: Engine) -> AsyncIterator[TelegramAdapter]:
@@ -73,12 +106,17 @@ async def running(config: TelegramConfig, service: ModerationService,
                 # every request must prove it comes from Telegram: make a secret if none is set
                 secret_token=config.webhook_secret or secrets.token_urlsafe(32),
                 allowed_updates=Update.ALL_TYPES)
-        else:
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        poller = None
+        if not config.webhook_url:
+            poller = asyncio.create_task(poll(app))
         try:
             yield adapter
         finally:
-            await app.updater.stop()
+            if poller is not None:
+                poller.cancel()
+                await asyncio.gather(poller, return_exceptions=True)
+            if app.updater.running:
+                await app.updater.stop()
             await app.stop()
             await adapter.on_stop(app)
 

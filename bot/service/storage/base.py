@@ -51,6 +51,16 @@ class Storage(ABC):
     async def get_case_by_id(self, case_id: int) -> Case | None: ...
 
     @abstractmethod
+    async def case_for_message(self, community: str, platform: str,
+                               message_id: str) -> Case | None:
+        """The automatic case already recorded for this message, if any (redelivery)."""
+
+    @abstractmethod
+    async def pending_actions(self, older_than: float) -> list[tuple[int, int, str]]:
+        """Platform actions never confirmed, created before ``older_than``:
+        (action id, case id, kind), oldest first."""
+
+    @abstractmethod
     async def list_cases(self, community: str | None = None, member: str | None = None,
                          rule: str | None = None, status: str | None = None,
                          limit: int = 50) -> list[Case]: ...

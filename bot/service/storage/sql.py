@@ -245,6 +245,21 @@ class SqlStorage(Storage):
             row = await db.fetchone("SELECT * FROM cases WHERE id = ?", case_id)
             return _case(row, await self._outcomes(db, case_id)) if row else None
 
+    async def case_for_message(self, community: str, platform: str,
+                               message_id: str) -> Case | None:
+        async with self.d.read() as db:
+            row = await db.fetchone(
+                "SELECT * FROM cases WHERE community_id = ? AND platform = ? AND message_id = ? "
+                "AND actor = 'auto' ORDER BY id LIMIT 1", community, platform, message_id)
+        return _case(row) if row else None
+
+    async def pending_actions(self, older_than: float) -> list[tuple[int, int, str]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT id, case_id, kind FROM case_actions "
+                                     "WHERE state = 'pending' AND updated_at < ? ORDER BY id",
+                                     older_than)
+        return [(r["id"], r["case_id"], r["kind"]) for r in rows]
+
     async def list_cases(self, community: str | None = None, member: str | None = None,
                          rule: str | None = None, status: str | None = None,
                          limit: int = 50) -> list[Case]:
