@@ -361,3 +361,30 @@ async def test_long_mute_as_role_when_configured(fake, storage, engine, clock):
         assert _timeouts(fake) == []
     finally:
         await stop_bot(bot, task)
+
+
+async def test_member_who_left_and_deleted_log_channel_are_recorded(fake, bot, storage):
+    fake.fail("PATCH", TIMEOUT_PATH + OTHER, 404, 10007, "Unknown Member")
+    fake.fail("POST", f"/channels/{LOG}/messages", 404, 10003, "Unknown Channel")
+    iid = await fake.interaction(MOD, _slash("timeout", [
+        {"name": "member", "type": 6, "value": OTHER},
+        {"name": "duration", "type": 3, "value": "10m"}]),
+        permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    await fake.wait_for("POST", f"/interactions/{iid}/")
+    await fake.idle(0.3)
+    case = await storage.get_case(GUILD, 1)
+    assert ("mute", "failed", "NotFound (404/10007): Unknown Member") in case.outcomes
+    assert any(k == "modlog" and s == "failed" and "Unknown Channel" in r
+               for k, s, r in case.outcomes)
+    await fake.message(MEMBER, "địt mẹ mày")  # and the bot carries on
+    await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
+
+
+async def test_rate_limit_is_waited_and_retried(fake, bot, storage):
+    fake.faults.append(("DELETE", f"/channels/{GENERAL}/messages/", 429,
+                        {"message": "You are being rate limited.", "retry_after": 0.2,
+                         "global": False}))
+    await fake.message(MEMBER, "địt mẹ mày")
+    await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/", 2)
+    await fake.idle(0.3)
+    assert ("delete", "done", "") in (await storage.get_case(GUILD, 1)).outcomes

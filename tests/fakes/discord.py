@@ -213,8 +213,11 @@ class FakeDiscord:
     def _json(data: Any, status: int = 200) -> web.Response:
         if data is None:
             return web.Response(status=204)
-        return web.Response(status=status, body=json.dumps(data).encode(),
-                            headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if status == 429:  # as Discord sends them; without Via, discord.py suspects Cloudflare
+            headers.update({"Via": "1.1 google", "X-RateLimit-Scope": "user",
+                            "Retry-After": str(data.get("retry_after", 1))})
+        return web.Response(status=status, body=json.dumps(data).encode(), headers=headers)
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
