@@ -623,3 +623,15 @@ async def test_unconfirmed_actions_are_issued_again_after_a_crash(service, stora
     for a in again:
         await service.confirm(a.id, True)
     assert await service.unfinished_actions() == []
+
+
+async def test_appeals_are_rate_limited_per_member(service, clock):
+    for _ in range(4):
+        await service.manual(G, "telegram", "rl", "mod1", "warn", "x")
+    for number in (1, 2, 3):
+        await service.appeal(G, number, "rl", "please")
+    with pytest.raises(ServiceError, match="at most 3 appeals an hour"):
+        await service.appeal(G, 4, "rl", "please")
+    clock.advance(3601)
+    appeal, _ = await service.appeal(G, 4, "rl", "please")
+    assert appeal.case_number == 4

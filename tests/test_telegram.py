@@ -400,3 +400,56 @@ def test_until_date_clamped():
     assert clamp_until(now + 5, now) == (int(now + 35), "until_date raised to 35s (Telegram minimum)")
     until, note = clamp_until(now + 400 * 86400, now)
     assert until == int(now + 366 * 86400 - 60) and "366 days" in note
+
+
+OTHER_GROUP, OTHER_ADMIN = -3003, 55
+MOD_COMMANDS = ["/cases", "/case 1", "/warn", "/mute 10m", "/unmute", "/ban", "/pardon 1",
+                "/reason 1 x", "/review", "/appeals", "/approve 1 ok", "/reject 1 no",
+                "/config", "/stats", "/setlog"]
+REFUSED = "Chỉ quản trị viên mới dùng được lệnh này."
+
+
+async def _reply_to(fake, sent):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for call in fake.calls_to("sendMessage"):
+            if (call.get("reply_parameters") or {}).get("message_id") == sent["message_id"]:
+                return call["text"]
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no reply to {sent['text']!r}")
+
+
+@pytest.mark.parametrize("actor,allowed", [(MEMBER, False), (OTHER_ADMIN, False), (ADMIN, True)],
+                         ids=["plain member", "admin of another group", "admin of this group"])
+async def test_every_moderator_command_checks_the_caller(fake, bot, storage, actor, allowed):
+    fake.admins[OTHER_GROUP] = {OTHER_ADMIN}
+    await bot.service.manual(str(GROUP), "telegram", str(OTHER), "setup", "warn", "seed case")
+    target = fake.message(GROUP, OTHER, "hello")
+    for command in MOD_COMMANDS:
+        needs_reply = command.split()[0] in ("/warn", "/mute", "/unmute", "/ban")
+        sent = fake.message(GROUP, actor, command, reply_to=target if needs_reply else None)
+        text = await _reply_to(fake, sent)
+        assert text.startswith(REFUSED) is (not allowed), (command, text)
+    if not allowed:
+        await fake.idle(quiet=0.2)
+        assert fake.calls_to("restrictChatMember") == [] and fake.calls_to("banChatMember") == []
+        assert [c.number for c in await storage.list_cases(str(GROUP))] == [1]
+
+
+@pytest.mark.parametrize("actor,allowed", [(MEMBER, False), (OTHER_ADMIN, False), (ADMIN2, True)],
+                         ids=["plain member", "admin of another group", "admin of this group"])
+async def test_every_modlog_button_checks_the_presser(fake, bot, storage, actor, allowed):
+    fake.admins[OTHER_GROUP] = {OTHER_ADMIN}
+    log_msg = {"message_id": 1, "date": int(time.time()), "text": "log",
+               "chat": {"id": LOG, "type": "supergroup", "title": "log"}}
+    for verb in ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss"):
+        before = len(fake.calls_to("answerCallbackQuery"))
+        fake.callback(actor, f"{verb}:1:{GROUP}", log_msg)
+        answer = (await fake.wait_for("answerCallbackQuery", before + 1))[-1]
+        refused = "Only moderators of that group" in answer.get("text", "")
+        assert refused is (not allowed), (verb, answer)
+    for forged in ("pardon:abc:-1001", "pardon:1", "nonsense", "pardon:1:notanumber"):
+        before = len(fake.calls_to("answerCallbackQuery"))
+        fake.callback(actor, forged, log_msg)
+        answer = (await fake.wait_for("answerCallbackQuery", before + 1))[-1]
+        assert answer["text"] == "Unknown button." and answer["show_alert"] is True

@@ -515,6 +515,9 @@ class ModerationService:
                                f"for case #{number} has closed")
         if len(await self.storage.appeals_for_case(case.id)) >= settings.appeals_per_case:
             raise ServiceError(f"case #{number} has already been appealed")
+        if await self.storage.appeals_since(community, member, now - 3600) >= settings.appeals_per_hour:
+            raise ServiceError(f"at most {settings.appeals_per_hour} appeals an hour; "
+                               "please wait before appealing again")
         if not text:
             raise ServiceError("write why the decision was wrong")
         if len(text) > settings.appeal_max_length:

@@ -29,6 +29,7 @@ class Settings:
     appeal_window_days: float = 14.0
     appeal_max_length: int = 1000
     appeals_per_case: int = 1
+    appeals_per_hour: int = 3  # per member, across cases: appeals are a flooding target too
     appeal_reminder_hours: float = 48.0
     excerpt_length: int = 120
     warning_delete_after: int = 60  # seconds a warning reply stays in the chat (0 = keep)
@@ -119,6 +120,7 @@ _CHECKS = {
     "appeal_window_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 365,
     "appeal_max_length": lambda v: isinstance(v, int) and 10 <= v <= 4000,
     "appeals_per_case": lambda v: isinstance(v, int) and 1 <= v <= 10,
+    "appeals_per_hour": lambda v: isinstance(v, int) and 1 <= v <= 100,
     "appeal_reminder_hours": lambda v: isinstance(v, (int, float)) and 0 < v <= 720,
     "excerpt_length": lambda v: isinstance(v, int) and 20 <= v <= 1000,
     "warning_delete_after": lambda v: isinstance(v, int) and 0 <= v <= 86400,

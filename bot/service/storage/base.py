@@ -93,6 +93,10 @@ class Storage(ABC):
     async def appeals_for_case(self, case_id: int) -> list[Appeal]: ...
 
     @abstractmethod
+    async def appeals_since(self, community: str, member: str, since: float) -> int:
+        """How many appeals the member opened in the community since ``since``."""
+
+    @abstractmethod
     async def open_appeals(self, community: str) -> list[Appeal]: ...
 
     @abstractmethod

@@ -354,6 +354,14 @@ class SqlStorage(Storage):
             rows = await db.fetchall(_APPEAL_SELECT + "WHERE a.case_id = ? ORDER BY a.id", case_id)
         return [_appeal(r) for r in rows]
 
+    async def appeals_since(self, community: str, member: str, since: float) -> int:
+        async with self.d.read() as db:
+            row = await db.fetchone(
+                "SELECT COUNT(*) AS n FROM appeals a JOIN cases c ON c.id = a.case_id "
+                "WHERE c.community_id = ? AND a.member_id = ? AND a.created_at >= ?",
+                community, member, since)
+        return row["n"]
+
     async def open_appeals(self, community: str) -> list[Appeal]:
         async with self.d.read() as db:
             rows = await db.fetchall(_APPEAL_SELECT + "WHERE c.community_id = ? "
