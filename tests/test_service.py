@@ -635,3 +635,34 @@ async def test_appeals_are_rate_limited_per_member(service, clock):
     clock.advance(3601)
     appeal, _ = await service.appeal(G, 4, "rl", "please")
     assert appeal.case_number == 4
+
+
+async def test_cancelled_writer_leaves_no_open_transaction(sqlite_storage, engine):
+    """A task cancelled while its BEGIN is in flight (a shutdown, a cancelled poll): BEGIN still
+    runs in aiosqlite's thread, and the transaction must not be left open for the next caller."""
+    storage = sqlite_storage
+    svc = ModerationService(storage, engine)
+    db = storage.d.db
+    real = db.execute
+    fired = []
+
+    def execute(sql, *args, **kwargs):
+        result = real(sql, *args, **kwargs)
+        if sql.startswith("BEGIN") and not fired:
+            fired.append(sql)
+
+            async def begin_then_cancelled():
+                inflight = asyncio.ensure_future(result)  # BEGIN goes ahead in the thread
+                asyncio.current_task().cancel()
+                return await asyncio.shield(inflight)  # ...while this task is cancelled
+
+            return begin_then_cancelled()
+        return result
+
+    db.execute = execute
+    task = asyncio.create_task(svc.on_message(msg("địt mẹ mày", author="cancelled")))
+    await asyncio.gather(task, return_exceptions=True)
+    assert fired and task.cancelled()
+    db.execute = real
+    actions = await svc.on_message(msg("địt mẹ mày", author="after"))
+    assert actions and actions[0].kind == "delete"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -85,13 +86,22 @@ class SqliteDialect(Dialect):
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[_SqliteConn]:
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
+            # A task cancelled while awaiting BEGIN still has BEGIN run in aiosqlite's thread,
+            # so BEGIN sits inside the guard; ROLLBACK and COMMIT are shielded from a cancel so
+            # no transaction is ever left open for the next caller.
             try:
+                await self.db.execute("BEGIN IMMEDIATE")
                 yield _SqliteConn(self.db)
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                await asyncio.shield(self._rollback())
                 raise
-            await self.db.execute("COMMIT")
+            await asyncio.shield(self.db.execute("COMMIT"))
+
+    async def _rollback(self) -> None:
+        try:
+            await self.db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # BEGIN itself failed: nothing to roll back
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[_SqliteConn]:
