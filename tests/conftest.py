@@ -14,12 +14,25 @@ from bot.service import PostgresStorage, SqliteStorage
 PG_URL = os.environ.get("QUYTAC_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
 
-def _postgres_up() -> bool:
+def _up(port: int) -> bool:
     try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
         return True
     except OSError:
         return False
+
+
+def _postgres_up() -> bool:
+    return _up(5432)
+
+
+def require_server(name: str, port: int, url: str) -> None:
+    """Skip, with the reason, when the server does not answer; under CI, fail instead."""
+    if _up(port):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but no {name} answers at {url}")
+    pytest.skip(f"no {name} at {url}")
 
 
 async def raw(storage, sql: str, *args) -> list:
@@ -57,10 +70,7 @@ async def storage(request, tmp_path):
         yield s
         await s.close()
         return
-    if not _postgres_up():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but no PostgreSQL answers at {PG_URL}")
-        pytest.skip(f"no PostgreSQL at {PG_URL}")
+    require_server("PostgreSQL", 5432, PG_URL)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     s = PostgresStorage(PG_URL, schema=schema)
     await s.open()

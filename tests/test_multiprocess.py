@@ -3,23 +3,17 @@ every expiry fired exactly once."""
 
 import asyncio
 import json
-import os
 import sys
 import uuid
 from collections import Counter
 
-import pytest
-
-from tests.conftest import PG_URL, _postgres_up
+from tests.conftest import PG_URL, require_server
 
 WORKERS, MESSAGES = 4, 5000
 
 
 async def test_four_processes_share_one_database_correctly():
-    if not _postgres_up():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but no PostgreSQL answers at {PG_URL}")
-        pytest.skip(f"no PostgreSQL at {PG_URL}")
+    require_server("PostgreSQL", 5432, PG_URL)
     import asyncpg
 
     from bot.service import PostgresStorage

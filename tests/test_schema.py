@@ -2,15 +2,11 @@
 
 import sqlite3
 
-import pytest
-
 from bot.service import PostgresStorage, SqliteStorage
-from tests.conftest import PG_URL, _postgres_up
-
+from tests.conftest import PG_URL, require_server
 
 async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
-    if not _postgres_up():
-        pytest.skip(f"no PostgreSQL at {PG_URL}")
+    require_server("PostgreSQL", 5432, PG_URL)
     lite = SqliteStorage(tmp_path / "s.db")
     await lite.open()
     assert await lite.migrate() == [1, 2, 3]

@@ -1,31 +1,20 @@
 """Flood and duplicate windows shared through Redis: a flood split over processes still counts."""
 
 import os
-import socket
 import uuid
 
 import pytest
 
 from bot.service import Incoming, ModerationService
 from bot.service.windows import RedisWindows
+from tests.conftest import require_server
 
 REDIS_URL = os.environ.get("QUYTAC_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 async def windows():
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but no Redis answers at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    require_server("Redis", 6379, REDIS_URL)
     prefix = f"quytac-test:{uuid.uuid4().hex[:8]}"
     a, b = RedisWindows(REDIS_URL, prefix), RedisWindows(REDIS_URL, prefix)
     yield a, b

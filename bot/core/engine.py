@@ -333,13 +333,16 @@ class Engine:
 
     def explain(self, hit: Hit, language: str | None) -> str:
         """What a member reads: why, in their language, with the clause it enforces."""
+        return self.explain_rule(hit.rule_id, hit.clause, language)
+
+    def explain_rule(self, rule_id: str, clause_id: str, language: str | None) -> str:
         lang = "vi" if language == "vi" else "en"
         try:
-            text = self.rule(hit.rule_id).explain.get(lang, "")
+            text = self.rule(rule_id).explain.get(lang, "")
         except KeyError:
             text = ""
-        clause = self.clauses.get(hit.clause)
-        cite = clause.cite if clause else hit.clause
+        clause = self.clauses.get(clause_id)
+        cite = clause.cite if clause else clause_id
         return f"{text} ({cite})" if text else cite
 
     def expand_teencode(self, text: str) -> str:

@@ -576,16 +576,9 @@ class ModerationService:
 
     def _why(self, case: Case) -> str:
         """The member's explanation for a stored case, rebuilt from its rule and clause."""
-        if not case.rule_ids:
+        if not case.rule_ids or not case.clauses:
             return case.reason
-        try:
-            rule = self.engine.rule(case.rule_ids[0])
-        except KeyError:
-            return case.reason
-        lang = "vi" if case.language == "vi" else "en"
-        clause = self.engine.clauses.get(rule.clause)
-        text = rule.explain.get(lang, "")
-        return f"{text} ({clause.cite})" if clause else text
+        return self.engine.explain_rule(case.rule_ids[0], case.clauses[0], case.language)
 
     # -- timed actions ----------------------------------------------------------------------
 

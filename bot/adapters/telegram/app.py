@@ -16,6 +16,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.telegram.perform import retry_seconds
 from bot.core import Engine
 from bot.service import ModerationService
 
@@ -76,8 +77,7 @@ async def poll(app: Application, timeout: int = 10) -> None:
                                                 allowed_updates=Update.ALL_TYPES)
             delay = 1.0
         except RetryAfter as exc:
-            await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, (int, float))
-                                      else exc.retry_after.total_seconds()))
+            await asyncio.sleep(retry_seconds(exc))
             continue
         except TelegramError as exc:
             log.warning("getUpdates failed (%s); retrying in %.0fs", exc.message, delay)

@@ -43,6 +43,12 @@ def clamp_until(until: float, now: float) -> tuple[int, str]:
     return int(until), ""
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is seconds, or a timedelta in newer python-telegram-bot."""
+    value = exc.retry_after
+    return float(value if isinstance(value, (int, float)) else value.total_seconds())
+
+
 def describe(exc: TelegramError) -> str:
     """``Forbidden: not enough rights ...``, ``BadRequest: User not found``."""
     if isinstance(exc, Forbidden) or exc.message.startswith(type(exc).__name__):
@@ -68,8 +74,7 @@ class Performer:
             try:
                 note = await self._do(action)
             except RetryAfter as exc:
-                wait = float(exc.retry_after if isinstance(exc.retry_after, (int, float))
-                             else exc.retry_after.total_seconds())
+                wait = retry_seconds(exc)
                 if attempt == 2 or wait > MAX_RETRY_AFTER:
                     return await self.service.confirm(action.id, False,
                                                       f"rate limited: retry after {wait:g}s")
