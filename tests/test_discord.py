@@ -388,3 +388,60 @@ async def test_rate_limit_is_waited_and_retried(fake, bot, storage):
     await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/", 2)
     await fake.idle(0.3)
     assert ("delete", "done", "") in (await storage.get_case(GUILD, 1)).outcomes
+
+
+OTHER_GUILD = "100000000000000099"
+SUBCOMMANDS = [
+    ("cases", []), ("case", [{"name": "number", "type": 4, "value": 1}]),
+    ("warn", [{"name": "member", "type": 6, "value": OTHER}]),
+    ("timeout", [{"name": "member", "type": 6, "value": OTHER},
+                 {"name": "duration", "type": 3, "value": "10m"}]),
+    ("untimeout", [{"name": "member", "type": 6, "value": OTHER}]),
+    ("ban", [{"name": "member", "type": 6, "value": OTHER}]),
+    ("pardon", [{"name": "number", "type": 4, "value": 1}]),
+    ("reason", [{"name": "number", "type": 4, "value": 1}, {"name": "text", "type": 3, "value": "x"}]),
+    ("review", []), ("appeals", []), ("config", []), ("setlog", []), ("stats", []),
+]
+
+
+@pytest.mark.parametrize("permissions,allowed", [(fk.EVERYONE_PERMS, False),
+                                                 (fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS, True)],
+                         ids=["plain member", "moderator"])
+async def test_every_mod_subcommand_checks_permissions(fake, bot, storage, permissions, allowed):
+    await bot.service.manual(GUILD, "discord", OTHER, "setup", "warn", "seed")
+    commands = [_slash(n, o) for n, o in SUBCOMMANDS]
+    commands += [_slash(v, [{"name": "number", "type": 4, "value": 1},
+                            {"name": "reason", "type": 3, "value": "r"}], group="appeal")
+                 for v in ("approve", "reject")]
+    for data in commands:
+        iid = await fake.interaction(MOD if allowed else MEMBER, data, permissions=permissions)
+        (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+        refused = reply.body["data"]["content"].startswith("Chỉ người điều hành")
+        assert refused is (not allowed), (data["options"][0]["name"], reply.body)
+        assert reply.body["data"]["flags"] == 64
+    if not allowed:
+        assert _timeouts(fake) == [] and fake.calls_to("PUT", f"/guilds/{GUILD}/bans/") == []
+        assert [c.number for c in await storage.list_cases(GUILD)] == [1]
+
+
+@pytest.mark.parametrize("presser,guild,permissions,allowed", [
+    (MEMBER, GUILD, fk.EVERYONE_PERMS, False),
+    (MOD, OTHER_GUILD, fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS, False),
+    (MOD, GUILD, fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS, True),
+], ids=["plain member", "moderator of another server", "moderator of this server"])
+async def test_every_modlog_button_checks_the_presser(fake, bot, presser, guild, permissions,
+                                                      allowed):
+    message = {"id": "1", "channel_id": LOG, "author": fk.user(fk.BOT_ID), "content": "",
+               "timestamp": "2026-11-29T00:00:00+00:00", "edited_timestamp": None, "tts": False,
+               "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+               "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []}
+    for verb in ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss"):
+        custom_id = f"quytac:{verb}:{GUILD}:1"
+        press = {"custom_id": custom_id, "component_type": 2}
+        message["components"] = [{"type": 1, "components": [
+            {"type": 2, "style": 1, "label": verb, "custom_id": custom_id}]}]
+        iid = await fake.interaction(presser, press, itype=3, channel=LOG, message=message,
+                                     permissions=permissions, guild=guild)
+        (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+        refused = reply.body["data"]["content"] == "Only moderators of this server can do this."
+        assert refused is (not allowed), (verb, reply.body)

@@ -5,6 +5,7 @@ import sqlite3
 from bot.service import PostgresStorage, SqliteStorage
 from tests.conftest import PG_URL, require_server
 
+
 async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     require_server("PostgreSQL", 5432, PG_URL)
     lite = SqliteStorage(tmp_path / "s.db")

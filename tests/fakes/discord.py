@@ -158,7 +158,8 @@ class FakeDiscord:
 
     async def interaction(self, author: str, data: dict, itype: int = 2,
                           permissions: int = EVERYONE_PERMS, channel: str = GENERAL,
-                          message: dict | None = None, in_guild: bool = True) -> str:
+                          message: dict | None = None, in_guild: bool = True,
+                          guild: str = GUILD) -> str:
         iid = self.snowflake()
         payload: dict[str, Any] = {
             "id": iid, "application_id": APP_ID, "type": itype, "token": f"tok-{iid}",
@@ -170,7 +171,7 @@ class FakeDiscord:
                         "nsfw": False, "parent_id": None},
         }
         if in_guild:
-            payload["guild_id"] = GUILD
+            payload["guild_id"] = guild
             payload["guild_locale"] = "vi"
             payload["member"] = {**member(author), "permissions": str(permissions)}
             payload["context"] = 0
