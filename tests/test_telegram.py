@@ -453,3 +453,57 @@ async def test_every_modlog_button_checks_the_presser(fake, bot, storage, actor,
         fake.callback(actor, forged, log_msg)
         answer = (await fake.wait_for("answerCallbackQuery", before + 1))[-1]
         assert answer["text"] == "Unknown button." and answer["show_alert"] is True
+
+
+def _hostile_updates(seed: int, count: int) -> list[dict]:
+    """Seeded hostile updates: odd Unicode, huge texts, broken entities, missing parts."""
+    import random
+
+    rng = random.Random(seed)
+    alphabet = ("địt mẹ fuck \u200b\u202e\u0000\ufeffｆ𝐟аο .-_@1!" + "".join(chr(c) for c in
+                range(0x300, 0x36f)) + "😀🇻🇳\U000e0041")
+    out = []
+    for i in range(count):
+        size = rng.choice((0, 1, 5, 50, 500, 4096, 100_000))
+        text = "".join(rng.choice(alphabet) for _ in range(min(size, 2000)))
+        text = (text * (size // max(len(text), 1) + 1))[:size] if size else text
+        chat = {"id": GROUP, "type": rng.choice(("supergroup", "group", "channel", "private")),
+                "title": "g"}
+        sender = rng.choice(({"id": 1000 + i, "is_bot": False, "first_name": "x"},
+                             {"id": 1000 + i, "is_bot": True, "first_name": "bot"}, None))
+        msg: dict = {"message_id": 80_000 + i, "date": 1, "chat": chat}
+        if sender:
+            msg["from"] = sender
+        kind = rng.choice(("text", "caption", "entities", "none", "edited", "callback", "unknown"))
+        if kind in ("text", "entities", "edited"):
+            msg["text"] = text
+        if kind == "caption":
+            msg["caption"] = text
+        if kind == "entities":
+            msg["entities"] = [{"type": rng.choice(("mention", "bot_command", "text_mention")),
+                                "offset": rng.randint(-5, size + 50),
+                                "length": rng.randint(0, 60),
+                                **({"user": sender} if sender else {})}]
+        if kind == "callback":
+            out.append({"callback_query": {
+                "id": str(i), "chat_instance": "c", "from": sender or {"id": 1, "is_bot": False,
+                                                                       "first_name": "a"},
+                "data": rng.choice(("pardon:1:-1001", "pardon:999:-1001", "pardon::", "x" * 64,
+                                    "appeal-approve:abc:-1001", "review-confirm:1:1")),
+                "message": {**msg, "text": "log"}}})
+        elif kind == "unknown":
+            out.append({"some_future_update": {"x": text[:50]}})
+        else:
+            out.append({"edited_message" if kind == "edited" else "message": msg})
+    return out
+
+
+async def test_hostile_updates_never_escape_and_the_bot_carries_on(fake, bot, caplog):
+    for update in _hostile_updates(seed=2026, count=120):
+        fake.push(update)
+    await fake.idle(quiet=1.0, timeout=60)
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [], [r.getMessage() for r in errors][:3]
+    fake.calls.clear()
+    fake.message(GROUP, MEMBER, "địt mẹ mày")  # still moderating afterwards
+    await fake.wait_for("deleteMessage")
