@@ -2,7 +2,6 @@
 
 import asyncio
 import datetime as dt
-import time
 
 import discord
 import pytest

@@ -598,7 +598,7 @@ async def test_lapsed_claim_is_taken_over(storage, engine, clock):
 async def test_offences_arriving_together_escalate_in_order(service, storage):
     results = await asyncio.gather(*(service.on_message(msg("thằng ngu", author="burst"))
                                      for _ in range(3)))
-    actions = sorted((a[0].case_number, a[0].kind, a[1].kind if len(a) > 1 else "") for a in results)
+    assert all(results)  # each offence produced actions
     cases = sorted((c.number, c.action) for c in await storage.list_cases(G, "burst"))
     assert cases == [(1, "warn"), (2, "delete_warn"), (3, "mute")]
     assert service._member_locks == {}  # locks do not pile up
