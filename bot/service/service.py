@@ -101,7 +101,7 @@ class ModerationService:
         verdict = self.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
                     msg.mention_count),
-            policy=settings.policy(), window=window)
+            policy=settings.policy, window=window)
         if verdict.clean:
             return []
         language = settings.language if settings.language != "auto" else (
@@ -249,7 +249,7 @@ class ModerationService:
         settings = await self.settings(community)
         if not settings.check_names or not name.strip():
             return []
-        verdict = self.engine.check(name, policy=settings.policy())
+        verdict = self.engine.check(name, policy=settings.policy)
         hits = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
         if not hits:
             return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cached_property
 from typing import Any
 
 from bot.core import CommunityPolicy, ExtraTerm
@@ -42,7 +43,9 @@ class Settings:
         ("doxxing", "min_action", "delete_warn"),
     )
 
+    @cached_property
     def policy(self) -> CommunityPolicy:
+        """The engine's view of these settings, built once (it is asked for on every message)."""
         return CommunityPolicy(self.disabled_rules, self.disabled_categories, self.extra_terms,
                                self.allow_domains)
 
