@@ -14,8 +14,7 @@ import time
 
 from telegram import (
     BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats, InlineKeyboardButton, InlineKeyboardMarkup,
-    Message as TgMessage, Update,
+    BotCommandScopeAllPrivateChats, Message as TgMessage, Update,
 )
 from telegram.constants import ChatMemberStatus, MessageEntityType
 from telegram.error import TelegramError
@@ -264,10 +263,9 @@ class TelegramAdapter:
             await msg.reply_text(
                 f"Review #{item.id} · member {item.member_id} · {', '.join(item.rule_ids)} · "
                 f"confidence {item.confidence:.2f}\nExcerpt: {item.excerpt}",
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton("Confirm", callback_data=f"review-confirm:{item.id}:{community}"),
-                    InlineKeyboardButton("Dismiss", callback_data=f"review-dismiss:{item.id}:{community}"),
-                ]]))
+                reply_markup=self.performer.keyboard(
+                    (("Confirm", f"review-confirm:{item.id}"), ("Dismiss", f"review-dismiss:{item.id}")),
+                    community))
 
     async def cmd_appeals(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
         appeals = await self.service.open_appeals(community)
@@ -276,10 +274,9 @@ class TelegramAdapter:
         for a in appeals[:10]:
             await msg.reply_text(
                 f"Appeal of case #{a.case_number} by member {a.member_id}:\n{a.text}",
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton("Approve", callback_data=f"appeal-approve:{a.case_number}:{community}"),
-                    InlineKeyboardButton("Reject", callback_data=f"appeal-reject:{a.case_number}:{community}"),
-                ]]))
+                reply_markup=self.performer.keyboard(
+                    (("Approve", f"appeal-approve:{a.case_number}"),
+                     ("Reject", f"appeal-reject:{a.case_number}")), community))
 
     async def _decide(self, msg: TgMessage, community: str, mod: str, args: list[str],
                       approve: bool) -> None:

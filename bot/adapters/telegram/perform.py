@@ -90,16 +90,22 @@ class Performer:
     def deep_link(self, community: str, case: int) -> str:
         return f"https://t.me/{self.bot_username}?start=appeal-{encode_chat(community)}-{case}"
 
-    def _keyboard(self, action: Action) -> InlineKeyboardMarkup | None:
+    def keyboard(self, buttons: tuple[tuple[str, str], ...],
+                 community: str) -> InlineKeyboardMarkup | None:
+        """Inline buttons for the service's (label, payload) pairs. A callback carries
+        ``verb:arg:community`` (what ``TelegramAdapter.on_button`` parses); an appeal is a deep
+        link into the private chat."""
         row = []
-        for label, payload in action.buttons:
+        for label, payload in buttons:
             verb, _, arg = payload.partition(":")
             if verb == "appeal":
-                row.append(InlineKeyboardButton(label, url=self.deep_link(action.community_id,
-                                                                          int(arg))))
+                row.append(InlineKeyboardButton(label, url=self.deep_link(community, int(arg))))
             else:
-                row.append(InlineKeyboardButton(label, callback_data=f"{payload}:{action.community_id}"))
+                row.append(InlineKeyboardButton(label, callback_data=f"{payload}:{community}"))
         return InlineKeyboardMarkup([row]) if row else None
+
+    def _keyboard(self, action: Action) -> InlineKeyboardMarkup | None:
+        return self.keyboard(action.buttons, action.community_id)
 
     async def _do(self, action: Action) -> str:
         chat = int(action.community_id)
