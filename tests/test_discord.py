@@ -167,11 +167,7 @@ async def test_whole_appeal(fake, bot, storage):
     appeal_button = dms[-1].body["components"][0]["components"][0]
     assert appeal_button["custom_id"] == f"quytac:appeal:{GUILD}:2"
     # another member pressing it is refused; the member gets the form
-    dm = {"id": "1", "channel_id": "5", "author": fk.user(fk.BOT_ID), "content": "x",
-          "timestamp": "2026-11-29T00:00:00+00:00", "edited_timestamp": None, "tts": False,
-          "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-          "embeds": [], "pinned": False, "type": 0, "flags": 0,
-          "components": dms[-1].body["components"]}
+    dm = fake.bot_message("5", {"content": "x", "components": dms[-1].body["components"]})
     press = {"custom_id": f"quytac:appeal:{GUILD}:2", "component_type": 2}
     iid = await fake.interaction(OTHER, press, itype=3, channel="5", message=dm, in_guild=False)
     (refusal,) = await fake.wait_for("POST", f"/interactions/{iid}/")
@@ -191,7 +187,7 @@ async def test_whole_appeal(fake, bot, storage):
     ids = [b["custom_id"] for b in appeal_log["components"][0]["components"]]
     assert ids == [f"quytac:appeal-approve:{GUILD}:2", f"quytac:appeal-reject:{GUILD}:2"]
     # a moderator approves from the log channel
-    log_msg = {**dm, "channel_id": LOG, "components": appeal_log["components"]}
+    log_msg = fake.bot_message(LOG, appeal_log)
     press = {"custom_id": f"quytac:appeal-approve:{GUILD}:2", "component_type": 2}
     iid = await fake.interaction(MOD, press, itype=3, channel=LOG, message=log_msg,
                                  permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
@@ -324,11 +320,7 @@ async def test_button_from_before_a_restart_still_works(fake, storage, engine, c
     await stop_bot(bot, task)
     bot, task = await start_bot(fake, storage, engine, clock)  # a new process, same database
     try:
-        message = {"id": "1", "channel_id": LOG, "author": fk.user(fk.BOT_ID), "content": "",
-                   "timestamp": "2026-11-29T00:00:00+00:00", "edited_timestamp": None,
-                   "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-                   "attachments": [], "embeds": log.body["embeds"], "pinned": False, "type": 0,
-                   "flags": 0, "components": log.body["components"]}
+        message = fake.bot_message(LOG, log.body)
         press = {"custom_id": f"quytac:pardon:{GUILD}:1", "component_type": 2}
         iid = await fake.interaction(OTHER, press, itype=3, channel=LOG, message=message)
         (refused,) = await fake.wait_for("POST", f"/interactions/{iid}/")
@@ -430,10 +422,7 @@ async def test_every_mod_subcommand_checks_permissions(fake, bot, storage, permi
 ], ids=["plain member", "moderator of another server", "moderator of this server"])
 async def test_every_modlog_button_checks_the_presser(fake, bot, presser, guild, permissions,
                                                       allowed):
-    message = {"id": "1", "channel_id": LOG, "author": fk.user(fk.BOT_ID), "content": "",
-               "timestamp": "2026-11-29T00:00:00+00:00", "edited_timestamp": None, "tts": False,
-               "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-               "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": []}
+    message = fake.bot_message(LOG)
     for verb in ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss"):
         custom_id = f"quytac:{verb}:{GUILD}:1"
         press = {"custom_id": custom_id, "component_type": 2}

@@ -236,7 +236,8 @@ class FakeDiscord:
                 return self._json(err, status)
         return self._json(self._answer(request.method, path, body))
 
-    def _message(self, channel: str, body: dict | None) -> dict:
+    def bot_message(self, channel: str, body: dict | None = None) -> dict:
+        """A message as the bot sent it (content, embeds and components from ``body``)."""
         body = body or {}
         return {"id": self.snowflake(), "channel_id": channel, "author": {**user(BOT_ID, "quytac"), "bot": True},
                 "content": body.get("content", ""), "timestamp": "2026-11-29T00:00:00+00:00",
@@ -269,9 +270,9 @@ class FakeDiscord:
             return {"id": f"5{rid[1:]}", "type": 1, "recipients": [user(str(rid))],
                     "last_message_id": None}
         if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
-            return self._message(parts[1], body)
+            return self.bot_message(parts[1], body)
         if parts[0] == "channels" and len(parts) == 4 and method == "PATCH":
-            return self._message(parts[1], body)
+            return self.bot_message(parts[1], body)
         if parts[0] == "channels" and method == "DELETE":
             return None
         if parts[0] == "guilds" and parts[2] == "members" and len(parts) == 4:
@@ -287,5 +288,5 @@ class FakeDiscord:
         if parts[0] == "interactions":
             return {"interaction": {"id": parts[1], "type": 2}}
         if parts[0] == "webhooks":
-            return self._message(GENERAL, body)
+            return self.bot_message(GENERAL, body)
         return {}
