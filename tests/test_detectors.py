@@ -1,6 +1,7 @@
 """Links, mentions, floods, duplicates, and per-community policy."""
 
 from bot.core import ChannelWindow, CommunityPolicy, ExtraTerm, Message
+from bot.core.detectors import find_links
 
 
 def _ids(verdict):
@@ -122,3 +123,11 @@ def test_explanation_cites_the_clause(engine):
 def test_most_severe_hit_first_by_top(engine):
     verdict = engine.check("fuck, tao giết mày")
     assert verdict.top().rule_id == "vi.violence.threat"
+
+
+def test_links_after_dots_and_in_dotted_runs():
+    # a host name starts a link only where a word starts, even after "..."
+    assert [(l.host, l.path) for l in find_links("xem...bit.ly/z nhé")] == [("bit.ly", "/z")]
+    # short labels that never end in a top-level domain (this shape once took quadratic time)
+    assert find_links("x.y." * 1000) == []
+    assert [l.host for l in find_links("a.b.example.com")] == ["a.b.example.com"]

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import json
 
 import discord
 import pytest
@@ -404,6 +405,8 @@ async def test_every_mod_subcommand_checks_permissions(fake, bot, storage, permi
     commands += [_slash(v, [{"name": "number", "type": 4, "value": 1},
                             {"name": "reason", "type": 3, "value": "r"}], group="appeal")
                  for v in ("approve", "reject")]
+    commands += [_slash(v, [{"name": "member", "type": 6, "value": OTHER}], group="member")
+                 for v in ("export", "forget")]
     for data in commands:
         iid = await fake.interaction(MOD if allowed else MEMBER, data, permissions=permissions)
         (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
@@ -433,3 +436,38 @@ async def test_every_modlog_button_checks_the_presser(fake, bot, presser, guild,
         (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
         refused = reply.body["data"]["content"] == "Only moderators of this server can do this."
         assert refused is (not allowed), (verb, reply.body)
+
+
+async def test_member_export_is_an_ephemeral_file_for_the_moderator(fake, bot, storage):
+    await fake.message(OTHER, "địt mẹ mày")
+    await fake.idle(0.2)
+    iid = await fake.interaction(MOD, _slash("export", [{"name": "member", "type": 6, "value": OTHER}],
+                                             group="member"),
+                                 permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert reply.body["data"]["flags"] == 64
+    assert reply.body["data"]["content"] == f"Data of <@{OTHER}>: 1 cases."
+    ((filename, content),) = reply.body["_files"].values()
+    data = json.loads(content)
+    assert filename == f"member-{OTHER}.json" and data["member"] == OTHER
+    assert [c["excerpt"] for c in data["cases"]] == ["địt mẹ mày"]
+    assert (await storage.audit_log(GUILD))[-1].action == "member_exported"
+
+
+async def test_member_forget_needs_confirmation(fake, bot, storage):
+    await fake.message(OTHER, "địt mẹ mày")
+    await fake.idle(0.2)
+    mod = fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS
+    option = {"name": "member", "type": 6, "value": OTHER}
+    iid = await fake.interaction(MOD, _slash("forget", [option], group="member"), permissions=mod)
+    (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert "Run it again with confirm: True." in reply.body["data"]["content"]
+    assert len((await storage.member_data(GUILD, OTHER))["cases"]) == 1
+    iid = await fake.interaction(MOD, _slash("forget", [option, {"name": "confirm", "type": 5,
+                                                                 "value": True}], group="member"),
+                                 permissions=mod)
+    (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert reply.body["data"]["content"].startswith(f"<@{OTHER}> forgotten: ")
+    assert (await storage.member_data(GUILD, OTHER))["cases"] == []
+    (case,) = await storage.list_cases(GUILD)
+    assert case.member_id.startswith("forgotten-") and case.excerpt == ""

@@ -1,5 +1,7 @@
 """Property tests: any text, however hostile, gives a verdict whose spans lie inside it."""
 
+import unicodedata
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +69,26 @@ def test_flood_window_never_raises(engine, messages):
     window = ChannelWindow()
     for text, ts in messages:
         engine.check(Message(text=text, author_id="u", channel_id="c", timestamp=ts), window=window)
+
+
+def _reference_plain(text):
+    """The ``plain`` stages done the slow, obvious way on the whole text."""
+    from bot.core.confusables import INVISIBLE_CHARS
+
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if c not in INVISIBLE_CHARS)
+
+
+VIETNAMESE_NFD = [unicodedata.normalize("NFD", w) for w in ("địt", "mẹ", "ếch", "Ở", "ụ", "ữ")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    hostile_text,
+    st.lists(st.sampled_from(VIETNAMESE_NFD + TRICKS + ZALGO + ["a", " ", "Ａ", "𝐚"]),
+             max_size=80).map("".join),
+))
+def test_fast_normalisation_paths_agree_with_plain_unicode(text):
+    # the fast paths (one-to-one table, composed clusters, expanding characters) must give
+    # exactly what NFKC, casefold and dropping invisibles give on the whole text
+    assert normalize(text).plain == _reference_plain(text)

@@ -1,6 +1,7 @@
 """The real python-telegram-bot Application, over HTTP, against the fake Bot API on 127.0.0.1."""
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -405,7 +406,7 @@ def test_until_date_clamped():
 OTHER_GROUP, OTHER_ADMIN = -3003, 55
 MOD_COMMANDS = ["/cases", "/case 1", "/warn", "/mute 10m", "/unmute", "/ban", "/pardon 1",
                 "/reason 1 x", "/review", "/appeals", "/approve 1 ok", "/reject 1 no",
-                "/config", "/stats", "/setlog"]
+                "/config", "/stats", "/setlog", "/export", "/forget"]
 REFUSED = "Chỉ quản trị viên mới dùng được lệnh này."
 
 
@@ -507,3 +508,39 @@ async def test_hostile_updates_never_escape_and_the_bot_carries_on(fake, bot, ca
     fake.calls.clear()
     fake.message(GROUP, MEMBER, "địt mẹ mày")  # still moderating afterwards
     await fake.wait_for("deleteMessage")
+
+
+async def test_export_sends_a_members_data_to_the_moderator_privately(fake, bot, storage):
+    bad = fake.message(GROUP, OTHER, "địt mẹ mày")
+    await fake.wait_for("sendMessage", chat_id=LOG)
+    fake.calls.clear()
+    sent = fake.message(GROUP, ADMIN, "/export", reply_to=bad)
+    assert await _reply_to(fake, sent) == f"Sent the data of member {OTHER} to you privately."
+    (doc,) = fake.calls_to("sendDocument")
+    assert doc["chat_id"] == str(ADMIN) and doc["document"]["filename"] == f"member-{OTHER}.json"
+    data = json.loads(doc["document"]["content"])
+    assert data["member"] == str(OTHER) and [c["number"] for c in data["cases"]] == [1]
+    assert data["cases"][0]["excerpt"] == "địt mẹ mày"
+    # nothing of the member's data is written in the group
+    assert all("địt" not in c["text"] for c in fake.calls_to("sendMessage"))
+    history = await storage.audit_log(str(GROUP))
+    assert [(h.actor, h.action) for h in history][-1] == (str(ADMIN), "member_exported")
+
+
+async def test_export_when_the_moderator_never_opened_a_private_chat(fake, bot):
+    fake.fail("sendDocument", 403, "Forbidden: bot can't initiate conversation with a user")
+    sent = fake.message(GROUP, ADMIN, f"/export {OTHER}")
+    assert (await _reply_to(fake, sent)).endswith("Open a private chat with me (/start), then try again.")
+
+
+async def test_forget_asks_for_confirmation_then_forgets(fake, bot, storage):
+    fake.message(GROUP, OTHER, "địt mẹ mày")
+    await fake.wait_for("sendMessage", chat_id=LOG)
+    sent = fake.message(GROUP, ADMIN, f"/forget {OTHER}")
+    assert "Confirm with: /forget <member> yes" in await _reply_to(fake, sent)
+    assert len((await storage.member_data(str(GROUP), str(OTHER)))["cases"]) == 1
+    sent = fake.message(GROUP, ADMIN, f"/forget {OTHER} yes")
+    assert (await _reply_to(fake, sent)).startswith(f"Member {OTHER} forgotten: ")
+    assert (await storage.member_data(str(GROUP), str(OTHER)))["cases"] == []
+    (case,) = await storage.list_cases(str(GROUP))
+    assert case.member_id.startswith("forgotten-") and case.excerpt == ""

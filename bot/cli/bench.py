@@ -127,13 +127,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rounds", type=int, default=3, help="engine rounds; the best is reported")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped rulesets)")
+    p.add_argument("--worst", action="store_true",
+                   help="search for the slowest message instead, and report it")
+    p.add_argument("--seconds", type=float, default=20.0,
+                   help="how long --worst searches (default 20)")
+    p.add_argument("--seed", type=int, default=7, help="random seed of --worst")
     p.set_defaults(func=run)
+
+
+def run_worst(args: argparse.Namespace, engine) -> int:
+    from bot.cli.worst import baselines, search
+
+    found = search(engine, seconds=args.seconds, seed=args.seed)
+    base = baselines(engine)
+    if args.json:
+        print(json.dumps({
+            "slowest": [{"milliseconds": round(f.milliseconds, 3), "family": f.family,
+                         "length": len(f.text), "text": f.text} for f in found],
+            **base, "searched_seconds": args.seconds, "seed": args.seed,
+        }, indent=2, ensure_ascii=False))
+        return 0
+    print(f"searched {args.seconds:g} s (seed {args.seed}); each message is cut to the "
+          f"longest a platform delivers")
+    print(f"{'ms':>8}  {'family':<28} text")
+    for f in found[:8]:
+        preview = f.text[:48].encode("unicode_escape").decode("ascii")
+        print(f"{f.milliseconds:8.3f}  {f.family[:28]:<28} {preview}")
+    print(f"baseline: typical chat message {base['typical_message_ms']:.4f} ms; ordinary chat "
+          f"joined into one message of maximum length {base['chat_max_length_ms']:.3f} ms")
+    print(f"slowest found: {found[0].milliseconds:.3f} ms")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     engine = load_engine(args.rules)
     if engine is None:
         return 2
+    if args.worst:
+        return run_worst(args, engine)
     messages = read_corpus(Path(args.file)) if args.file else generated_corpus(args.size)
     if not messages:
         print("empty corpus", file=sys.stderr)

@@ -39,41 +39,76 @@ LEET: dict[str, str] = {
 _EXTRA_INVISIBLE = "\u115f\u1160\u3164\uffa0\u2800"
 
 
-def _invisible_ranges() -> list[tuple[int, int]]:
-    """Ranges of every format, control and combining-mark code point (and invisible fillers).
+def _ranges(cps: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for cp in cps:
+        if out and out[-1][1] == cp - 1:
+            out[-1] = (out[-1][0], cp)
+        else:
+            out.append((cp, cp))
+    return out
 
-    Combining marks that survive NFKC cannot be Vietnamese (NFKC composes all of its letters),
-    so they are zalgo noise or mark stacking, and are dropped.
+
+def _scan_unicode() -> tuple[list[tuple[int, int]], dict[int, int], list[int], list[int],
+                             list[int]]:
+    """One pass over the code points that matter, for every table built from Unicode data.
+
+    Returns the invisible ranges: every format, control and combining-mark code point (and
+    invisible fillers). Combining marks that survive NFKC cannot be Vietnamese (NFKC composes
+    all of its letters), so they are zalgo noise or mark stacking, and are dropped.
+    Also returns what NFKC needs to run fast on hostile text: the characters NFKC turns into
+    one other character (fullwidth and mathematical letters), the ones it expands ("ﬁ"), and
+    the combining marks, which NFKC may compose with the letter before them; and the characters
+    that casefold expands ("ß" -> "ss").
     """
     keep = {"\t", "\n", "\r"}
-    ranges: list[tuple[int, int]] = []
-    start = prev = -2
-    # Planes 3-13 and 15-16 hold no format or mark characters; plane 14 holds tags and selectors.
+    invisible: list[int] = []
+    one: dict[int, int] = {}
+    expanding: list[int] = []
+    combining: list[int] = []
+    casefold_expanding: list[int] = []
+    category, decomposition = unicodedata.category, unicodedata.decomposition
+    is_combining, nfkc = unicodedata.combining, unicodedata.normalize
+    # Planes 3-13 and 15-16 hold no format, mark or compatibility characters; plane 14 holds
+    # tags and selectors.
     for cp in [*range(0x30000), *range(0xE0000, 0xE1000)]:
         ch = chr(cp)
-        cat = unicodedata.category(ch)
-        bad = (cat in ("Cf", "Cc", "Mn", "Me", "Cs") and ch not in keep) or ch in _EXTRA_INVISIBLE
-        if bad:
-            if cp != prev + 1:
-                if start >= 0:
-                    ranges.append((start, prev))
-                start = cp
-            prev = cp
-    if start >= 0:
-        ranges.append((start, prev))
-    return ranges
+        cat = category(ch)
+        if (cat in ("Cf", "Cc", "Mn", "Me", "Cs") and ch not in keep) or ch in _EXTRA_INVISIBLE:
+            invisible.append(cp)
+        if is_combining(ch):
+            combining.append(cp)
+        if len(ch.casefold()) > 1:
+            casefold_expanding.append(cp)
+        if decomposition(ch):
+            out = nfkc("NFKC", ch)
+            if len(out) == 1 and out != ch:
+                one[cp] = ord(out)
+            elif len(out) > 1:
+                expanding.append(cp)
+    return _ranges(invisible), one, expanding, combining, casefold_expanding
 
 
 def _class_body(ranges: list[tuple[int, int]]) -> str:
     return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
 
 
-_RANGES = _invisible_ranges()
+_RANGES, NFKC_ONE, _EXPANDING, _COMBINING, _CASEFOLD_EXPANDING = _scan_unicode()
 # Split in two because Python's regex engine tests a BMP class with one bitmap look-up but walks
 # astral ranges one by one; emoji are astral, so astral characters are checked against a set.
 INVISIBLE_BMP = _class_body([r for r in _RANGES if r[0] < 0x10000])
-INVISIBLE_ASTRAL = _class_body([r for r in _RANGES if r[0] >= 0x10000])
+INVISIBLE_CHARS = frozenset(chr(c) for a, b in _RANGES for c in range(a, b + 1))
 ASTRAL_INVISIBLE = frozenset(chr(c) for a, b in _RANGES if a >= 0x10000 for c in range(a, b + 1))
+# BMP classes for regexes, astral characters as sets (for the same reason as above)
+NFKC_EXPANDING_BMP = _class_body(_ranges([c for c in _EXPANDING if c < 0x10000]))
+ASTRAL_EXPANDING = frozenset(chr(c) for c in _EXPANDING if c >= 0x10000)
+COMBINING_BMP = _class_body(_ranges([c for c in _COMBINING if c < 0x10000]))
+ASTRAL_COMBINING = frozenset(chr(c) for c in _COMBINING if c >= 0x10000)
+COMBINING_CHARS = frozenset(map(chr, _COMBINING))
+# all in the BMP, as it happens; a class of them finds the few that change a text's length
+CASEFOLD_EXPANDING = _class_body(_ranges(_CASEFOLD_EXPANDING))
+NFKC_ONE_BMP = _class_body(_ranges([c for c in sorted(NFKC_ONE) if c < 0x10000]))
+ASTRAL_NFKC_ONE = frozenset(chr(c) for c in NFKC_ONE if c >= 0x10000)
 
 
 def _fold_table() -> dict[int, int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import zlib
+from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,13 @@ from bot.core.ruleset import Rule, Ruleset, load_rulesets
 from bot.core.types import ChannelWindow, Hit, Message, Verdict
 
 COMMUNITY_CLAUSE = "community"
+# The longest text either platform delivers in one message (Telegram: 4,096 characters; Discord:
+# 2,000, or 4,000 with Nitro). Only a forged update is longer, and reading past this bound would
+# let one forged message stall the bot for as long as its sender likes.
+MAX_CHARS = 4096
+# Hits listed per rule and message. A case needs the rule and an excerpt; a forged message with
+# a thousand insults is one violation, and listing every hit would cost milliseconds.
+MAX_HITS_PER_RULE = 8
 _CLEAN = Verdict()
 _DOUBLE = re.compile(r"([^\W\d_])\1")
 
@@ -54,7 +63,7 @@ class _Compiled:
 class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
-    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits")
+    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "_reach")
 
     def __init__(self, n: Normalized) -> None:
         self.n = n
@@ -63,6 +72,32 @@ class _Scratch:
         self.cancelled: set[int] = set()  # rules an "unless" phrase switched off
         self.present: set[int] = set()  # rules whose "requires" phrase is there
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
+        self.counts: dict[int, int] = {}  # hits kept per rule
+        self._reach: dict[int, tuple[list[int], list[int]]] = {}
+
+    def inside_exception(self, rule: int, start: int, end: int) -> bool:
+        """Whether [start, end) lies inside an exception phrase of ``rule``.
+
+        Exception spans sorted by start, with the furthest end reached so far: one bisection per
+        hit, where comparing each hit with each span is quadratic on a forged message.
+        """
+        index = self._reach.get(rule)
+        if index is None:
+            spans = sorted(self.blocked[rule])
+            starts = [a for a, _ in spans]
+            reach = list(accumulate((b for _, b in spans), max))
+            index = self._reach[rule] = (starts, reach)
+        starts, reach = index
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and reach[i] >= end
+
+    def full(self, rule: int) -> bool:
+        """Count one more hit of ``rule``; True once it has as many as a verdict lists."""
+        count = self.counts.get(rule, 0)
+        if count >= MAX_HITS_PER_RULE:
+            return True
+        self.counts[rule] = count + 1
+        return False
 
     def lang(self) -> str:
         if self.language is None:
@@ -78,9 +113,9 @@ class Engine:
         self.rules: list[Rule] = list(ruleset.rules)
         self.clauses = ruleset.clauses
         entries = self._term_entries(self.rules, 0)
-        base = TermMatcher(e for e in entries if e.via == "term")
+        base = TermMatcher((e for e in entries if e.via == "term"), MAX_HITS_PER_RULE)
         entries += self._teencode_entries(base)
-        self._matcher = TermMatcher(entries)
+        self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE)
         self.term_count = self._matcher.size
         self._patterns = PatternSet(
             [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
@@ -169,7 +204,7 @@ class Engine:
                 )
                 for k, t in enumerate(policy.extra_terms, start=1)
             ]
-            got = _Compiled(extra, TermMatcher(self._term_entries(extra, len(self.rules))))
+            got = _Compiled(extra, TermMatcher(self._term_entries(extra, len(self.rules)), MAX_HITS_PER_RULE))
             if len(self._policies) > 10_000:  # one entry per community; bound it anyway
                 self._policies.clear()
             self._policies[policy] = got
@@ -188,7 +223,7 @@ class Engine:
     ) -> Verdict:
         """Which rules ``message`` breaks. Never raises on any text."""
         msg = message if isinstance(message, Message) else None
-        n = normalize(msg.text if msg is not None else message)
+        n = normalize((msg.text if msg is not None else message)[:MAX_CHARS])
         rules = self.rules
         matches = self._matcher.scan(n)
         if policy is not None and policy.extra_terms:
@@ -236,22 +271,28 @@ class Engine:
         return not languages or s.lang() in languages
 
     def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
+        counts = s.counts
         for m in matches:
             rule = m.entry.rule
             if m.entry.via in ("exception", "unless", "requires"):
                 continue
-            if any(a <= m.start and m.end <= b for a, b in s.blocked.get(rule, ())):
+            if counts.get(rule, 0) >= MAX_HITS_PER_RULE and (rule, m.start, m.end) not in s.hits:
+                continue  # listed enough of this rule already
+            if rule in s.blocked and s.inside_exception(rule, m.start, m.end):
                 continue
             if not self._allowed(rule, s, m.entry.languages):
                 continue
             key = (rule, m.start, m.end)
-            if key not in s.hits or s.hits[key][0] < m.confidence:
+            if key in s.hits:
+                if s.hits[key][0] < m.confidence:
+                    s.hits[key] = (m.confidence, m.via)
+            elif not s.full(rule):
                 s.hits[key] = (m.confidence, m.via)
 
     def _pattern_hits(self, found: list[tuple[int, int, int]], s: _Scratch) -> None:
         for rule, start, end in found:
             r = self.rules[rule]
-            if not self._allowed(rule, s, r.languages):
+            if not self._allowed(rule, s, r.languages) or s.full(rule):
                 continue
             a, b = s.n.plain_span(start, end)
             s.hits[(rule, -a - 1, -b - 1)] = (r.confidence, "pattern")  # negative: original span
@@ -265,7 +306,8 @@ class Engine:
             for suffix in host_suffixes(link.host):
                 for i, prefix in self._link_index.get(suffix, ()):
                     r = self.rules[i]
-                    if path.startswith(prefix) and self._allowed(i, s, r.languages):
+                    if (path.startswith(prefix) and self._allowed(i, s, r.languages)
+                            and not s.full(i)):
                         a, b = s.n.plain_span(link.start, link.end)
                         s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
 
@@ -316,18 +358,26 @@ class Engine:
 
     @staticmethod
     def _longest(hits: dict[tuple[int, int, int], tuple[float, str]]) -> dict:
-        """Drop word hits inside a longer word hit: "địt mẹ mày" is one insult, not three."""
-        words = [k for k in hits if k[1] >= 0 and hits[k][1] not in ("mentions", "flood", "duplicate")]
-        if len(words) < 2:
+        """Drop word hits inside a longer word hit: "địt mẹ mày" is one insult, not three.
+
+        One sweep over the spans sorted by start (longest first): a span is inside a longer one
+        exactly when an earlier, different span reaches at least as far. A hostile message holds
+        thousands of hits, so comparing every pair is not an option.
+        """
+        spans = {(k[1], k[2]) for k in hits
+                 if k[1] >= 0 and hits[k][1] not in ("mentions", "flood", "duplicate")}
+        if len(spans) < 2:
             return hits
-        words.sort(key=lambda k: (k[1], -(k[2] - k[1])))
         inner = set()
-        for a in words:
-            for b in words:
-                if b is not a and b[1] <= a[1] and a[2] <= b[2] and (b[2] - b[1]) > (a[2] - a[1]):
-                    inner.add(a)
-                    break
-        return {k: v for k, v in hits.items() if k not in inner}
+        reach = -1
+        for start, end in sorted(spans, key=lambda sp: (sp[0], -sp[1])):
+            if reach >= end:
+                inner.add((start, end))
+            else:
+                reach = end
+        if not inner:
+            return hits
+        return {k: v for k, v in hits.items() if (k[1], k[2]) not in inner}
 
     # -- explaining ----------------------------------------------------------------------------
 

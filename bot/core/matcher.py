@@ -9,6 +9,8 @@ Each hit on the folded text is then checked against the exact text at the same p
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
 
@@ -67,17 +69,50 @@ def consistent(typed: str, term: str) -> bool:
     return True
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+class _Words:
+    """Where each word of a text starts and ends, found once per text.
+
+    Widening a wildcard hit to its whole word by walking character by character is quadratic
+    on a hostile message that is one 4,000-letter word full of hits.
+    """
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, text: str) -> None:
+        spans = [m.span() for m in _WORD.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def _index(self, pos: int) -> int:
+        return bisect_right(self.starts, pos) - 1
+
+    def start_of(self, pos: int) -> int:
+        """Start of the word holding the character at ``pos``."""
+        return self.starts[self._index(pos)]
+
+    def end_of(self, pos: int) -> int:
+        """End of the word holding the character at ``pos``."""
+        return self.ends[self._index(pos)]
+
+
 class TermMatcher:
     """Aho-Corasick over folded keys; each key carries the entries that share it."""
 
-    def __init__(self, entries: Iterable[TermEntry]) -> None:
+    def __init__(self, entries: Iterable[TermEntry], enough: int = 8) -> None:
+        self.enough = enough
         table: dict[str, list[TermEntry]] = {}
         for entry in entries:
             table.setdefault(fold(entry.exact), []).append(entry)
         self.size = len(table)
+        # rules with an exception phrase: whether a hit counts depends on where it is
+        guarded = {e.rule for group in table.values() for e in group if e.via == "exception"}
         self._automaton = ahocorasick.Automaton()
         for key, group in table.items():
-            self._automaton.add_word(key, (len(key), tuple(group)))
+            self._automaton.add_word(
+                key, (len(key), tuple(group), any(e.rule in guarded for e in group)))
         if table:
             self._automaton.make_automaton()
 
@@ -87,7 +122,7 @@ class TermMatcher:
         exact, folded = n.exact, n.folded
         out: list[TermMatch] = []
         size = len(folded)
-        for last, (length, group) in self._automaton.iter(folded):
+        for last, (length, group, _) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             before = start > 0 and folded[start - 1].isalnum()
             after = end < size and folded[end].isalnum()
@@ -99,17 +134,77 @@ class TermMatcher:
                     continue
                 if entry.needs_marks and exact == folded:
                     continue  # "ngu" in "di ngu thoi" may well be "ngủ"
-                s, e = start, end
-                if entry.open_start:
-                    while s > 0 and folded[s - 1].isalnum():
-                        s -= 1
-                if entry.open_end:
-                    while e < size and folded[e].isalnum():
-                        e += 1
                 if typed == entry.exact:
                     via = entry.via if entry.via != "term" else "exact"
-                    out.append(TermMatch(entry, s, e, via, entry.confidence))
+                    conf = entry.confidence
                 elif entry.foldable and consistent(typed, entry.exact):
                     via = entry.via if entry.via != "term" else "folded"
-                    out.append(TermMatch(entry, s, e, via, entry.folded_confidence))
+                    conf = entry.folded_confidence
+                else:
+                    continue
+                if (entry.open_start and before) or (entry.open_end and after):
+                    return self._scan_many(n)  # widening to whole words: the careful path
+                out.append(TermMatch(entry, start, end, via, conf))
+            if len(out) > self.enough:
+                return self._scan_many(n)  # a forged message, most likely
         return out
+
+    def _scan_many(self, n: Normalized) -> list[TermMatch]:
+        """The scan for messages with many matches or wildcard terms: each typed form is decided
+        once, repeats past what a verdict lists are skipped, and wildcard hits widen to their
+        word with one index of the text's words rather than a walk per hit."""
+        exact, folded = n.exact, n.folded
+        unaccented = exact == folded
+        out: list[TermMatch] = []
+        size = len(folded)
+        words: _Words | None = None
+        decided: dict[tuple[str, bool, bool], tuple[tuple[TermEntry, str, float], ...]] = {}
+        # Past the number of hits a verdict lists per rule, more of the same typed form change
+        # nothing, unless an exception phrase may cancel some of them (``guarded``).
+        given: dict[tuple[str, bool, bool], int] = {}
+        for last, (length, group, guarded) in self._automaton.iter(folded):
+            start, end = last - length + 1, last + 1
+            before = start > 0 and folded[start - 1].isalnum()
+            after = end < size and folded[end].isalnum()
+            key = (exact[start:end], before, after)
+            found = decided.get(key)
+            if found is None:
+                found = decided[key] = _decide(group, key[0], before, after, unaccented)
+            if not found:
+                continue
+            count = given.get(key, 0)
+            if count >= self.enough and not guarded:
+                continue
+            before_len = len(out)
+            for entry, via, confidence in found:
+                if entry.squeeze_only and not any(p in n.squeezed for p in range(start, end)):
+                    continue
+                s, e = start, end
+                if (entry.open_start and before) or (entry.open_end and after):
+                    if words is None:
+                        words = _Words(folded)
+                    if entry.open_start and before:
+                        s = words.start_of(start - 1)
+                    if entry.open_end and after:
+                        e = words.end_of(end)
+                out.append(TermMatch(entry, s, e, via, confidence))
+            if len(out) > before_len:
+                given[key] = count + 1
+        return out
+
+
+def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
+            unaccented: bool) -> tuple[tuple[TermEntry, str, float], ...]:
+    """The entries of ``group`` that ``typed`` matches between these boundaries, and how."""
+    found = []
+    for entry in group:
+        if (before and not entry.open_start) or (after and not entry.open_end):
+            continue
+        if entry.needs_marks and unaccented:
+            continue  # "ngu" in "di ngu thoi" may well be "ngủ"
+        if typed == entry.exact:
+            found.append((entry, entry.via if entry.via != "term" else "exact", entry.confidence))
+        elif entry.foldable and consistent(typed, entry.exact):
+            found.append((entry, entry.via if entry.via != "term" else "folded",
+                          entry.folded_confidence))
+    return tuple(found)

@@ -18,17 +18,26 @@ identity); a stage that changes length builds one list.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from typing import NamedTuple
+from itertools import compress
+from typing import Callable, NamedTuple
 
 from bot.core.confusables import (
-    ASTRAL_INVISIBLE, FOLD_TABLE, HOMOGLYPHS, INVISIBLE_ASTRAL, INVISIBLE_BMP, LEET,
+    ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
+    COMBINING_BMP,
+    COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
+    INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
 )
 
+_NFKC_ONE_BMP = re.compile(f"[{NFKC_ONE_BMP}]")
+_NFKC_EXPANDING_BMP = re.compile(f"[{NFKC_EXPANDING_BMP}]")
+# Vietnamese stacks at most two marks on a letter; three or more is zalgo, which never composes
+_MARK_STACK = re.compile(f"[{COMBINING_BMP}]{{3}}")
+_CASEFOLD_EXPANDING = re.compile(f"[{CASEFOLD_EXPANDING}]")
 _INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_INVISIBLE = re.compile(f"[{INVISIBLE_BMP}{INVISIBLE_ASTRAL}]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
 _HOMOGLYPH_ANY = re.compile("[" + "".join(HOMOGLYPHS) + "]")
@@ -159,23 +168,114 @@ class _Mapped:
             self.ends = list(map(self.ends.__getitem__, b.last))
         self.text = "".join(b.pieces)
 
+    def remap(self, text: str, first: list[int], end: list[int]) -> None:
+        """Replace the text by ``text``, whose character i stands for [first[i], end[i])."""
+        self.text = text
+        if self.starts is None or self.ends is None:
+            self.starts, self.ends = first, end
+        else:
+            ends = self.ends
+            self.starts = list(map(self.starts.__getitem__, first))
+            self.ends = [ends[e - 1] for e in end]
+
     def delete(self, pattern: re.Pattern[str]) -> None:
         """Remove what ``pattern`` matches."""
-        b = self.builder()
-        pos = 0
-        for m in pattern.finditer(self.text):
-            b.keep(pos, m.start())
-            pos = m.end()
-        b.keep(pos, len(self.text))
-        self.replace(b)
+        self.shrink([(m.start(), m.end(), "") for m in pattern.finditer(self.text)])
+
+    def shrink(self, spans: list[tuple[int, int, str]]) -> None:
+        """Replace each span [a, z) by ``out``, one character or none; spans sorted, disjoint.
+
+        The dense case of hostile text (thousands of spans) stays cheap: a keep-mask built by
+        slice assignment, and index lists built by ``compress`` at C speed.
+        """
+        text = self.text
+        n = len(text)
+        mask = bytearray(b"\x01") * n
+        chars = list(text)
+        ends: dict[int, int] = {}  # output position -> last source index, where it spans a run
+        removed = 0
+        for a, z, out in spans:
+            if out:
+                chars[a] = out
+                ends[a - removed] = z - 1
+                mask[a + 1 : z] = bytes(z - a - 1)
+                removed += z - a - 1
+            else:
+                mask[a:z] = bytes(z - a)
+                removed += z - a
+        idx = list(compress(range(n), mask))
+        last = idx.copy()
+        for pos, end in ends.items():
+            last[pos] = end
+        self.text = "".join(compress(chars, mask))
+        if self.starts is None or self.ends is None:
+            self.starts = idx
+            self.ends = list(map((1).__add__, last))
+        else:
+            self.starts = list(map(self.starts.__getitem__, idx))
+            self.ends = list(map(self.ends.__getitem__, last))
 
 
 def _nfkc(m: _Mapped) -> None:
     text = m.text
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return
-    # Normalise cluster by cluster (a starter and its combining marks) so each output character
-    # knows which original characters it came from.
+    astral = set(_ASTRAL.findall(text)) if _ASTRAL.search(text) else set()
+    # Fullwidth and mathematical letters become one letter each: one C-speed pass, no map.
+    if _NFKC_ONE_BMP.search(text) or astral & ASTRAL_NFKC_ONE:
+        text = m.text = text.translate(NFKC_ONE)
+        if unicodedata.is_normalized("NFKC", text):
+            return
+    if not (_NFKC_EXPANDING_BMP.search(text) or astral & ASTRAL_EXPANDING
+            or _MARK_STACK.search(text)):
+        # Letters typed as a base and marks (decomposed Vietnamese): when every mark composed
+        # into the letter before it, each output character is one starter and its marks.
+        out = unicodedata.normalize("NFKC", text)
+        starters = [i for i, ch in enumerate(text) if ch not in COMBINING_CHARS]
+        if len(starters) == len(out):
+            m.remap(out, starters, [*starters[1:], len(text)])
+            return
+    _nfkc_clusters(m, astral)
+
+
+def _nfkc_clusters(m: _Mapped, astral: set[str]) -> None:
+    """NFKC of each letter-and-marks cluster and each expanding character ("ﬁ"), mapped."""
+    text, starts, ends = m.text, m.starts, m.ends
+    pattern = _cluster_pattern("".join(sorted(astral & ASTRAL_COMBINING)),
+                               "".join(sorted(astral & ASTRAL_EXPANDING)))
+    nfkc = unicodedata.normalize
+    spans = []
+    for match in pattern.finditer(text):
+        piece = match.group()
+        out = nfkc("NFKC", piece)
+        if out != piece:
+            spans.append((match.start(), match.end(), out))
+    _expand(m, spans)
+    if not unicodedata.is_normalized("NFKC", m.text):
+        # rare scripts that compose without combining marks (Hangul jamo): start again, slowly
+        m.text, m.starts, m.ends = text, starts, ends
+        _nfkc_by_cluster(m)
+
+
+@functools.lru_cache(maxsize=64)
+def _cluster_pattern(astral_marks: str, astral_expanding: str) -> re.Pattern[str]:
+    """A letter and the marks after it, or an expanding character.
+
+    The classes hold the BMP ranges plus only the astral characters this text contains: a class
+    with every astral range costs a range walk per character.
+    """
+    marks, expanding = COMBINING_BMP + astral_marks, NFKC_EXPANDING_BMP + astral_expanding
+    return re.compile(f".?[{marks}]+|[{expanding}]", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=64)
+def _invisible_pattern(astral: str) -> re.Pattern[str]:
+    return re.compile(f"[{INVISIBLE_BMP}{astral}]+")
+
+
+def _nfkc_by_cluster(m: _Mapped) -> None:
+    """NFKC cluster by cluster (a starter and its combining marks): slow but always right."""
+    text = m.text
     b = m.builder()
     i, n = 0, len(text)
     while i < n:
@@ -198,10 +298,38 @@ def _casefold(m: _Mapped) -> None:
     if len(folded) == len(text):
         m.text = folded  # casefold only ever expands, so equal length means one to one
         return
-    b = m.builder()
-    for i, ch in enumerate(text):
-        b.emit(ch.casefold(), i, i + 1)
-    m.replace(b)
+    # casefold works character by character, so only the few that expand need a map entry
+    _expand(m, [(c.start(), c.end(), c.group().casefold())
+                for c in _CASEFOLD_EXPANDING.finditer(text)], str.casefold)
+
+
+def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
+            between: Callable[[str], str] | None = None) -> None:
+    """Replace each span [a, z) of the text by its string; the rest stays one to one (passed
+    through ``between`` if given, which must keep its length).
+
+    One flat loop with bound methods: a forged message holds thousands of spans.
+    """
+    text = m.text
+    pieces: list[str] = []
+    first: list[int] = []
+    end: list[int] = []
+    piece_add, first_add, end_add = pieces.append, first.extend, end.extend
+    pos = 0
+    for a, z, new in spans:
+        if a > pos:
+            piece_add(text[pos:a] if between is None else between(text[pos:a]))
+            first_add(range(pos, a))
+            end_add(range(pos + 1, a + 1))
+        piece_add(new)
+        first_add([a] * len(new))
+        end_add([z] * len(new))
+        pos = z
+    if pos < len(text):
+        piece_add(text[pos:] if between is None else between(text[pos:]))
+        first_add(range(pos, len(text)))
+        end_add(range(pos + 1, len(text) + 1))
+    m.remap("".join(pieces), first, end)
 
 
 def _drop_invisible(m: _Mapped) -> None:
@@ -209,8 +337,18 @@ def _drop_invisible(m: _Mapped) -> None:
     if text.isascii():
         if _ASCII_CONTROL.search(text):
             m.delete(_ASCII_CONTROL)
-    elif _INVISIBLE_BMP.search(text) or (_ASTRAL.search(text) and _INVISIBLE.search(text)):
-        m.delete(_INVISIBLE)
+    else:
+        # the BMP class plus only the astral invisibles this text holds (see _nfkc_clusters)
+        astral = "".join(sorted(set(_ASTRAL.findall(text)) & ASTRAL_INVISIBLE))
+        if astral or _INVISIBLE_BMP.search(text):
+            _delete_invisible(m, _invisible_pattern(astral))
+
+
+def _delete_invisible(m: _Mapped, pattern: re.Pattern[str]) -> None:
+    """Drop invisible characters: one set look-up per character, however many there are."""
+    text = m.text
+    idx = [i for i, ch in enumerate(text) if ch not in INVISIBLE_CHARS]
+    m.remap(pattern.sub("", text), idx, list(map((1).__add__, idx)))
 
 
 def _leet_token(match: re.Match[str]) -> str:
@@ -263,16 +401,13 @@ def _squeeze(m: _Mapped) -> None:
     runs = [r for r in _REPEAT.finditer(text) if r.group(1).isalpha()]
     if not runs:
         return
-    b = m.builder()
-    squeezed: list[int] = []
-    pos = 0
+    # the kept letter stands for the whole run
+    m.shrink([(r.start(), r.end(), r.group(1)) for r in runs])
+    removed = 0
+    squeezed = []
     for r in runs:
-        b.keep(pos, r.start())
-        squeezed.append(len(b.first))
-        b.emit(r.group(1), r.start(), r.end())  # the kept letter stands for the whole run
-        pos = r.end()
-    b.keep(pos, len(text))
-    m.replace(b)
+        squeezed.append(r.start() - removed)
+        removed += r.end() - r.start() - 1
     m.squeezed = frozenset(squeezed)
 
 

@@ -229,6 +229,11 @@ class FakeDiscord:
             elif request.content_type.startswith("multipart/"):
                 form = await request.post()
                 body = json.loads(form["payload_json"]) if "payload_json" in form else dict(form)
+                # uploaded files, as the bot sent them: field name -> (filename, bytes)
+                files = {k: (v.filename, v.file.read()) for k, v in form.items()
+                         if not isinstance(v, str)}
+                if files:
+                    body["_files"] = files
         self.calls.append(Call(request.method, path, body))
         for i, (method, prefix, status, err) in enumerate(self.faults):
             if method == request.method and path.startswith(prefix):

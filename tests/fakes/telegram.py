@@ -175,6 +175,9 @@ class FakeTelegram:
         method = request.match_info["method"]
         form = await request.post()
         params = {k: _decode(v) for k, v in form.items() if isinstance(v, str)}
+        # uploaded files, as the bot sent them: {"filename": ..., "content": bytes}
+        params.update({k: {"filename": v.filename, "content": v.file.read()}
+                       for k, v in form.items() if not isinstance(v, str)})
         if method != "getUpdates":
             self.calls.append(Call(method, params))
         for fault in self.faults.get(method, []):
@@ -232,6 +235,12 @@ class FakeTelegram:
 
     def api_sendMessage(self, p: dict) -> dict:
         return self._sent(p)
+
+    def api_sendDocument(self, p: dict) -> dict:
+        msg = self._sent({**p, "text": p.get("caption", "")})
+        msg["document"] = {"file_id": "doc1", "file_unique_id": "doc1",
+                           "file_name": p["document"]["filename"]}
+        return msg
 
     def api_editMessageText(self, p: dict) -> dict:
         msg = self._sent(p)

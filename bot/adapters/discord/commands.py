@@ -7,6 +7,7 @@ command checks ``moderate_members`` again when it runs.
 from __future__ import annotations
 
 import functools
+import io
 import json
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,8 @@ def moderated(func):
 mod = app_commands.Group(name="mod", description="Moderation", guild_only=True,
                          default_permissions=discord.Permissions(moderate_members=True))
 appeal = app_commands.Group(name="appeal", description="Decide appeals", parent=mod)
+member_group = app_commands.Group(name="member", description="A member's stored data (Decree 13/2023)",
+                                  parent=mod)
 
 
 async def case_numbers(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
@@ -218,6 +221,34 @@ async def stats_cmd(interaction: discord.Interaction) -> None:
     lines += [f"{r}: {row['cases']} cases, {row['overturn_rate']:.0%} overturned"
               for r, row in list(stats["by_rule"].items())[:15]]
     await _reply(interaction, "\n".join(lines))
+
+
+@member_group.command(name="export", description="Everything stored about a member, as a file")
+@moderated
+async def member_export_cmd(interaction: discord.Interaction, member: discord.User) -> None:
+    data = await _bot(interaction).service.export_member(
+        str(interaction.guild_id), str(member.id), str(interaction.user.id))
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    # ephemeral: only the moderator who asked sees the member's data
+    await interaction.response.send_message(
+        f"Data of <@{member.id}>: {len(data['cases'])} cases.", ephemeral=True,
+        file=discord.File(io.BytesIO(body), filename=f"member-{member.id}.json"),
+        allowed_mentions=discord.AllowedMentions.none())
+
+
+@member_group.command(name="forget",
+                      description="Delete a member's texts and replace their id, for good")
+@moderated
+async def member_forget_cmd(interaction: discord.Interaction, member: discord.User,
+                            confirm: bool = False) -> None:
+    if not confirm:
+        await _reply(interaction, f"This deletes the texts of <@{member.id}> and replaces their id "
+                                  "for good. Run it again with confirm: True.")
+        return
+    counts = await _bot(interaction).service.forget_member(
+        str(interaction.guild_id), str(member.id), str(interaction.user.id))
+    await _reply(interaction, f"<@{member.id}> forgotten: "
+                 + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @app_commands.command(name="rules", description="The server's rules")

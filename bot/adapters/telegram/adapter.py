@@ -14,10 +14,10 @@ import time
 
 from telegram import (
     BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats, Message as TgMessage, Update,
+    BotCommandScopeAllPrivateChats, InputFile, Message as TgMessage, Update,
 )
 from telegram.constants import ChatMemberStatus, MessageEntityType
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters,
 )
@@ -43,6 +43,8 @@ MOD_COMMANDS = [
     ("approve", "approve an appeal: /approve N reason"),
     ("reject", "reject an appeal: /reject N reason"), ("setlog", "send the mod log here"),
     ("config", "show or change settings"), ("stats", "moderation statistics"),
+    ("export", "a member's stored data, sent to you privately"),
+    ("forget", "delete a member's data: /forget (reply, @username or id) yes"),
     ("rules", "the community's rules"),
 ]
 MEMBER_COMMANDS = [("rules", "the community's rules")]
@@ -254,6 +256,35 @@ class TelegramAdapter:
             raise ServiceError("usage: /reason N new reason")
         await self.service.edit_reason(community, number, mod, " ".join(args[1:]))
         await msg.reply_text(f"Case #{number}: reason updated.")
+
+    async def cmd_export(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
+        """Decree 13/2023 right of access: the data goes to the moderator's private chat, never
+        to the group."""
+        member, _ = await self._target(msg, args)
+        if member is None:
+            raise ServiceError("reply to the member's message, or give @username or an id")
+        data = await self.service.export_member(community, member, mod)
+        body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        try:
+            await self.app.bot.send_document(
+                int(mod), InputFile(body, filename=f"member-{member}.json"),
+                caption=f"Data of member {member} in {community}: {len(data['cases'])} cases.")
+        except Forbidden:
+            await msg.reply_text("Hãy mở chat riêng với bot (/start) rồi thử lại. / "
+                                 "Open a private chat with me (/start), then try again.")
+            return
+        await msg.reply_text(f"Sent the data of member {member} to you privately.")
+
+    async def cmd_forget(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
+        member, rest = await self._target(msg, args)
+        if member is None:
+            raise ServiceError("reply to the member's message, or give @username or an id")
+        if [a.lower() for a in rest] != ["yes"]:
+            raise ServiceError(f"This deletes the texts of member {member} and replaces their id "
+                               "for good. Confirm with: /forget <member> yes")
+        counts = await self.service.forget_member(community, member, mod)
+        await msg.reply_text(f"Member {member} forgotten: "
+                             + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     async def cmd_review(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
         items = await self.service.review_queue(community)

@@ -1,0 +1,63 @@
+"""Forged messages far past what a platform delivers: bounded work, and nothing missed that counts.
+
+Times are not asserted here (``quytac bench --worst`` reports them); what is asserted is the
+behaviour the bounds must keep: how much is read, how many hits are listed, and that repeating
+an exception phrase cannot hide a real insult after it.
+"""
+
+import json
+
+from bot.cli import main
+from bot.core.engine import MAX_CHARS, MAX_HITS_PER_RULE
+
+
+def _ids(verdict):
+    return [h.rule_id for h in verdict.hits]
+
+
+def test_a_thousand_insults_list_a_bounded_number_of_hits(engine):
+    text = "thằng óc chó " * 1000
+    verdict = engine.check(text)
+    stupid = [h for h in verdict.hits if h.rule_id == "vi.insult.stupid"]
+    assert len(stupid) == MAX_HITS_PER_RULE
+    # the first ones, each pointing at the insult in the original text
+    assert [h.start for h in stupid] == [6 + 13 * i for i in range(MAX_HITS_PER_RULE)]
+    assert all(h.matched == "óc chó" for h in stupid)
+
+
+def test_repeated_exception_phrases_cannot_hide_an_insult_after_them(engine):
+    # "hạt óc chó" (walnut) cancels "óc chó" inside it; 300 of them, then a real insult
+    text = "hạt óc chó " * 300 + "mày là đồ óc chó"
+    assert len(text) < MAX_CHARS
+    hits = [h for h in engine.check(text).hits if h.rule_id == "vi.insult.stupid"]
+    assert [h.matched for h in hits] == ["óc chó"]
+    assert hits[0].start == text.rindex("óc chó")
+
+
+def test_only_the_first_max_chars_are_read(engine):
+    clean = "các bạn ơi " * (MAX_CHARS // 11 + 1)
+    assert "vi.insult.mother" in _ids(engine.check(clean[: MAX_CHARS - 20] + "địt mẹ mày"))
+    assert engine.check(clean[:MAX_CHARS] + "địt mẹ mày").hits == ()
+
+
+def test_hundreds_of_phone_numbers_give_a_bounded_list(engine):
+    verdict = engine.check("gọi 0912345678 nhé " * 300)
+    phones = [h for h in verdict.hits if h.rule_id == "privacy.phone"]
+    assert 1 <= len(phones) <= MAX_HITS_PER_RULE
+    assert all(h.matched == "0912345678" for h in phones)
+
+
+def test_one_long_word_of_spaced_evasions_is_caught_once_per_word(engine):
+    # "f u c k f u c k ..." collapses into one long word: the wildcard hit widens to the word
+    text = "f u c k " * 500
+    hits = [h for h in engine.check(text).hits if h.rule_id == "en.obscene.profanity"]
+    assert len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(text.rstrip())
+
+
+def test_bench_worst_reports_the_slowest_input_and_baselines(capsys):
+    assert main(["bench", "--worst", "--seconds", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    slowest = data["slowest"]
+    assert slowest and slowest[0]["milliseconds"] >= slowest[-1]["milliseconds"] > 0
+    assert all(MAX_CHARS <= s["length"] for s in slowest)
+    assert data["typical_message_ms"] > 0 and data["chat_max_length_ms"] > 0
