@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import json
+import re
 
 import discord
 import pytest
@@ -127,11 +128,14 @@ def _slash(sub: str, options: list[dict] | None = None, group: str | None = None
     inner = {"name": sub, "type": 1, "options": options or []}
     if group:
         inner = {"name": group, "type": 2, "options": [inner]}
+    # as Discord sends them: every user an option names is resolved as a user, and also as a
+    # member when they are in the server
+    named = {o["value"] for o in options or [] if o.get("type") == 6}
     return {"id": "800000000000000001", "name": "mod", "type": 1, "options": [inner],
-            "resolved": {"users": {u: fk.user(u) for u in (MEMBER, OTHER)},
+            "resolved": {"users": {u: fk.user(u) for u in {MEMBER, OTHER} | named},
                          "members": {u: {k: v for k, v in fk.member(u).items() if k != "user"}
                                      | {"permissions": str(fk.EVERYONE_PERMS)}
-                                     for u in (MEMBER, OTHER)}}}
+                                     for u in ({MEMBER, OTHER, MOD} & ({MEMBER, OTHER} | named))}}}
 
 
 async def test_timeout_from_member_without_permission_is_refused(fake, bot):
@@ -438,6 +442,16 @@ async def test_every_modlog_button_checks_the_presser(fake, bot, presser, guild,
         assert refused is (not allowed), (verb, reply.body)
 
 
+async def test_a_user_who_is_not_in_the_server_gets_a_clear_answer(fake, bot, storage):
+    stranger = "600000000000000099"
+    iid = await fake.interaction(MOD, _slash("warn", [{"name": "member", "type": 6, "value": stranger}]),
+                                 permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert reply.body["data"]["content"].endswith("That user is not in this server.")
+    assert reply.body["data"]["flags"] == 64
+    assert await storage.list_cases(GUILD) == []
+
+
 async def test_member_export_is_an_ephemeral_file_for_the_moderator(fake, bot, storage):
     await fake.message(OTHER, "địt mẹ mày")
     await fake.idle(0.2)
@@ -471,3 +485,126 @@ async def test_member_forget_needs_confirmation(fake, bot, storage):
     assert (await storage.member_data(GUILD, OTHER))["cases"] == []
     (case,) = await storage.list_cases(GUILD)
     assert case.member_id.startswith("forgotten-") and case.excerpt == ""
+
+
+# -- hypothesis over the adapter's entry points ---------------------------------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.fuzz import fuzz  # noqa: E402
+
+STRANGER = "600000000000000099"  # not a member of the server
+MARKER = "quaxyzthu"  # in the seeded case's excerpt only: it must never reach anyone but mods
+TRICKS = ["\u200b", "\u202e", "\u0000", "\ufeff", "ｆ", "𝐟", "а", "ο", "@everyone", "<@&1>",
+          f"<@{OTHER}>", "**", "`", "||", "địt", "mẹ", "fuck", " ", ".", "0912345678",
+          "discord.gg/x", "\U000e0041", "😀"] + [chr(c) for c in range(0x300, 0x310)]
+hostile_text = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(TRICKS), max_size=80).map("".join),
+    st.tuples(st.sampled_from(TRICKS), st.integers(1, 100_000)).map(lambda p: (p[0] * p[1])[:p[1]]),
+)
+authors = st.sampled_from([MEMBER, OTHER, MOD, STRANGER])
+guilds = st.sampled_from([GUILD, OTHER_GUILD, "0", "abc", ""])
+case_arg = st.one_of(st.integers(-3, 5), st.integers(10**18, 10**20), st.text(max_size=6))
+custom_ids = st.one_of(
+    st.text(max_size=100),
+    st.builds(lambda v, g, n: f"quytac:{v}:{g}:{n}",
+              st.sampled_from(["pardon", "appeal", "appeal-approve", "appeal-reject",
+                               "review-confirm", "review-dismiss", "appeal-form", "nonsense"]),
+              guilds, case_arg),
+)
+# Discord checks an option's type before the bot sees it; within its type, anything goes
+option_values = st.fixed_dictionaries({
+    3: hostile_text.map(lambda t: t[:6000]),
+    4: st.integers(-(2**53), 2**53),
+    6: st.sampled_from([MEMBER, OTHER, MOD, STRANGER, "1"]),
+})
+
+
+def _event(kind, author, text, custom_id, sub, value, in_guild):
+    return {"kind": kind, "author": author, "text": text, "custom_id": custom_id, "sub": sub,
+            "value": value, "in_guild": in_guild}
+
+
+events = st.builds(
+    _event, st.sampled_from(["message", "edit", "button", "modal", "slash"]), authors,
+    hostile_text, custom_ids, st.sampled_from([n for n, _ in SUBCOMMANDS]), option_values,
+    st.booleans())
+
+
+async def _send_event(fake, e):
+    if e["kind"] in ("message", "edit"):
+        data = await fake.message(e["author"], e["text"]) if e["in_guild"] else None
+        if data is None:  # a DM to the bot: no guild, no member
+            data = {"id": fake.snowflake(), "channel_id": "5", "author": fk.user(e["author"]),
+                    "content": e["text"], "timestamp": "2026-11-29T00:00:00+00:00",
+                    "edited_timestamp": None, "tts": False, "mention_everyone": False,
+                    "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                    "pinned": False, "type": 0, "flags": 0, "components": []}
+            await fake.dispatch("MESSAGE_CREATE", data)
+        if e["kind"] == "edit":
+            await fake.dispatch("MESSAGE_UPDATE", {**data, "content": e["text"][::-1],
+                                                   "edited_timestamp": "2026-11-29T00:01:00+00:00"})
+    elif e["kind"] == "button":
+        # as Discord sends them: the pressed button is on the message
+        msg = fake.bot_message(LOG if e["in_guild"] else "5", {"components": [
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "x",
+                                        "custom_id": e["custom_id"][:100] or "x"}]}]})
+        await fake.interaction(e["author"], {"custom_id": e["custom_id"][:100] or "x",
+                                             "component_type": 2},
+                               itype=3, message=msg, in_guild=e["in_guild"],
+                               channel=LOG if e["in_guild"] else "5")
+    elif e["kind"] == "modal":
+        await fake.interaction(e["author"], {"custom_id": e["custom_id"], "components": [
+            {"type": 1, "components": [{"type": 4, "custom_id": "text", "value": e["text"][:4000]}]}]},
+            itype=5, in_guild=e["in_guild"], channel=GENERAL if e["in_guild"] else "5")
+    else:  # a slash command from a plain member, with hostile option values
+        options = [{**o, "value": e["value"][o["type"]]} for o in dict(SUBCOMMANDS)[e["sub"]]]
+        await fake.interaction(e["author"], _slash(e["sub"], options), in_guild=e["in_guild"])
+
+
+def _forged_case_references(actor: str) -> list[dict]:
+    """Every way a member can name OTHER's case #1: buttons, the appeal form, commands."""
+    out = [_event("button", actor, "", f"quytac:{verb}:{GUILD}:1", "cases", {}, in_guild)
+           for verb in ("appeal", "pardon", "appeal-approve") for in_guild in (True, False)]
+    out.append(_event("modal", actor, "let me off", f"quytac:appeal-form:{GUILD}:1", "cases", {},
+                      False))
+    out.append(_event("slash", actor, "", "", "case", {4: 1}, True))
+    return out
+
+
+async def test_hypothesis_events_never_escape_or_leak(fake, bot, storage, caplog):
+    await fake.message(OTHER, f"mày là đồ óc chó {MARKER}")
+    await fake.wait_for("POST", f"/channels/{LOG}/messages")
+
+    async def play(batch):
+        fake.calls.clear()
+        caplog.clear()
+        for e in batch:
+            await _send_event(fake, e)
+        await fake.idle(0.05)
+        errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+        assert errors == [], (batch, errors[:2])
+        # the seeded case's excerpt reaches nobody: every fuzzed command comes from a
+        # non-moderator, and buttons re-check who presses them
+        bodies = [json.dumps(c.body, default=str, ensure_ascii=False) for c in fake.calls
+                  if c.body and not c.path.startswith(f"/channels/{LOG}/")]
+        leaked = [b for b in bodies if MARKER in b
+                  or re.search(r"(Kháng nghị vụ|Appeal case|Case) #1\b(?! was)", b)]
+        assert leaked == [], (batch, leaked[:1])
+        # nothing the bot writes can ping: no mention of any kind is allowed
+        for c in fake.calls:
+            body = (c.body or {}).get("data", c.body) if c.method == "POST" else None
+            if isinstance(body, dict) and body.get("content"):
+                assert body.get("allowed_mentions") == {"parse": []}, (c.path, body)
+
+    # always tried: another member's case, named by its number
+    sent = await fuzz(st.lists(events, min_size=1, max_size=4), play, explicit=(
+        _forged_case_references(MEMBER), _forged_case_references(STRANGER)))
+    assert sent >= 150
+    # the bot still moderates afterwards, and the seeded case is untouched
+    fake.calls.clear()
+    await fake.message(MEMBER, "địt mẹ mày")
+    await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
+    case = await storage.get_case(GUILD, 1)
+    assert case.member_id == OTHER and case.status == "active"

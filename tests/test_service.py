@@ -205,6 +205,18 @@ async def test_edit_reason_is_audited(service, storage):
     assert history[1].detail["reason"] == "repeat offender" and history[1].actor == "mod1"
 
 
+async def test_numbers_past_the_database_integers_are_no_such_case(service):
+    # forged buttons and commands carry any number; the databases hold 64-bit integers
+    await service.on_message(msg("địt mẹ mày", author="a1"))
+    huge = 2**63
+    with pytest.raises(ServiceError, match=f"you have no case #{huge}"):
+        await service.appeal(G, huge, "a1", "x")
+    with pytest.raises(ServiceError, match=f"no case #{huge}"):
+        await service.pardon(G, huge, "mod1", "x")
+    with pytest.raises(ServiceError):
+        await service.confirm_review(G, -huge - 1, "mod1")
+
+
 async def test_appeal_own_case_only_once_within_window(service, clock):
     await service.on_message(msg("địt mẹ mày", author="a1"))
     with pytest.raises(ServiceError, match="you have no case #1"):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import time
 
 import pytest
@@ -544,3 +545,125 @@ async def test_forget_asks_for_confirmation_then_forgets(fake, bot, storage):
     assert (await storage.member_data(str(GROUP), str(OTHER)))["cases"] == []
     (case,) = await storage.list_cases(str(GROUP))
     assert case.member_id.startswith("forgotten-") and case.excerpt == ""
+
+
+# -- hypothesis over the adapter's entry points ---------------------------------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.fuzz import fuzz  # noqa: E402
+
+STRANGER = 999
+MARKER = "quaxyzthu"  # in the seeded case of OTHER only; no fuzzed actor may ever see it
+TRICKS = ["\u200b", "\u202e", "\u0000", "\ufeff", "ｆ", "𝐟", "а", "ο", "<b>", "</a>", "&amp;",
+          "*", "_", "`", "[x](tg://user?id=7)", "địt", "mẹ", "fuck", " ", ".", "/", "@", "😀",
+          "0912345678", "t.me/x", "\U000e0041"] + [chr(c) for c in range(0x300, 0x310)]
+tg_text = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(TRICKS), max_size=80).map("".join),
+    st.tuples(st.sampled_from(TRICKS), st.integers(1, 100_000)).map(lambda p: (p[0] * p[1])[:p[1]]),
+)
+commands = st.one_of(
+    st.sampled_from(["/cases", "/case 1", "/warn", "/mute 10m", "/ban", "/pardon 1", "/export",
+                     f"/forget {OTHER} yes", "/approve 1 ok", "/config ladder []", "/setlog",
+                     "/appeal", "/rules", "/start", "/start appeal-m1001-1", "/start appeal-x-y",
+                     "/start appeal--1", f"/start appeal-m1001-{10**30}"]),
+    st.builds(lambda c, t: c + " " + t, st.sampled_from(["/case", "/pardon", "/start"]), tg_text),
+)
+callback_data = st.one_of(
+    st.text(max_size=64),
+    st.builds(lambda v, n, c: f"{v}:{n}:{c}",
+              st.sampled_from(["pardon", "appeal-approve", "appeal-reject", "review-confirm",
+                               "review-dismiss", "appeal", "x"]),
+              st.one_of(st.integers(-2, 3), st.integers(10**18, 10**30), st.text(max_size=4)),
+              st.sampled_from([str(GROUP), "-3003", "0", "abc", ""])),
+)
+
+
+@st.composite
+def tg_updates(draw):
+    actor = draw(st.sampled_from([MEMBER, STRANGER]))
+    chat_type = draw(st.sampled_from(["supergroup", "private", "supergroup", "private", "group",
+                                      "channel"]))
+    chat_id = actor if chat_type == "private" else GROUP
+    text = draw(st.one_of(tg_text, commands, commands))
+    msg = {"message_id": draw(st.integers(1, 10**9)), "date": 1,
+           "chat": {"id": chat_id, "type": chat_type, "title": "g", "first_name": "x"}}
+    if draw(st.booleans()) or chat_type == "private":
+        msg["from"] = {"id": actor, "is_bot": draw(st.booleans()), "first_name": draw(tg_text)[:64]
+                       or "x"}
+    kind = draw(st.sampled_from(["text", "text", "text", "caption", "edited", "callback",
+                                 "callback", "unknown", "reply"]))
+    if kind in ("text", "edited", "reply"):
+        msg["text"] = text
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0,
+                                "length": len(text.split(" ")[0])}]
+        elif draw(st.booleans()):
+            msg["entities"] = [{"type": draw(st.sampled_from(["mention", "text_mention", "url"])),
+                                "offset": draw(st.integers(-5, len(text) + 50)),
+                                "length": draw(st.integers(0, 60)),
+                                "user": {"id": OTHER, "is_bot": False, "first_name": "o"}}]
+        if kind == "reply":
+            msg["reply_to_message"] = {"message_id": 1, "date": 1, "chat": msg["chat"],
+                                       "from": {"id": OTHER, "is_bot": False, "first_name": "o"},
+                                       "text": "x"}
+    if kind == "caption":
+        msg["caption"] = text
+    if kind == "callback":
+        return {"callback_query": {"id": "1", "chat_instance": "c", "data": draw(callback_data),
+                                   "from": {"id": actor, "is_bot": False, "first_name": "a"},
+                                   "message": {**msg, "chat": {"id": LOG, "type": "supergroup",
+                                                               "title": "log"}, "text": "log"}}}
+    if kind == "unknown":
+        return {"some_future_update": {"x": text[:50]}}
+    return {"edited_message" if kind == "edited" else "message": msg}
+
+
+def _forged_case_references(actor: int) -> list[dict]:
+    """Every way a member can name OTHER's case #1: deep link, appeal text, buttons."""
+    private = {"id": actor, "type": "private", "first_name": "x"}
+    sender = {"id": actor, "is_bot": False, "first_name": "x"}
+    out = [{"message": {"message_id": 1, "date": 1, "chat": private, "from": sender,
+                        "text": f"/start appeal-m{-GROUP}-1",
+                        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}},
+           {"message": {"message_id": 2, "date": 1, "chat": private, "from": sender,
+                        "text": "I appeal case 1"}}]
+    for data in ("pardon:1:-1001", "appeal-approve:1:-1001", "appeal:1:-1001"):
+        out.append({"callback_query": {"id": "1", "chat_instance": "c", "data": data,
+                                       "from": sender, "message": {
+                                           "message_id": 3, "date": 1, "text": "log",
+                                           "chat": {"id": LOG, "type": "supergroup",
+                                                    "title": "log"}}}})
+    return out
+
+
+async def test_hypothesis_updates_never_escape_or_leak(fake, bot, storage, caplog):
+    fake.message(GROUP, OTHER, f"mày là đồ óc chó {MARKER}")
+    await fake.wait_for("sendMessage", chat_id=LOG)
+
+    async def play(batch):
+        fake.calls.clear()
+        caplog.clear()
+        for update in batch:
+            fake.push(update)
+        await fake.idle(quiet=0.05)
+        errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+        assert errors == [], (batch, errors[:2])
+        leaked = [c for c in fake.calls if MARKER in json.dumps(c.params, default=str)]
+        # nor is OTHER's case #1 described to anyone outside the mod log
+        leaked += [c for c in fake.calls if str(c.params.get("chat_id")) != str(LOG)
+                   and re.search(r"(Vụ|Case) #1\b", str(c.params.get("text", "")))]
+        assert leaked == [], (batch, leaked[:1])
+        # member text is relayed as plain text: no parse mode, so no markup to inject
+        assert [c.params for c in fake.calls if "parse_mode" in c.params] == []
+
+    # always tried: another member's case, named by its number
+    sent = await fuzz(st.lists(tg_updates(), min_size=1, max_size=4), play, explicit=(
+        _forged_case_references(MEMBER), _forged_case_references(STRANGER)))
+    assert sent >= 150
+    fake.calls.clear()
+    fake.message(GROUP, MEMBER, "địt mẹ mày")  # still moderating afterwards
+    await fake.wait_for("deleteMessage")
+    case = await storage.get_case(str(GROUP), 1)
+    assert case.member_id == str(OTHER) and case.status == "active"

@@ -40,6 +40,32 @@ class Fault:
     match: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class FaultSchedule:
+    """Platform faults on a fixed schedule: the Nth call of a method gets ``every[N % len]``.
+
+    Kinds: ``429`` (retry_after 1 s), ``500``, ``timeout`` (the answer comes after ``delay``
+    seconds, when the client has given up, though the server did act, as a real one may),
+    ``drop`` (the connection is closed without an answer), or None (a normal answer).
+    """
+
+    every: tuple[str | None, ...]
+    methods: frozenset[str] | None = None  # None: every method but getUpdates
+    delay: float = 2.0
+    injected: list[tuple[str, str]] = field(default_factory=list)
+    _count: int = 0
+
+    def next_fault(self, method: str) -> str | None:
+        applies = method in self.methods if self.methods is not None else method != "getUpdates"
+        if not applies:
+            return None
+        kind = self.every[self._count % len(self.every)]
+        self._count += 1
+        if kind is not None:
+            self.injected.append((method, kind))
+        return kind
+
+
 def _decode(value: str) -> Any:
     if value[:1] in "{[" or value in ("true", "false"):
         try:
@@ -58,6 +84,7 @@ class FakeTelegram:
         self.admins: dict[int, set[int]] = {}
         self.left: set[tuple[int, int]] = set()  # (chat, user) no longer in the chat
         self.faults: dict[str, list[Fault]] = {}
+        self.schedules: list[FaultSchedule] = []
         self._updates: list[dict] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(1)
@@ -180,6 +207,18 @@ class FakeTelegram:
                        for k, v in form.items() if not isinstance(v, str)})
         if method != "getUpdates":
             self.calls.append(Call(method, params))
+        for schedule in self.schedules:
+            kind = schedule.next_fault(method)
+            if kind == "429":
+                return self._error(429, "Too Many Requests: retry after 1", 1)
+            if kind == "500":
+                return self._error(500, "Internal Server Error")
+            if kind == "drop":
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
+            if kind == "timeout":
+                await asyncio.sleep(schedule.delay)  # then act and answer, too late
         for fault in self.faults.get(method, []):
             if fault.times > 0 and all(str(params.get(k)) == str(v) for k, v in fault.match.items()):
                 fault.times -= 1

@@ -15,7 +15,7 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.adapters.discord.commands import mod, rules_cmd
+from bot.adapters.discord.commands import mod, on_command_error, rules_cmd
 from bot.adapters.discord.perform import Performer
 from bot.adapters.discord.views import CaseButton
 from bot.core import Engine
@@ -82,6 +82,7 @@ class QuytacBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.tree.add_command(mod)
         self.tree.add_command(rules_cmd)
+        self.tree.error(on_command_error)
         self.add_dynamic_items(CaseButton)
         await self.tree.sync()
         self._scheduler_task = asyncio.create_task(self._run_scheduler())

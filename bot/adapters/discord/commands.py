@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,6 +19,8 @@ from bot.service import ServiceError, parse_duration, settings_view, when
 
 if TYPE_CHECKING:
     from bot.adapters.discord.app import QuytacBot
+
+log = logging.getLogger(__name__)
 
 REFUSAL = "Chỉ người điều hành mới dùng được lệnh này. / Only moderators can use this command."
 
@@ -49,6 +52,25 @@ def moderated(func):
         except ServiceError as exc:
             await _reply(interaction, str(exc))
     return wrapper
+
+
+async def on_command_error(interaction: discord.Interaction,
+                           error: app_commands.AppCommandError) -> None:
+    """A command that could not run still answers: the moderator learns why, nothing hangs."""
+    if isinstance(error, app_commands.TransformerError):
+        # a user option naming someone who is not (or no longer) in the server
+        log.info("/%s: option value %r refused: %s", interaction.command and
+                 interaction.command.qualified_name, error.value, error)
+        text = ("Người này không (còn) ở trong máy chủ. / That user is not in this server."
+                if error.type == discord.AppCommandOptionType.user
+                else "Giá trị không hợp lệ. / That value is not valid.")
+    else:
+        log.error("command failed", exc_info=error)
+        text = "Lỗi khi chạy lệnh. / The command failed; the error was logged."
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await _reply(interaction, text)
 
 
 mod = app_commands.Group(name="mod", description="Moderation", guild_only=True,

@@ -31,6 +31,7 @@ class TelegramConfig:
     webhook_secret: str = ""
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    request_timeout: float = 10.0  # seconds to connect, send or read one Bot API call
 
     @classmethod
     def from_env(cls) -> TelegramConfig:
@@ -41,6 +42,7 @@ class TelegramConfig:
             webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
             webhook_listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0"),
             webhook_port=int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")),
+            request_timeout=float(os.environ.get("TELEGRAM_REQUEST_TIMEOUT", "10")),
         )
 
     def __repr__(self) -> str:  # never show the token or the webhook secret
@@ -50,7 +52,9 @@ class TelegramConfig:
 
 def build_application(config: TelegramConfig, service: ModerationService,
                       engine: Engine) -> tuple[Application, TelegramAdapter]:
-    builder = ApplicationBuilder().token(config.token)
+    t = config.request_timeout
+    builder = (ApplicationBuilder().token(config.token)
+               .connect_timeout(t).read_timeout(t).write_timeout(t).pool_timeout(t))
     if config.api_base_url:
         base = config.api_base_url.rstrip("/")
         base = base if base.endswith("/bot") else base + "/bot"

@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.service import Action, ModerationService
 
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 MIN_RESTRICT = 35
 MAX_RESTRICT = 366 * 86400 - 60
 MAX_RETRY_AFTER = 30.0
+# Transient failures (a 5xx, a timeout, a dropped connection) are tried again after these pauses;
+# then the action is recorded as failed. A timed-out message may have been sent after all, so a
+# retried warning can arrive twice: better than a warning never sent.
+BACKOFF = (0.5, 1.0, 2.0, 4.0)
 
 
 def encode_chat(chat_id: str) -> str:
@@ -70,22 +74,32 @@ class Performer:
                 await self.perform(follow)
 
     async def _one(self, action: Action) -> list[Action]:
-        for attempt in (1, 2):
+        pauses = iter(BACKOFF)
+        while True:
             try:
                 note = await self._do(action)
             except RetryAfter as exc:
                 wait = retry_seconds(exc)
-                if attempt == 2 or wait > MAX_RETRY_AFTER:
+                if wait > MAX_RETRY_AFTER or next(pauses, None) is None:
                     return await self.service.confirm(action.id, False,
                                                       f"rate limited: retry after {wait:g}s")
                 await asyncio.sleep(wait)
-                continue
+            except NetworkError as exc:  # 5xx, timeouts, dropped connections: worth another try
+                pause = None if isinstance(exc, BadRequest) else next(pauses, None)
+                if pause is None:
+                    return await self._failed(action, exc, attempts=1 if isinstance(
+                        exc, BadRequest) else len(BACKOFF) + 1)
+                await asyncio.sleep(pause)
             except TelegramError as exc:
-                log.warning("telegram %s for case %s failed: %s", action.kind,
-                            action.case_number, exc.message)
-                return await self.service.confirm(action.id, False, describe(exc))
-            return await self.service.confirm(action.id, True, note)
-        return []
+                return await self._failed(action, exc)
+            else:
+                return await self.service.confirm(action.id, True, note)
+
+    async def _failed(self, action: Action, exc: TelegramError, attempts: int = 1) -> list[Action]:
+        log.warning("telegram %s for case %s failed: %s", action.kind, action.case_number,
+                    exc.message)
+        reason = describe(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
+        return await self.service.confirm(action.id, False, reason)
 
     def deep_link(self, community: str, case: int) -> str:
         return f"https://t.me/{self.bot_username}?start=appeal-{encode_chat(community)}-{case}"

@@ -74,6 +74,11 @@ class Dialect(ABC):
         return migrations_root() / self.name
 
 
+def _storable(number: int) -> bool:
+    """Whether a number fits the databases' 64-bit integers (SQLite and PostgreSQL bigint)."""
+    return -(2**63) <= number < 2**63
+
+
 def _case(row: Any, outcomes: tuple = ()) -> Case:
     span = (row["span_start"], row["span_end"]) if row["span_start"] is not None else None
     return Case(
@@ -235,12 +240,16 @@ class SqlStorage(Storage):
         return tuple((r["kind"], r["state"], r["reason"]) for r in rows)
 
     async def get_case(self, community: str, number: int) -> Case | None:
+        if not _storable(number):
+            return None  # a forged button or command: no such case, not an overflow
         async with self.d.read() as db:
             row = await db.fetchone("SELECT * FROM cases WHERE community_id = ? AND number = ?",
                                     community, number)
             return _case(row, await self._outcomes(db, row["id"])) if row else None
 
     async def get_case_by_id(self, case_id: int) -> Case | None:
+        if not _storable(case_id):
+            return None
         async with self.d.read() as db:
             row = await db.fetchone("SELECT * FROM cases WHERE id = ?", case_id)
             return _case(row, await self._outcomes(db, case_id)) if row else None
@@ -419,6 +428,8 @@ class SqlStorage(Storage):
         return [_review(r) for r in rows]
 
     async def get_review(self, item_id: int) -> ReviewItem | None:
+        if not _storable(item_id):
+            return None
         async with self.d.read() as db:
             row = await db.fetchone("SELECT * FROM review_queue WHERE id = ?", item_id)
         return _review(row) if row else None
