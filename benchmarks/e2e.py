@@ -1,12 +1,15 @@
 """End-to-end raid benchmark: the real Telegram adapter, the fake Bot API, a real database.
 
     python -m benchmarks.e2e [--messages N] [--database sqlite|postgresql] [--processes P]
+                             [--rate R] [--same-process]
 
-Pushes a raid (a tenth of it violations, many members, several groups) through getUpdates as
-fast as the bot takes it, and reports messages/s sustained with cases stored, the p50/p99 time
-from an update being pushed to its deleteMessage arriving, and the update backlog over time.
-With ``--processes 2`` on PostgreSQL, each process runs its own bot (and fake server) on the
-shared database, so the figures show how the storage scales.
+The fake Bot API runs in a process of its own, as Telegram's servers would: it generates the raid
+(a tenth of it violations, many members, five groups sharing one mod-log chat) at ``--rate`` messages/s into its update
+queue, serves getUpdates, records when each deleteMessage arrives, and reports messages/s
+sustained, the p50/p99 time from an update being queued to its deleteMessage, and the backlog of
+unfetched updates over time. Each bot process runs the real adapter against its own fake server;
+with ``--processes 2`` on PostgreSQL they share the database. ``--same-process`` runs the fake
+inside the bot's process and event loop instead (the way the first measurements were taken).
 """
 
 from __future__ import annotations
@@ -24,24 +27,8 @@ import uuid
 PG_URL = os.environ.get("QUYTAC_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
 
-async def one_process(messages: int, database: str, schema: str, seed: int, rate: float) -> dict:
-    os.environ.setdefault("NO_PROXY", "127.0.0.1")
-    from bot.adapters.telegram import TelegramConfig, running
-    from bot.core import Engine
-    from bot.service import ModerationService, PostgresStorage, SqliteStorage
-    from tests.fakes.telegram import FakeTelegram
-
-    fake = FakeTelegram()
-    await fake.start()
-    if database == "postgresql":
-        storage = PostgresStorage(PG_URL, schema=schema)
-    else:
-        storage = SqliteStorage(os.path.join(tempfile.mkdtemp(), "bench.db"))
-    await storage.open()
-    await storage.migrate()
-    engine = Engine.load()
-    service = ModerationService(storage, engine)
-    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+async def raid(fake, messages: int, rate: float, seed: int) -> dict:
+    """Push the raid at ``rate`` and wait for every violation's deleteMessage."""
     pushed: dict[int, float] = {}
     backlog: list[int] = []
 
@@ -50,35 +37,91 @@ async def one_process(messages: int, database: str, schema: str, seed: int, rate
             backlog.append(len(fake._updates))
             await asyncio.sleep(0.5)
 
-    async with running(config, service, engine):
-        await fake.wait_for("setMyCommands", 3)
-        sampler = asyncio.create_task(sample())
-        start = time.perf_counter()
-        for i in range(messages):
-            violation = i % 10 == 0
-            text = "địt mẹ mày" if violation else f"tin nhắn bình thường {seed}-{i}"
-            msg = fake.message(-1000 - i % 5, 10_000 + (i * 7919) % 5000, text)
-            if violation:
-                pushed[msg["message_id"]] = time.perf_counter()
-            ahead = start + (i + 1) / rate - time.perf_counter()  # keep to the raid's rate
-            if ahead > 0 or i % 50 == 0:
-                await asyncio.sleep(max(ahead, 0))
-        await fake.wait_for("deleteMessage", len(pushed), timeout=600)
-        elapsed = time.perf_counter() - start
-        sampler.cancel()
-    await storage.close()
-    await fake.stop()
-    latencies = sorted(_latencies(fake, pushed))
+    sampler = asyncio.create_task(sample())
+    start = time.perf_counter()
+    for i in range(messages):
+        violation = i % 10 == 0
+        text = "địt mẹ mày" if violation else f"tin nhắn bình thường {seed}-{i}"
+        msg = fake.message(-1000 - i % 5, 10_000 + (i * 7919) % 5000, text)
+        if violation:
+            pushed[msg["message_id"]] = time.perf_counter()
+        ahead = start + (i + 1) / rate - time.perf_counter()  # keep to the raid's rate
+        if ahead > 0 or i % 50 == 0:
+            await asyncio.sleep(max(ahead, 0))
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not pushed.keys() <= fake.delete_times.keys():
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    sampler.cancel()
+    deleted = fake.delete_times
+    latencies = sorted(deleted[m] - t for m, t in pushed.items() if m in deleted)
     return {"messages": messages, "seconds": round(elapsed, 2),
             "messages_per_second": round(messages / elapsed),
-            "violations": len(pushed),
+            "violations": len(pushed), "deleted": len(latencies),
             "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
             "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None,
             "rate": rate, "backlog_samples": backlog[:: max(1, len(backlog) // 10)]}
 
 
-def _latencies(fake, pushed: dict[int, float]) -> list[float]:
-    return [fake.delete_times[m] - t for m, t in pushed.items() if m in fake.delete_times]
+async def fake_process(messages: int, rate: float, seed: int) -> None:
+    """The fake Bot API on its own: print the port, wait for the bot, run the raid, report."""
+    from tests.fakes.telegram import FakeTelegram
+
+    fake = FakeTelegram()
+    await fake.start()
+    print(fake.port, flush=True)
+    await fake.wait_for("setMyCommands", 3, timeout=60)
+    print(json.dumps(await raid(fake, messages, rate, seed)), flush=True)
+    await fake.stop()
+
+
+async def _storage(database: str, schema: str):
+    from bot.service import PostgresStorage, SqliteStorage
+
+    if database == "postgresql":
+        storage = PostgresStorage(PG_URL, schema=schema)
+    else:
+        storage = SqliteStorage(os.path.join(tempfile.mkdtemp(), "bench.db"))
+    await storage.open()
+    await storage.migrate()
+    return storage
+
+
+async def bot_process(messages: int, database: str, schema: str, seed: int, rate: float,
+                      same_process: bool) -> dict:
+    os.environ.setdefault("NO_PROXY", "127.0.0.1")
+    from bot.adapters.telegram import TelegramConfig, running
+    from bot.core import Engine
+    from bot.service import ModerationService
+    from tests.fakes.telegram import FakeTelegram
+
+    storage = await _storage(database, schema)
+    engine = Engine.load()
+    service = ModerationService(storage, engine)
+    for group in range(5):  # every case is also posted to a mod-log chat, as in a real setup
+        await service.update_settings(str(-1000 - group), "setup", {"log_channel": "-2002"})
+    if same_process:
+        fake = FakeTelegram()
+        await fake.start()
+        config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+        async with running(config, service, engine):
+            await fake.wait_for("setMyCommands", 3)
+            result = await raid(fake, messages, rate, seed)
+        await fake.stop()
+    else:
+        server = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "benchmarks.e2e", "--fake", "--messages", str(messages),
+            "--rate", str(rate), "--seed", str(seed), stdout=asyncio.subprocess.PIPE)
+        assert server.stdout is not None
+        port = int(await server.stdout.readline())
+        config = TelegramConfig(token=FakeTelegram().token,
+                                api_base_url=f"http://127.0.0.1:{port}/bot")
+        async with running(config, service, engine):
+            result = json.loads(await server.stdout.readline())
+        await server.wait()
+    result["cases"] = len(await storage.list_cases(limit=10**6))
+    await storage.close()
+    return result
 
 
 def main() -> None:
@@ -88,30 +131,41 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--rate", type=float, default=2000.0,
                         help="messages per second each process is sent (default 2000)")
+    parser.add_argument("--same-process", action="store_true",
+                        help="run the fake Bot API inside the bot's process and event loop")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--schema", default="", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fake:
+        asyncio.run(fake_process(args.messages, args.rate, args.seed))
+        return
     if args.worker:
-        print(json.dumps(asyncio.run(one_process(args.messages, args.database, args.schema,
-                                                 args.seed, args.rate))))
+        print(json.dumps(asyncio.run(bot_process(args.messages, args.database, args.schema,
+                                                 args.seed, args.rate, args.same_process))))
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
+    extra = ["--same-process"] if args.same_process else []
     procs = [subprocess.Popen([sys.executable, "-m", "benchmarks.e2e", "--worker",
                                "--messages", str(args.messages), "--database", args.database,
-                               "--schema", schema, "--seed", str(p), "--rate", str(args.rate)],
-                              stdout=subprocess.PIPE, text=True)
+                               "--schema", schema, "--seed", str(p), "--rate", str(args.rate),
+                               *extra], stdout=subprocess.PIPE, text=True)
              for p in range(args.processes)]
-    results = [json.loads(p.communicate()[0]) for p in procs]
+    results = [json.loads(p.communicate()[0].splitlines()[-1]) for p in procs]
     if args.database == "postgresql":
         subprocess.run(["psql", PG_URL, "-qc", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'],
                        capture_output=True)
     total = sum(r["messages"] for r in results)
     slowest = max(r["seconds"] for r in results)
-    print(f"{args.processes} process(es), {args.database}, sent at {args.rate:g} messages/s each: "
-          f"{total} messages in {slowest} s = {round(total / slowest)} messages/s in all")
+    where = "fake Bot API in the bot's process" if args.same_process else \
+        "fake Bot API in a process of its own"
+    print(f"{args.processes} bot process(es), {args.database}, {where}, sent at {args.rate:g} "
+          f"messages/s each: {total} messages in {slowest} s = {round(total / slowest)} "
+          f"messages/s in all")
     for r in results:
         print(f"  {r['messages_per_second']} messages/s, {r['violations']} violations, "
+              f"{r['deleted']} deleted, {r['cases']} cases in the database (all processes), "
               f"update->deleteMessage p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms, "
               f"backlog samples {r['backlog_samples']}")
 

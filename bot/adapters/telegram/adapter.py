@@ -2,7 +2,7 @@
 
 Nothing here decides: moderation, permissions of members over cases, appeals and settings all live
 in the service. What this module adds is Telegram's own knowledge: who is a chat administrator
-(asked with getChatMember, cached for at most a minute), deep links, and inline buttons.
+(getChatAdministrators, cached for at most a minute), deep links, and inline buttons.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class TelegramAdapter:
         self.engine = engine
         self.performer = Performer(app.bot, service)
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._admin_lists: dict[int, tuple[float, frozenset[int]]] = {}
         self._usernames: dict[str, int] = {}
         self._pending_appeals: dict[int, tuple[str, int]] = {}  # user -> (community, case)
         self._stop = asyncio.Event()
@@ -139,16 +140,34 @@ class TelegramAdapter:
             author_is_moderator=anonymous, mention_count=mentions)
         actions = await self.service.on_message(
             incoming, is_moderator=lambda: self.is_admin(chat.id, author.id))
-        await self.performer.perform(actions)
+        self.performer.submit(actions)
         if any(a.kind == "mute" for a in actions):
             self.scheduler.wake()
 
     # -- administrators --------------------------------------------------------------------
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user administers the chat, from the chat's administrator list.
+
+        One getChatAdministrators per chat and minute answers for every member: a raid of a
+        thousand new accounts costs one call, not a thousand getChatMember calls.
+        """
+        now = time.monotonic()
+        cached = self._admin_lists.get(chat_id)
+        if cached is None or now - cached[0] >= ADMIN_CACHE_SECONDS:
+            try:
+                admins = await self.app.bot.get_chat_administrators(chat_id)
+                cached = (now, frozenset(m.user.id for m in admins if m.status in (
+                    ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)))
+            except TelegramError:
+                return await self._is_admin_one(chat_id, user_id, now)
+            self._admin_lists[chat_id] = cached
+        return user_id in cached[1]
+
+    async def _is_admin_one(self, chat_id: int, user_id: int, now: float) -> bool:
+        """The same for one user, when the list is refused (a chat the bot cannot list)."""
         key = (chat_id, user_id)
         cached = self._admins.get(key)
-        now = time.monotonic()
         if cached and now - cached[0] < ADMIN_CACHE_SECONDS:
             return cached[1]
         try:

@@ -54,7 +54,9 @@ def build_application(config: TelegramConfig, service: ModerationService,
                       engine: Engine) -> tuple[Application, TelegramAdapter]:
     t = config.request_timeout
     builder = (ApplicationBuilder().token(config.token)
-               .connect_timeout(t).read_timeout(t).write_timeout(t).pool_timeout(t))
+               .connect_timeout(t).read_timeout(t).write_timeout(t).pool_timeout(t)
+               # actions of several communities are performed at once
+               .connection_pool_size(16))
     if config.api_base_url:
         base = config.api_base_url.rstrip("/")
         base = base if base.endswith("/bot") else base + "/bot"

@@ -66,6 +66,40 @@ class Performer:
         self.service = service
         self.bot_username = bot_username
         self._tasks: set[asyncio.Task] = set()
+        self._queues: dict[str, asyncio.Queue[list[Action]]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+
+    def submit(self, actions: list[Action]) -> None:
+        """Perform ``actions`` in the background, in order within their community.
+
+        The update that caused them is handled once they are recorded, so the next one need not
+        wait for Telegram's answers (four round trips for a violation, more under retries).
+        A crash before they are done leaves them pending in the database, to be issued again
+        at start-up.
+        """
+        if not actions:
+            return
+        key = actions[0].community_id
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = asyncio.Queue()
+            self._workers[key] = asyncio.get_running_loop().create_task(self._drain(queue))
+        queue.put_nowait(actions)
+
+    async def _drain(self, queue: asyncio.Queue[list[Action]]) -> None:
+        while True:
+            actions = await queue.get()
+            try:
+                await self.perform(actions)
+            except Exception:  # one bad action must not stop a community's queue
+                log.exception("performing actions failed")
+            finally:
+                queue.task_done()
+
+    async def flush(self) -> None:
+        """Wait until every submitted action was performed."""
+        for queue in list(self._queues.values()):
+            await queue.join()
 
     async def perform(self, actions: list[Action]) -> None:
         for action in actions:
@@ -179,6 +213,10 @@ class Performer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def close(self) -> None:
-        for task in list(self._tasks):
+    async def close(self, timeout: float = 10.0) -> None:
+        try:
+            await asyncio.wait_for(self.flush(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("stopping with actions still queued; they are done at the next start")
+        for task in [*self._tasks, *self._workers.values()]:
             task.cancel()

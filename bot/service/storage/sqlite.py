@@ -40,14 +40,18 @@ def database_path(url: str | None = None) -> Path:
 
 
 class _SqliteConn:
+    """Each call is one trip to aiosqlite's thread: executing and fetching in two trips would
+    double the wait for a busy event loop to take the answer back."""
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
 
     async def fetchone(self, sql: str, *args: Any) -> Any:
-        return await (await self.db.execute(sql, args)).fetchone()
+        rows = await self.db.execute_fetchall(sql, args)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, *args: Any) -> list[Any]:
-        return list(await (await self.db.execute(sql, args)).fetchall())
+        return list(await self.db.execute_fetchall(sql, args))
 
     async def execute(self, sql: str, *args: Any) -> int:
         return (await self.db.execute(sql, args)).rowcount
