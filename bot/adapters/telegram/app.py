@@ -17,6 +17,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.perform import retry_seconds
+from bot.adapters.telegram.webhook import start_webhook
 from bot.core import Engine
 from bot.service import ModerationService
 
@@ -56,7 +57,9 @@ def build_application(config: TelegramConfig, service: ModerationService,
     builder = (ApplicationBuilder().token(config.token)
                .connect_timeout(t).read_timeout(t).write_timeout(t).pool_timeout(t)
                # actions of several communities are performed at once
-               .connection_pool_size(16))
+               .connection_pool_size(16)
+               # updates come from our own polling loop or webhook receiver (see poll)
+               .updater(None))
     if config.api_base_url:
         base = config.api_base_url.rstrip("/")
         base = base if base.endswith("/bot") else base + "/bot"
@@ -103,17 +106,16 @@ async def running(config: TelegramConfig, service: ModerationService,
     async with app:
         await adapter.on_start(app)
         await app.start()
-        assert app.updater is not None
+        poller = receiver = None
         if config.webhook_url:
-            await app.updater.start_webhook(
-                listen=config.webhook_listen, port=config.webhook_port,
-                url_path=config.webhook_url.rstrip("/").rsplit("/", 1)[-1],
-                webhook_url=config.webhook_url,
-                # every request must prove it comes from Telegram: make a secret if none is set
-                secret_token=config.webhook_secret or secrets.token_urlsafe(32),
-                allowed_updates=Update.ALL_TYPES)
-        poller = None
-        if not config.webhook_url:
+            # every request must prove it comes from Telegram: make a secret if none is set
+            secret = config.webhook_secret or secrets.token_urlsafe(32)
+            await app.bot.set_webhook(url=config.webhook_url, secret_token=secret,
+                                      allowed_updates=Update.ALL_TYPES)
+            receiver = await start_webhook(
+                app, config.webhook_listen, config.webhook_port,
+                config.webhook_url.rstrip("/").rsplit("/", 1)[-1], secret)
+        else:
             poller = asyncio.create_task(poll(app))
         try:
             yield adapter
@@ -121,8 +123,8 @@ async def running(config: TelegramConfig, service: ModerationService,
             if poller is not None:
                 poller.cancel()
                 await asyncio.gather(poller, return_exceptions=True)
-            if app.updater.running:
-                await app.updater.stop()
+            if receiver is not None:
+                await receiver.cleanup()
             await app.stop()
             await adapter.on_stop(app)
 
