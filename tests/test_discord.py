@@ -608,3 +608,32 @@ async def test_hypothesis_events_never_escape_or_leak(fake, bot, storage, caplog
     await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
     case = await storage.get_case(GUILD, 1)
     assert case.member_id == OTHER and case.status == "active"
+
+
+async def test_scheduled_faults_lose_no_case_and_every_action_settles(fake, bot, storage):
+    """429s, 500s and dropped connections on a schedule: discord.py waits out the 429s and
+    retries the 500s, the performer retries dropped connections; every case, every action."""
+    from tests.fakes import FaultSchedule
+
+    schedule = FaultSchedule(("429", None, "500", None, "drop", None, None))
+    fake.schedules.append(schedule)
+    authors = [f"6000000000000001{i:02d}" for i in range(8)]
+    for a in authors:
+        fake.members[a] = fk.member(a, "raider")
+    sent = [await fake.message(a, "địt mẹ mày") for a in authors]
+    for i in range(4):  # clean ones, too few per member for the flood rule
+        await fake.message((MEMBER, OTHER)[i % 2], f"tin nhắn bình thường {i}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 90
+    while loop.time() < deadline:
+        cases = await storage.list_cases(GUILD, limit=100)
+        if len(cases) >= len(sent) and not await storage.pending_actions(1e12):
+            break
+        await asyncio.sleep(0.2)
+    fake.schedules.clear()
+    kinds = {k for _, k in schedule.injected}
+    assert kinds == {"429", "500", "drop"}
+    cases = [await storage.get_case(GUILD, c.number) for c in await storage.list_cases(GUILD)]
+    assert sorted(c.message_id for c in cases) == sorted(m["id"] for m in sent)
+    outcomes = [o for c in cases for o in c.outcomes]
+    assert outcomes and all(state == "done" for _, state, _ in outcomes), outcomes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -19,3 +20,29 @@ async def poll_until(found: Callable[[], T | None], timeout: float, failure: Cal
         if time.monotonic() > deadline:
             raise AssertionError(failure())
         await asyncio.sleep(0.02)
+
+
+@dataclass
+class FaultSchedule:
+    """Platform faults on a fixed schedule: the Nth call of a method gets ``every[N % len]``.
+
+    Kinds: ``429`` (retry_after 1 s), ``500``, ``timeout`` (the answer comes after ``delay``
+    seconds, when the client has given up, though the server did act, as a real one may),
+    ``drop`` (the connection is closed without an answer), or None (a normal answer).
+    """
+
+    every: tuple[str | None, ...]
+    methods: frozenset[str] | None = None  # None: every method but getUpdates
+    delay: float = 2.0
+    injected: list[tuple[str, str]] = field(default_factory=list)
+    _count: int = 0
+
+    def next_fault(self, method: str) -> str | None:
+        applies = method in self.methods if self.methods is not None else method != "getUpdates"
+        if not applies:
+            return None
+        kind = self.every[self._count % len(self.every)]
+        self._count += 1
+        if kind is not None:
+            self.injected.append((method, kind))
+        return kind

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes import poll_until
+from tests.fakes import FaultSchedule, poll_until
 
 APP_ID = "900000000000000001"
 BOT_ID = APP_ID
@@ -39,6 +39,11 @@ def member(uid: str, name: str = "member", roles: list[str] | None = None) -> di
             "deaf": False, "mute": False, "flags": 0, "nick": None}
 
 
+def _acts(method: str, path: str) -> bool:
+    """A call that carries out moderation (not start-up, not an interaction's answer)."""
+    return method != "GET" and path.startswith(("/channels/", "/guilds/", "/users/@me/channels"))
+
+
 @dataclass
 class Call:
     method: str
@@ -51,6 +56,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.members: dict[str, dict] = {OWNER: member(OWNER, "owner")}
         self.faults: list[tuple[str, str, int, dict]] = []  # (method, path prefix, status, body)
+        self.schedules: list[FaultSchedule] = []  # faults on the calls that act (see _acts)
         self._ws: web.WebSocketResponse | None = None
         self._seq = itertools.count(1)
         self._ids = itertools.count(700000000000000000)
@@ -235,6 +241,18 @@ class FakeDiscord:
                 if files:
                     body["_files"] = files
         self.calls.append(Call(request.method, path, body))
+        if _acts(request.method, path):
+            for schedule in self.schedules:
+                kind = schedule.next_fault(f"{request.method} {path}")
+                if kind == "429":
+                    return self._json({"message": "You are being rate limited.",
+                                       "retry_after": 0.2, "global": False}, 429)
+                if kind == "500":
+                    return self._json({"message": "Internal Server Error", "code": 0}, 500)
+                if kind == "drop":
+                    assert request.transport is not None
+                    request.transport.close()
+                    return web.Response()
         for i, (method, prefix, status, err) in enumerate(self.faults):
             if method == request.method and path.startswith(prefix):
                 del self.faults[i]

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import poll_until
+from tests.fakes import FaultSchedule, poll_until
 
 BOT = {"id": 999000, "is_bot": True, "first_name": "Quytac", "username": "quytac_test_bot",
        "can_join_groups": True, "can_read_all_group_messages": True,
@@ -38,32 +38,6 @@ class Fault:
     retry_after: int | None = None
     times: int = 1
     match: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class FaultSchedule:
-    """Platform faults on a fixed schedule: the Nth call of a method gets ``every[N % len]``.
-
-    Kinds: ``429`` (retry_after 1 s), ``500``, ``timeout`` (the answer comes after ``delay``
-    seconds, when the client has given up, though the server did act, as a real one may),
-    ``drop`` (the connection is closed without an answer), or None (a normal answer).
-    """
-
-    every: tuple[str | None, ...]
-    methods: frozenset[str] | None = None  # None: every method but getUpdates
-    delay: float = 2.0
-    injected: list[tuple[str, str]] = field(default_factory=list)
-    _count: int = 0
-
-    def next_fault(self, method: str) -> str | None:
-        applies = method in self.methods if self.methods is not None else method != "getUpdates"
-        if not applies:
-            return None
-        kind = self.every[self._count % len(self.every)]
-        self._count += 1
-        if kind is not None:
-            self.injected.append((method, kind))
-        return kind
 
 
 def _decode(value: str) -> Any:

@@ -6,10 +6,12 @@ mention on an in-channel warning, so relayed member text can never ping ``@every
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.service import Action, ModerationService
@@ -29,6 +31,12 @@ def button_id(verb: str, guild: str, arg: int | str) -> str:
     return f"quytac:{verb}:{guild}:{arg}"
 
 
+# discord.py waits out 429s and retries 5xx answers itself; a connection dropped or timed out
+# reaches us, and is tried again after these pauses before the action is recorded as failed.
+BACKOFF = (0.5, 1.0, 2.0, 4.0)
+TRANSIENT = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
 def describe(exc: discord.HTTPException) -> str:
     return f"{type(exc).__name__} ({exc.status}/{exc.code}): {exc.text}"
 
@@ -40,16 +48,30 @@ class Performer:
 
     async def perform(self, actions: list[Action]) -> None:
         for action in actions:
+            follow = await self._one(action)
+            if follow:
+                await self.perform(follow)
+
+    async def _one(self, action: Action) -> list[Action]:
+        pauses = iter(BACKOFF)
+        while True:
             try:
                 note, applied = await self._do(action)
             except discord.HTTPException as exc:
                 log.warning("discord %s for case %s failed: %s", action.kind, action.case_number,
                             exc.text)
-                follow = await self.service.confirm(action.id, False, describe(exc))
+                return await self.service.confirm(action.id, False, describe(exc))
+            except TRANSIENT as exc:
+                pause = next(pauses, None)
+                if pause is None:
+                    log.warning("discord %s for case %s failed: %r", action.kind,
+                                action.case_number, exc)
+                    return await self.service.confirm(
+                        action.id, False,
+                        f"{type(exc).__name__}: {exc} (after {len(BACKOFF) + 1} attempts)")
+                await asyncio.sleep(pause)
             else:
-                follow = await self.service.confirm(action.id, True, note, applied_until=applied)
-            if follow:
-                await self.perform(follow)
+                return await self.service.confirm(action.id, True, note, applied_until=applied)
 
     def _view(self, action: Action) -> discord.ui.View | None:
         if not action.buttons:
