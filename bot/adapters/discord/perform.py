@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.adapters.performer import BACKOFF, BasePerformer
 from bot.service import Action, ModerationService
 
 if TYPE_CHECKING:
@@ -32,8 +33,7 @@ def button_id(verb: str, guild: str, arg: int | str) -> str:
 
 
 # discord.py waits out 429s and retries 5xx answers itself; a connection dropped or timed out
-# reaches us, and is tried again after these pauses before the action is recorded as failed.
-BACKOFF = (0.5, 1.0, 2.0, 4.0)
+# reaches us, and is tried again after BACKOFF's pauses before the action is recorded as failed.
 TRANSIENT = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
@@ -41,16 +41,10 @@ def describe(exc: discord.HTTPException) -> str:
     return f"{type(exc).__name__} ({exc.status}/{exc.code}): {exc.text}"
 
 
-class Performer:
+class Performer(BasePerformer):
     def __init__(self, bot: commands.Bot, service: ModerationService) -> None:
         self.bot = bot
         self.service = service
-
-    async def perform(self, actions: list[Action]) -> None:
-        for action in actions:
-            follow = await self._one(action)
-            if follow:
-                await self.perform(follow)
 
     async def _one(self, action: Action) -> list[Action]:
         pauses = iter(BACKOFF)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.adapters.performer import BACKOFF, BasePerformer
 from bot.service import Action, ModerationService
 
 if TYPE_CHECKING:
@@ -23,10 +24,9 @@ log = logging.getLogger(__name__)
 MIN_RESTRICT = 35
 MAX_RESTRICT = 366 * 86400 - 60
 MAX_RETRY_AFTER = 30.0
-# Transient failures (a 5xx, a timeout, a dropped connection) are tried again after these pauses;
-# then the action is recorded as failed. A timed-out message may have been sent after all, so a
-# retried warning can arrive twice: better than a warning never sent.
-BACKOFF = (0.5, 1.0, 2.0, 4.0)
+# Transient failures (a 5xx, a timeout, a dropped connection) are tried again after BACKOFF's
+# pauses. A timed-out message may have been sent after all, so a retried warning can arrive
+# twice: better than a warning never sent.
 
 
 def encode_chat(chat_id: str) -> str:
@@ -60,7 +60,7 @@ def describe(exc: TelegramError) -> str:
     return f"{type(exc).__name__}: {exc.message}"
 
 
-class Performer:
+class Performer(BasePerformer):
     def __init__(self, bot: Bot, service: ModerationService, bot_username: str = "") -> None:
         self.bot = bot
         self.service = service
@@ -100,12 +100,6 @@ class Performer:
         """Wait until every submitted action was performed."""
         for queue in list(self._queues.values()):
             await queue.join()
-
-    async def perform(self, actions: list[Action]) -> None:
-        for action in actions:
-            follow = await self._one(action)
-            if follow:
-                await self.perform(follow)
 
     async def _one(self, action: Action) -> list[Action]:
         pauses = iter(BACKOFF)
