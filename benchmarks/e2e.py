@@ -27,6 +27,10 @@ import uuid
 PG_URL = os.environ.get("QUYTAC_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
 
+def _group(seed: int, n: int) -> int:
+    return -1000 - 10 * seed - n
+
+
 async def raid(fake, messages: int, rate: float, seed: int) -> dict:
     """Push the raid at ``rate`` and wait for every violation's deleteMessage."""
     pushed: dict[int, float] = {}
@@ -42,7 +46,8 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
     for i in range(messages):
         violation = i % 10 == 0
         text = "địt mẹ mày" if violation else f"tin nhắn bình thường {seed}-{i}"
-        msg = fake.message(-1000 - i % 5, 10_000 + (i * 7919) % 5000, text)
+        # each process its own groups: message ids are only unique within a chat
+        msg = fake.message(_group(seed, i % 5), 10_000 + (i * 7919) % 5000, text)
         if violation:
             pushed[msg["message_id"]] = time.perf_counter()
         ahead = start + (i + 1) / rate - time.perf_counter()  # keep to the raid's rate
@@ -99,7 +104,8 @@ async def bot_process(messages: int, database: str, schema: str, seed: int, rate
     engine = Engine.load()
     service = ModerationService(storage, engine)
     for group in range(5):  # every case is also posted to a mod-log chat, as in a real setup
-        await service.update_settings(str(-1000 - group), "setup", {"log_channel": "-2002"})
+        await service.update_settings(str(_group(seed, group)), "setup",
+                                      {"log_channel": "-2002"})
     if same_process:
         fake = FakeTelegram()
         await fake.start()

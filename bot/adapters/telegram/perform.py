@@ -70,31 +70,35 @@ class Performer(BasePerformer):
         self._workers: dict[str, asyncio.Task] = {}
 
     def submit(self, actions: list[Action]) -> None:
-        """Perform ``actions`` in the background, in order within their community.
+        """Perform ``actions`` in the background, in order for their member.
 
         The update that caused them is handled once they are recorded, so the next one need not
         wait for Telegram's answers (four round trips for a violation, more under retries).
-        A crash before they are done leaves them pending in the database, to be issued again
-        at start-up.
+        Different members' actions go at once (a raid is many accounts); one member's stay in
+        order (a mute before its lifting). A crash before they are done leaves them pending in
+        the database, to be issued again at start-up.
         """
         if not actions:
             return
-        key = actions[0].community_id
+        key = f"{actions[0].community_id}:{actions[0].member_id}"
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = asyncio.Queue()
-            self._workers[key] = asyncio.get_running_loop().create_task(self._drain(queue))
+            self._workers[key] = asyncio.get_running_loop().create_task(self._drain(key, queue))
         queue.put_nowait(actions)
 
-    async def _drain(self, queue: asyncio.Queue[list[Action]]) -> None:
+    async def _drain(self, key: str, queue: asyncio.Queue[list[Action]]) -> None:
         while True:
             actions = await queue.get()
             try:
                 await self.perform(actions)
-            except Exception:  # one bad action must not stop a community's queue
+            except Exception:  # one bad action must not stop a member's queue
                 log.exception("performing actions failed")
             finally:
                 queue.task_done()
+            if queue.empty():  # a raid brings thousands of members: keep no idle worker
+                del self._queues[key], self._workers[key]
+                return
 
     async def flush(self) -> None:
         """Wait until every submitted action was performed."""

@@ -56,6 +56,8 @@ class PostgresDialect(Dialect):
             con = await asyncpg.connect(self.url)
             try:
                 await con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            except asyncpg.UniqueViolationError:
+                pass  # another process created it at the same moment (IF NOT EXISTS races)
             finally:
                 await con.close()
         # a startup parameter, not SET: the pool's RESET ALL on release would undo a SET
@@ -78,15 +80,19 @@ class PostgresDialect(Dialect):
         async with self._pool.acquire() as con:
             yield _PgConn(con)
 
-    async def apply_migration(self, version: int, script: str) -> None:
+    async def migration_lock(self, conn: Any) -> None:
+        await conn.execute("SELECT pg_advisory_xact_lock(727100)")
+
+    async def apply_migration(self, version: int, script: str) -> bool:
         async with self._pool.acquire() as con, con.transaction():
             # one migrator at a time across processes
             await con.execute("SELECT pg_advisory_xact_lock(727100)")
             done = await con.fetchval("SELECT 1 FROM schema_version WHERE version = $1", version)
             if done:
-                return
+                return False
             await con.execute(script)
             await con.execute("INSERT INTO schema_version VALUES ($1, now()::text)", version)
+            return True
 
     def json_has(self, column: str) -> str:
         return f"jsonb_exists({column}::jsonb, ?)"

@@ -50,7 +50,11 @@ class Dialect(ABC):
     def read(self) -> AbstractAsyncContextManager[Conn]: ...
 
     @abstractmethod
-    async def apply_migration(self, version: int, script: str) -> None: ...
+    async def apply_migration(self, version: int, script: str) -> bool:
+        """Apply one migration unless another process already did; whether this one did."""
+
+    async def migration_lock(self, conn: Conn) -> None:
+        """Hold, until the transaction ends, the lock that serialises migrators (see Postgres)."""
 
     @abstractmethod
     def json_has(self, column: str) -> str:
@@ -137,6 +141,8 @@ class SqlStorage(Storage):
 
     async def schema_version(self) -> int:
         async with self.d.tx() as db:
+            # IF NOT EXISTS is not safe against a concurrent creator on PostgreSQL
+            await self.d.migration_lock(db)
             await db.execute("CREATE TABLE IF NOT EXISTS schema_version "
                              "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
         async with self.d.read() as db:
@@ -149,8 +155,8 @@ class SqlStorage(Storage):
         files = sorted((int(m.group(1)), p) for p in self.d.migrations.glob("*.sql")
                        if (m := _MIGRATION_NAME.match(p.name)))
         for version, path in files:
-            if version > current:
-                await self.d.apply_migration(version, path.read_text(encoding="utf-8"))
+            if version > current and await self.d.apply_migration(
+                    version, path.read_text(encoding="utf-8")):
                 applied.append(version)
         return applied
 

@@ -112,11 +112,12 @@ class SqliteDialect(Dialect):
         async with self._lock:
             yield _SqliteConn(self.db)
 
-    async def apply_migration(self, version: int, script: str) -> None:
+    async def apply_migration(self, version: int, script: str) -> bool:
         async with self._lock:
             # executescript commits first; wrapping the script keeps each migration atomic
             await self.db.executescript(f"BEGIN;\n{script}\nINSERT INTO schema_version VALUES "
                                         f"({version}, datetime('now'));\nCOMMIT;")
+        return True
 
     def json_has(self, column: str) -> str:
         return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)"
