@@ -70,17 +70,26 @@ def build_application(config: TelegramConfig, service: ModerationService,
     return app, adapter
 
 
-async def poll(app: Application, timeout: int = 10) -> None:
+class Polling:
+    """The polling loop's state: a stop lets the update in hand finish instead of cutting it."""
+
+    def __init__(self) -> None:
+        self.busy = False  # handling updates (not waiting for Telegram)
+        self.stopping = False
+
+
+async def poll(app: Application, timeout: int = 10, state: Polling | None = None) -> None:
     """Long polling that acknowledges an update only after handling it.
 
     python-telegram-bot's updater confirms a batch (by asking for the next offset) while the batch
     may still wait in its queue, so a crash loses it. Here the next offset is asked for only once
     every update before it is handled: a crash means redelivery, and the service recognises a
-    message it has already judged.
+    message it has already judged. A stop ends after the update in hand and acknowledges it.
     """
+    state = state or Polling()
     offset: int | None = None
     delay = 1.0
-    while True:
+    while not state.stopping:
         try:
             updates = await app.bot.get_updates(offset=offset, timeout=timeout,
                                                 allowed_updates=Update.ALL_TYPES)
@@ -93,9 +102,33 @@ async def poll(app: Application, timeout: int = 10) -> None:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
             continue
-        for update in updates:
-            await app.process_update(update)
-            offset = update.update_id + 1
+        state.busy = True
+        try:
+            for update in updates:
+                await app.process_update(update)
+                offset = update.update_id + 1
+                if state.stopping:
+                    break
+        finally:
+            state.busy = False
+    if offset is not None:  # acknowledge what was handled, so a restart does not redo it
+        try:
+            await app.bot.get_updates(offset=offset, timeout=0, limit=1)
+        except TelegramError as exc:
+            log.warning("could not acknowledge the last updates (%s)", exc.message)
+
+
+async def _stop_polling(poller: asyncio.Task, state: Polling, grace: float = 15.0) -> None:
+    state.stopping = True
+    if not state.busy:
+        poller.cancel()  # waiting for Telegram: what was handled is acknowledged already
+    try:
+        await asyncio.wait_for(asyncio.shield(poller), grace)
+    except asyncio.TimeoutError:
+        poller.cancel()
+    except asyncio.CancelledError:
+        pass
+    await asyncio.gather(poller, return_exceptions=True)
 
 
 @asynccontextmanager
@@ -116,13 +149,13 @@ async def running(config: TelegramConfig, service: ModerationService,
                 app, config.webhook_listen, config.webhook_port,
                 config.webhook_url.rstrip("/").rsplit("/", 1)[-1], secret)
         else:
-            poller = asyncio.create_task(poll(app))
+            state = Polling()
+            poller = asyncio.create_task(poll(app, state=state))
         try:
             yield adapter
         finally:
             if poller is not None:
-                poller.cancel()
-                await asyncio.gather(poller, return_exceptions=True)
+                await _stop_polling(poller, state)
             if receiver is not None:
                 await receiver.cleanup()
             await app.stop()
