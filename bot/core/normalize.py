@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from itertools import compress
+from itertools import accumulate, compress
 from typing import Callable, NamedTuple
 
 from bot.core.confusables import (
@@ -33,8 +33,6 @@ from bot.core.confusables import (
 
 _NFKC_ONE_BMP = re.compile(f"[{NFKC_ONE_BMP}]")
 _NFKC_EXPANDING_BMP = re.compile(f"[{NFKC_EXPANDING_BMP}]")
-# Vietnamese stacks at most two marks on a letter; three or more is zalgo, which never composes
-_MARK_STACK = re.compile(f"[{COMBINING_BMP}]{{3}}")
 _CASEFOLD_EXPANDING = re.compile(f"[{CASEFOLD_EXPANDING}]")
 _INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -226,14 +224,21 @@ def _nfkc(m: _Mapped) -> None:
         text = m.text = text.translate(NFKC_ONE)
         if unicodedata.is_normalized("NFKC", text):
             return
-    if not (_NFKC_EXPANDING_BMP.search(text) or astral & ASTRAL_EXPANDING
-            or _MARK_STACK.search(text)):
-        # Letters typed as a base and marks (decomposed Vietnamese): when every mark composed
-        # into the letter before it, each output character is one starter and its marks.
+    if (text[0] not in COMBINING_CHARS
+            and not (_NFKC_EXPANDING_BMP.search(text) or astral & ASTRAL_EXPANDING)):
+        # Letters typed as a base and marks (decomposed Vietnamese, zalgo): NFKC keeps each
+        # starter and composes marks into it or leaves them after it, so each output character
+        # belongs to one starter's cluster. Counting starters on both sides checks that.
         out = unicodedata.normalize("NFKC", text)
         starters = [i for i, ch in enumerate(text) if ch not in COMBINING_CHARS]
-        if len(starters) == len(out):
-            m.remap(out, starters, [*starters[1:], len(text)])
+        bounds = [*starters[1:], len(text)]
+        if len(starters) == len(out):  # every mark composed: one character per cluster
+            m.remap(out, starters, bounds)
+            return
+        kinds = [ch not in COMBINING_CHARS for ch in out]
+        if kinds and kinds[0] and sum(kinds) == len(starters):
+            cluster = list(accumulate(kinds))  # 1-based cluster of each output character
+            m.remap(out, [starters[c - 1] for c in cluster], [bounds[c - 1] for c in cluster])
             return
     _nfkc_clusters(m, astral)
 
