@@ -120,27 +120,15 @@ class TermMatcher:
         if not self.size:
             return []
         exact, folded = n.exact, n.folded
+        unaccented = exact == folded
         out: list[TermMatch] = []
         size = len(folded)
         for last, (length, group, _) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             before = start > 0 and folded[start - 1].isalnum()
             after = end < size and folded[end].isalnum()
-            typed = exact[start:end]
-            for entry in group:
-                if (before and not entry.open_start) or (after and not entry.open_end):
-                    continue
+            for entry, via, conf in _decide(group, exact[start:end], before, after, unaccented):
                 if entry.squeeze_only and not any(p in n.squeezed for p in range(start, end)):
-                    continue
-                if entry.needs_marks and exact == folded:
-                    continue  # "ngu" in "di ngu thoi" may well be "ngủ"
-                if typed == entry.exact:
-                    via = entry.via if entry.via != "term" else "exact"
-                    conf = entry.confidence
-                elif entry.foldable and consistent(typed, entry.exact):
-                    via = entry.via if entry.via != "term" else "folded"
-                    conf = entry.folded_confidence
-                else:
                     continue
                 if (entry.open_start and before) or (entry.open_end and after):
                     return self._scan_many(n)  # widening to whole words: the careful path

@@ -176,42 +176,27 @@ class _Mapped:
             self.starts = list(map(self.starts.__getitem__, first))
             self.ends = [ends[e - 1] for e in end]
 
-    def delete(self, pattern: re.Pattern[str]) -> None:
-        """Remove what ``pattern`` matches."""
-        self.shrink([(m.start(), m.end(), "") for m in pattern.finditer(self.text)])
+    def squeeze_runs(self, runs: list[tuple[int, int]]) -> list[int]:
+        """Keep the first character of each run [a, z) (sorted, disjoint) to stand for the whole
+        run; return where the kept characters are in the new text.
 
-    def shrink(self, spans: list[tuple[int, int, str]]) -> None:
-        """Replace each span [a, z) by ``out``, one character or none; spans sorted, disjoint.
-
-        The dense case of hostile text (thousands of spans) stays cheap: a keep-mask built by
+        The dense case of hostile text (thousands of runs) stays cheap: a keep-mask built by
         slice assignment, and index lists built by ``compress`` at C speed.
         """
-        text = self.text
-        n = len(text)
+        n = len(self.text)
         mask = bytearray(b"\x01") * n
-        chars = list(text)
-        ends: dict[int, int] = {}  # output position -> last source index, where it spans a run
+        kept: list[int] = []
         removed = 0
-        for a, z, out in spans:
-            if out:
-                chars[a] = out
-                ends[a - removed] = z - 1
-                mask[a + 1 : z] = bytes(z - a - 1)
-                removed += z - a - 1
-            else:
-                mask[a:z] = bytes(z - a)
-                removed += z - a
-        idx = list(compress(range(n), mask))
-        last = idx.copy()
-        for pos, end in ends.items():
-            last[pos] = end
-        self.text = "".join(compress(chars, mask))
-        if self.starts is None or self.ends is None:
-            self.starts = idx
-            self.ends = list(map((1).__add__, last))
-        else:
-            self.starts = list(map(self.starts.__getitem__, idx))
-            self.ends = list(map(self.ends.__getitem__, last))
+        for a, z in runs:
+            mask[a + 1 : z] = bytes(z - a - 1)
+            kept.append(a - removed)
+            removed += z - a - 1
+        first = list(compress(range(n), mask))
+        end = list(map((1).__add__, first))
+        for pos, (_, z) in zip(kept, runs):
+            end[pos] = z
+        self.remap("".join(compress(self.text, mask)), first, end)
+        return kept
 
 
 def _nfkc(m: _Mapped) -> None:
@@ -341,16 +326,17 @@ def _drop_invisible(m: _Mapped) -> None:
     text = m.text
     if text.isascii():
         if _ASCII_CONTROL.search(text):
-            m.delete(_ASCII_CONTROL)
+            _delete_invisible(m, _ASCII_CONTROL)
     else:
-        # the BMP class plus only the astral invisibles this text holds (see _nfkc_clusters)
+        # the BMP class plus only the astral invisibles this text holds (see _cluster_pattern)
         astral = "".join(sorted(set(_ASTRAL.findall(text)) & ASTRAL_INVISIBLE))
         if astral or _INVISIBLE_BMP.search(text):
             _delete_invisible(m, _invisible_pattern(astral))
 
 
 def _delete_invisible(m: _Mapped, pattern: re.Pattern[str]) -> None:
-    """Drop invisible characters: one set look-up per character, however many there are."""
+    """Drop invisible characters (``pattern`` matches some of INVISIBLE_CHARS, all the text
+    holds): one set look-up per character, however many there are."""
     text = m.text
     idx = [i for i, ch in enumerate(text) if ch not in INVISIBLE_CHARS]
     m.remap(pattern.sub("", text), idx, list(map((1).__add__, idx)))
@@ -406,14 +392,7 @@ def _squeeze(m: _Mapped) -> None:
     runs = [r for r in _REPEAT.finditer(text) if r.group(1).isalpha()]
     if not runs:
         return
-    # the kept letter stands for the whole run
-    m.shrink([(r.start(), r.end(), r.group(1)) for r in runs])
-    removed = 0
-    squeezed = []
-    for r in runs:
-        squeezed.append(r.start() - removed)
-        removed += r.end() - r.start() - 1
-    m.squeezed = frozenset(squeezed)
+    m.squeezed = frozenset(m.squeeze_runs([r.span() for r in runs]))
 
 
 def fold(text: str) -> str:
