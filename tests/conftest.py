@@ -5,6 +5,8 @@ import os
 import socket
 import time
 import uuid
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 import pytest
 
@@ -33,6 +35,29 @@ def require_server(name: str, port: int, url: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but no {name} answers at {url}")
     pytest.skip(f"no {name} at {url}")
+
+
+@asynccontextmanager
+async def pg_schema(prefix: str, migrate: bool = True) -> AsyncIterator[str]:
+    """A PostgreSQL schema of this test's own (migrated unless told not to), dropped afterwards.
+    Skips without a server, or fails under CI (``require_server``)."""
+    require_server("PostgreSQL", 5432, PG_URL)
+    import asyncpg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    if migrate:
+        setup = PostgresStorage(PG_URL, schema=schema)
+        await setup.open()
+        await setup.migrate()
+        await setup.close()
+    try:
+        yield schema
+    finally:
+        con = await asyncpg.connect(PG_URL)
+        try:
+            await con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await con.close()
 
 
 async def raw(storage, sql: str, *args) -> list:
@@ -70,20 +95,12 @@ async def storage(request, tmp_path):
         yield s
         await s.close()
         return
-    require_server("PostgreSQL", 5432, PG_URL)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    s = PostgresStorage(PG_URL, schema=schema)
-    await s.open()
-    await s.migrate()
-    yield s
-    await s.close()
-    import asyncpg
-
-    con = await asyncpg.connect(PG_URL)
-    try:
-        await con.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    finally:
-        await con.close()
+    async with pg_schema("t", migrate=False) as schema:
+        s = PostgresStorage(PG_URL, schema=schema)
+        await s.open()
+        await s.migrate()
+        yield s
+        await s.close()
 
 
 @pytest.fixture(scope="session")

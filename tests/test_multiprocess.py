@@ -4,41 +4,35 @@ every expiry fired exactly once."""
 import asyncio
 import json
 import sys
-import uuid
 from collections import Counter
 
-from tests.conftest import PG_URL, require_server
+from tests.conftest import PG_URL, pg_schema
 
 WORKERS, MESSAGES = 4, 5000
 
 
 async def test_four_processes_share_one_database_correctly():
-    require_server("PostgreSQL", 5432, PG_URL)
     import asyncpg
 
-    from bot.service import PostgresStorage
-
-    schema = f"mp_{uuid.uuid4().hex[:10]}"
-    setup = PostgresStorage(PG_URL, schema=schema)
-    await setup.open()
-    await setup.migrate()
-    await setup.close()
-    procs = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.multiprocess_worker", PG_URL, schema, str(w), str(MESSAGES),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE) for w in range(WORKERS)]
-    outputs = [await p.communicate() for p in procs]
-    assert [p.returncode for p in procs] == [0] * WORKERS, [e.decode()[-2000:] for _, e in outputs]
-    reports = [json.loads(o.decode()) for o, _ in outputs]
-    con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
-    try:
-        rows = await con.fetch("SELECT community_id, number, message_id, action FROM cases")
-        audit = await con.fetch("SELECT case_id, action FROM audit WHERE action = 'mute_expired'")
-        mutes = await con.fetchval("SELECT COUNT(*) FROM cases WHERE action = 'mute'")
-        pending = await con.fetchval(
-            "SELECT COUNT(*) FROM scheduled WHERE kind = 'mute_expiry' AND state != 'done'")
-    finally:
-        await con.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await con.close()
+    async with pg_schema("mp") as schema:
+        procs = [await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.multiprocess_worker", PG_URL, schema, str(w),
+            str(MESSAGES), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            for w in range(WORKERS)]
+        outputs = [await p.communicate() for p in procs]
+        assert [p.returncode for p in procs] == [0] * WORKERS, [e.decode()[-2000:]
+                                                               for _, e in outputs]
+        reports = [json.loads(o.decode()) for o, _ in outputs]
+        con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+        try:
+            rows = await con.fetch("SELECT community_id, number, message_id, action FROM cases")
+            audit = await con.fetch(
+                "SELECT case_id, action FROM audit WHERE action = 'mute_expired'")
+            mutes = await con.fetchval("SELECT COUNT(*) FROM cases WHERE action = 'mute'")
+            pending = await con.fetchval(
+                "SELECT COUNT(*) FROM scheduled WHERE kind = 'mute_expiry' AND state != 'done'")
+        finally:
+            await con.close()
     by_community: dict[str, list[int]] = {}
     for r in rows:
         by_community.setdefault(r["community_id"], []).append(r["number"])

@@ -9,15 +9,28 @@ import sys
 from tests.fakes.telegram import FakeTelegram
 
 GROUP = -1001
+BAD = "địt mẹ mày"
+
+
+def _telegram_env(fake: FakeTelegram, database: str, log_level: str = "WARNING",
+                  **extra: str) -> dict[str, str]:
+    """The environment of ``quytac run`` on the fake Bot API alone (no Discord token)."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+           "DATABASE_URL": database, "NO_PROXY": "127.0.0.1", "LOG_LEVEL": log_level, **extra}
+    env.pop("DISCORD_BOT_TOKEN", None)
+    return env
+
+
+async def _quiet_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
 async def test_run_process_moderates_and_stops_cleanly(tmp_path):
     fake = FakeTelegram()
     await fake.start()
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "DATABASE_URL": str(tmp_path / "run.db"), "NO_PROXY": "127.0.0.1",
-           "LOG_LEVEL": "DEBUG"}
-    env.pop("DISCORD_BOT_TOKEN", None)
+    env = _telegram_env(fake, str(tmp_path / "run.db"), log_level="DEBUG")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -69,18 +82,10 @@ async def test_sigkill_mid_flood_loses_and_duplicates_nothing(tmp_path):
     fake = FakeTelegram()
     await fake.start()
     db = tmp_path / "crash.db"
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "DATABASE_URL": str(db), "NO_PROXY": "127.0.0.1", "LOG_LEVEL": "WARNING"}
-    env.pop("DISCORD_BOT_TOKEN", None)
-
-    async def start():
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
+    env = _telegram_env(fake, str(db))
     violations = set()
     try:
-        proc = await start()
+        proc = await _quiet_bot(env)
         await fake.wait_for("setMyCommands", 3, timeout=30)
         for i in range(300):
             bad = i % 3 == 0
@@ -91,7 +96,7 @@ async def test_sigkill_mid_flood_loses_and_duplicates_nothing(tmp_path):
         await fake.wait_for("deleteMessage", 15, timeout=30)
         proc.kill()  # SIGKILL mid-flood
         await proc.wait()
-        proc = await start()
+        proc = await _quiet_bot(env)
         deadline = asyncio.get_running_loop().time() + 60
         while asyncio.get_running_loop().time() < deadline:
             rows = sqlite3.connect(db).execute(
@@ -153,44 +158,39 @@ def _update(update_id: int, chat: int, user: int, text: str) -> dict:
         "from": {"id": user, "is_bot": False, "first_name": "M"}}}
 
 
+def _raid(count: int, users: int, every: int) -> tuple[list[dict], set[tuple[str, str]]]:
+    """``count`` updates in three groups from ``users`` members, one in ``every`` a violation;
+    and the (group, message id) of each violation."""
+    updates = [_update(i + 1, GROUP - i % 3, 2000 + i % users,
+                       BAD if i % every == 0 else f"tin nhắn {i} bình thường")
+               for i in range(count)]
+    violations = {(str(u["message"]["chat"]["id"]), str(u["message"]["message_id"]))
+                  for u in updates if u["message"]["text"] == BAD}
+    return updates, violations
+
+
 async def test_sigkill_in_webhook_mode_loses_and_duplicates_nothing(tmp_path):
     """An update is answered only once handled, so what a crash interrupts comes again."""
-    import socket
     import sqlite3
 
     fake = FakeTelegram()
     await fake.start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     url, secret = f"http://127.0.0.1:{port}/hook", "webhook-secret"
     db = tmp_path / "crash.db"
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "DATABASE_URL": str(db), "NO_PROXY": "127.0.0.1", "LOG_LEVEL": "WARNING",
-           "TELEGRAM_WEBHOOK_URL": url, "TELEGRAM_WEBHOOK_SECRET": secret,
-           "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1", "TELEGRAM_WEBHOOK_PORT": str(port)}
-    env.pop("DISCORD_BOT_TOKEN", None)
-
-    async def start():
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
-    updates = [_update(i + 1, GROUP - i % 3, 2000 + i % 40,
-                       "địt mẹ mày" if i % 3 == 0 else f"tin nhắn {i} bình thường")
-               for i in range(300)]
-    violations = {(str(u["message"]["chat"]["id"]), str(u["message"]["message_id"]))
-                  for u in updates if u["message"]["text"] == "địt mẹ mày"}
+    env = _telegram_env(fake, str(db), TELEGRAM_WEBHOOK_URL=url, TELEGRAM_WEBHOOK_SECRET=secret,
+                        TELEGRAM_WEBHOOK_LISTEN="127.0.0.1", TELEGRAM_WEBHOOK_PORT=str(port))
+    updates, violations = _raid(300, users=40, every=3)
     acked: set[int] = set()
     try:
-        proc = await start()
+        proc = await _quiet_bot(env)
         await fake.wait_for("setWebhook", timeout=30)
         delivery = asyncio.create_task(_deliver(url, secret, updates, acked))
         await fake.wait_for("deleteMessage", 15, timeout=60)
         proc.kill()  # SIGKILL while updates are in flight
         await proc.wait()
         killed_at = len(acked)
-        proc = await start()
+        proc = await _quiet_bot(env)
         await asyncio.wait_for(delivery, 120)
         await fake.idle(quiet=1.0, timeout=60)
         proc.send_signal(signal.SIGTERM)
@@ -218,63 +218,43 @@ def _free_port() -> int:
 async def test_two_webhook_workers_behind_one_url_on_postgresql():
     """Two processes share one webhook URL and one PostgreSQL database: every violation gets
     exactly one case, and each group's case numbers run 1..N with no gap."""
-    import uuid
-
     import asyncpg
 
-    from bot.service import PostgresStorage
-    from tests.conftest import PG_URL, require_server
+    from tests.conftest import PG_URL, pg_schema
 
-    require_server("PostgreSQL", 5432, PG_URL)
-    schema = f"wh_{uuid.uuid4().hex[:10]}"
-    setup = PostgresStorage(PG_URL, schema=schema)
-    await setup.open()
-    await setup.migrate()
-    await setup.close()
-    fake = FakeTelegram()
-    await fake.start()
     secret = "webhook-secret"
     ports = [_free_port(), _free_port()]
-    procs = []
-    updates = [_update(i + 1, GROUP - i % 3, 3000 + i % 50,
-                       "địt mẹ mày" if i % 4 == 0 else f"tin nhắn {i} bình thường")
-               for i in range(400)]
-    violations = {(str(u["message"]["chat"]["id"]), str(u["message"]["message_id"]))
-                  for u in updates if u["message"]["text"] == "địt mẹ mày"}
+    updates, violations = _raid(400, users=50, every=4)
     acked: set[int] = set()
-    try:
-        for port in ports:
-            env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token,
-                   "TELEGRAM_API_BASE_URL": fake.base_url, "NO_PROXY": "127.0.0.1",
-                   "DATABASE_URL": f"{PG_URL}?search_path={schema}", "LOG_LEVEL": "WARNING",
-                   "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/hook",
-                   "TELEGRAM_WEBHOOK_SECRET": secret, "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
-                   "TELEGRAM_WEBHOOK_PORT": str(port)}
-            env.pop("DISCORD_BOT_TOKEN", None)
-            procs.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
-        await fake.wait_for("setWebhook", 2, timeout=60)
-        await asyncio.wait_for(_deliver([f"http://127.0.0.1:{p}/hook" for p in ports], secret,
-                                        updates, acked), 120)
-        await fake.idle(quiet=1.0, timeout=60)
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            await asyncio.wait_for(proc.wait(), 30)
-        con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+    async with pg_schema("wh") as schema:
+        fake = FakeTelegram()
+        await fake.start()
+        procs = []
         try:
-            rows = await con.fetch("SELECT community_id, message_id, number FROM cases")
+            for port in ports:
+                procs.append(await _quiet_bot(_telegram_env(
+                    fake, f"{PG_URL}?search_path={schema}",
+                    TELEGRAM_WEBHOOK_URL="https://bot.example.org/hook",
+                    TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+                    TELEGRAM_WEBHOOK_PORT=str(port))))
+            await fake.wait_for("setWebhook", 2, timeout=60)
+            await asyncio.wait_for(_deliver([f"http://127.0.0.1:{p}/hook" for p in ports],
+                                            secret, updates, acked), 120)
+            await fake.idle(quiet=1.0, timeout=60)
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                await asyncio.wait_for(proc.wait(), 30)
+            con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+            try:
+                rows = await con.fetch("SELECT community_id, message_id, number FROM cases")
+            finally:
+                await con.close()
         finally:
-            await con.close()
-    finally:
-        for proc in procs:
-            if proc.returncode is None:
-                proc.kill()
-        await fake.stop()
-        con = await asyncpg.connect(PG_URL)
-        await con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await con.close()
+            for proc in procs:
+                if proc.returncode is None:
+                    proc.kill()
+            await fake.stop()
     cases = [(r["community_id"], r["message_id"]) for r in rows]
     assert len(cases) == len(set(cases)) and set(cases) == violations
     for group in {c for c, _ in cases}:

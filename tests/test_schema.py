@@ -44,25 +44,17 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
 async def test_processes_starting_together_migrate_a_fresh_postgresql_schema_once():
     # several workers deployed at once each run the migrations at start-up
     import asyncio
-    import uuid
 
-    import asyncpg
+    from tests.conftest import pg_schema
 
-    from bot.service import PostgresStorage
-    from tests.conftest import PG_URL, require_server
-
-    require_server("PostgreSQL", 5432, PG_URL)
-    schema = f"mig_{uuid.uuid4().hex[:10]}"
-    stores = [PostgresStorage(PG_URL, schema=schema) for _ in range(4)]
-    try:
-        for s in stores:
-            await s.open()
-        applied = await asyncio.gather(*(s.migrate() for s in stores))
-        versions = await stores[0].schema_version()
-        assert sorted(v for a in applied for v in a) == list(range(1, versions + 1))
-    finally:
-        for s in stores:
-            await s.close()
-        con = await asyncpg.connect(PG_URL)
-        await con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await con.close()
+    async with pg_schema("mig", migrate=False) as schema:
+        stores = [PostgresStorage(PG_URL, schema=schema) for _ in range(4)]
+        try:
+            for s in stores:
+                await s.open()
+            applied = await asyncio.gather(*(s.migrate() for s in stores))
+            versions = await stores[0].schema_version()
+            assert sorted(v for a in applied for v in a) == list(range(1, versions + 1))
+        finally:
+            for s in stores:
+                await s.close()
