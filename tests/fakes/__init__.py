@@ -7,7 +7,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
+from aiohttp import web
+
 T = TypeVar("T")
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on a free port of 127.0.0.1: the runner (to clean up) and the port."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
 async def poll_until(found: Callable[[], T | None], timeout: float, failure: Callable[[], str]) -> T:
