@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,8 +45,6 @@ def _math_bold(s: str) -> str:
 
 
 def _decomposed(s: str) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFD", s)
 
 
