@@ -17,6 +17,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.perform import retry_seconds
+from bot.adapters.telegram.transport import AiohttpRequest
 from bot.adapters.telegram.webhook import start_webhook
 from bot.core import Engine
 from bot.service import ModerationService
@@ -55,9 +56,9 @@ def build_application(config: TelegramConfig, service: ModerationService,
                       engine: Engine) -> tuple[Application, TelegramAdapter]:
     t = config.request_timeout
     builder = (ApplicationBuilder().token(config.token)
-               .connect_timeout(t).read_timeout(t).write_timeout(t).pool_timeout(t)
                # actions of several communities are performed at once
-               .connection_pool_size(16)
+               .request(AiohttpRequest(16, t, t, t, t))
+               .get_updates_request(AiohttpRequest(1, t, t, t, t))
                # updates come from our own polling loop or webhook receiver (see poll)
                .updater(None))
     if config.api_base_url:
@@ -78,13 +79,40 @@ class Polling:
         self.stopping = False
 
 
+def lane(update: Update) -> tuple[int | None, int | None]:
+    """Updates that must be handled in order share a lane: one member's in one chat."""
+    chat, user = update.effective_chat, update.effective_user
+    return (chat.id if chat else None, user.id if user else None)
+
+
+async def handle_batch(app: Application, updates: list[Update]) -> None:
+    """Handle one member's updates in order, and different members' at once.
+
+    A raid is many accounts: while one member's violation waits for the database, the next
+    member's message is judged, instead of every update waiting for the one before it.
+    """
+    lanes: dict[tuple[int | None, int | None], list[Update]] = {}
+    for update in updates:
+        lanes.setdefault(lane(update), []).append(update)
+
+    async def run(queue: list[Update]) -> None:
+        for update in queue:
+            await app.process_update(update)
+
+    if len(lanes) == 1:
+        await run(updates)
+    else:
+        await asyncio.gather(*(run(queue) for queue in lanes.values()))
+
+
 async def poll(app: Application, timeout: int = 10, state: Polling | None = None) -> None:
     """Long polling that acknowledges an update only after handling it.
 
     python-telegram-bot's updater confirms a batch (by asking for the next offset) while the batch
     may still wait in its queue, so a crash loses it. Here the next offset is asked for only once
-    every update before it is handled: a crash means redelivery, and the service recognises a
-    message it has already judged. A stop ends after the update in hand and acknowledges it.
+    every update of the batch is handled: a crash means redelivery, and the service recognises a
+    message it has already judged. A stop lets the batch in hand (at most 100 updates) finish and
+    acknowledges it.
     """
     state = state or Polling()
     offset: int | None = None
@@ -102,13 +130,12 @@ async def poll(app: Application, timeout: int = 10, state: Polling | None = None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
             continue
+        if not updates:
+            continue
         state.busy = True
         try:
-            for update in updates:
-                await app.process_update(update)
-                offset = update.update_id + 1
-                if state.stopping:
-                    break
+            await handle_batch(app, updates)
+            offset = updates[-1].update_id + 1
         finally:
             state.busy = False
     if offset is not None:  # acknowledge what was handled, so a restart does not redo it
