@@ -12,8 +12,9 @@ Stages, in order:
 ``plain`` keeps digits and punctuation and feeds the pattern detectors (phones, links);
 ``exact`` and ``folded`` are the same length and share one map, and feed the word matcher.
 
-Speed: most messages change length in no stage, so no map is built at all (``None`` means the
-identity); a stage that changes length builds one list.
+Speed: most messages change length in no stage, so no map is built at all (an empty chain means
+the identity); a stage that changes length records one map, and maps are walked back only for
+the spans a verdict reports.
 """
 
 from __future__ import annotations
@@ -88,29 +89,39 @@ class Normalized(NamedTuple):
     exact: str
     folded: str
     squeezed: frozenset[int]  # positions in ``exact`` that stand for a squeezed run
-    plain_starts: tuple[int, ...] | None  # per character of ``plain``: original start (None: same)
-    plain_ends: tuple[int, ...] | None
-    starts: tuple[int, ...] | None  # per character of ``exact``/``folded``: original start
-    ends: tuple[int, ...] | None
+    plain_map: _Chain  # from ``plain`` back to the original (empty: the identity)
+    map: _Chain  # from ``exact``/``folded`` back to the original
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``exact``/``folded`` to the original text."""
-        return _map_span(self.starts, self.ends, start, end)
+        return _map_span(self.map, start, end)
 
     def plain_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``plain`` to the original text."""
-        return _map_span(self.plain_starts, self.plain_ends, start, end)
+        return _map_span(self.plain_map, start, end)
 
 
-def _map_span(
-    starts: tuple[int, ...] | None, ends: tuple[int, ...] | None, start: int, end: int
-) -> tuple[int, int]:
-    if starts is None or ends is None:
+def _map_span(chain: _Chain, start: int, end: int) -> tuple[int, int]:
+    """Walk a span back through each stage that changed the text, last stage first.
+
+    Maps are composed only for the spans asked about (a verdict's few hits), not for every
+    character after every stage: on a forged message that composing was a quarter of the work.
+    """
+    if not chain:
         return start, end
-    if end <= start:
-        pos = starts[start] if start < len(starts) else (ends[-1] if ends else 0)
+    if end <= start:  # an empty span: a position
+        size = len(chain[-1][0])
+        if start < size:
+            for first, _ in reversed(chain):
+                start = first[start]
+            return start, start
+        if not size:
+            return 0, 0
+        _, pos = _map_span(chain, size - 1, size)
         return pos, pos
-    return starts[start], ends[end - 1]
+    for first, last_end in reversed(chain):
+        start, end = first[start], (first[end - 1] + 1 if last_end is None else last_end[end - 1])
+    return start, end
 
 
 class _Builder:
@@ -143,38 +154,32 @@ class _Builder:
             self.last.extend([b - 1] * len(out))
 
 
-class _Mapped:
-    """Text plus, per character, the span of the original it came from (None = identity)."""
+# Per stage that changed the text: for each of its output characters, the first source index
+# and the source end (exclusive) in that stage's input.
+# None for the ends: each character stands for one source character (end = first + 1).
+_Chain = tuple[tuple[list[int], list[int] | None], ...]
 
-    __slots__ = ("text", "starts", "ends", "squeezed")
+
+class _Mapped:
+    """Text plus the maps of the stages that changed it (none: the identity)."""
+
+    __slots__ = ("text", "maps", "squeezed")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.squeezed: frozenset[int] = frozenset()
-        self.starts: list[int] | None = None
-        self.ends: list[int] | None = None
+        self.maps: list[tuple[list[int], list[int] | None]] = []
 
     def builder(self) -> _Builder:
         return _Builder(self.text)
 
     def replace(self, b: _Builder) -> None:
-        if self.starts is None or self.ends is None:
-            self.starts = b.first
-            self.ends = list(map((1).__add__, b.last))
-        else:
-            self.starts = list(map(self.starts.__getitem__, b.first))
-            self.ends = list(map(self.ends.__getitem__, b.last))
-        self.text = "".join(b.pieces)
+        self.remap("".join(b.pieces), b.first, list(map((1).__add__, b.last)))
 
-    def remap(self, text: str, first: list[int], end: list[int]) -> None:
+    def remap(self, text: str, first: list[int], end: list[int] | None) -> None:
         """Replace the text by ``text``, whose character i stands for [first[i], end[i])."""
         self.text = text
-        if self.starts is None or self.ends is None:
-            self.starts, self.ends = first, end
-        else:
-            ends = self.ends
-            self.starts = list(map(self.starts.__getitem__, first))
-            self.ends = [ends[e - 1] for e in end]
+        self.maps.append((first, end))
 
     def squeeze_runs(self, runs: list[tuple[int, int]]) -> list[int]:
         """Keep the first character of each run [a, z) (sorted, disjoint) to stand for the whole
@@ -230,7 +235,7 @@ def _nfkc(m: _Mapped) -> None:
 
 def _nfkc_clusters(m: _Mapped, astral: set[str]) -> None:
     """NFKC of each letter-and-marks cluster and each expanding character ("ﬁ"), mapped."""
-    text, starts, ends = m.text, m.starts, m.ends
+    text, maps = m.text, list(m.maps)
     pattern = _cluster_pattern("".join(sorted(astral & ASTRAL_COMBINING)),
                                "".join(sorted(astral & ASTRAL_EXPANDING)))
     nfkc = unicodedata.normalize
@@ -243,7 +248,7 @@ def _nfkc_clusters(m: _Mapped, astral: set[str]) -> None:
     _expand(m, spans)
     if not unicodedata.is_normalized("NFKC", m.text):
         # rare scripts that compose without combining marks (Hangul jamo): start again, slowly
-        m.text, m.starts, m.ends = text, starts, ends
+        m.text, m.maps = text, maps
         _nfkc_by_cluster(m)
 
 
@@ -339,7 +344,7 @@ def _delete_invisible(m: _Mapped, pattern: re.Pattern[str]) -> None:
     holds): one set look-up per character, however many there are."""
     text = m.text
     idx = [i for i, ch in enumerate(text) if ch not in INVISIBLE_CHARS]
-    m.remap(pattern.sub("", text), idx, list(map((1).__add__, idx)))
+    m.remap(pattern.sub("", text), idx, None)
 
 
 def _leet_token(match: re.Match[str]) -> str:
@@ -382,7 +387,7 @@ def _collapse_spaced(m: _Mapped) -> None:
         b.last.extend(kept)
         pos = match.end()
     b.keep(pos, len(text))
-    m.replace(b)
+    m.remap("".join(b.pieces), b.first, None)  # characters are only dropped: one for one
 
 
 def _squeeze(m: _Mapped) -> None:
@@ -433,21 +438,18 @@ def normalize(text: str) -> Normalized:
     """All normalised forms of ``text`` with their maps back to it."""
     lower = _needs_work(text)
     if lower is not None:
-        return Normalized(text, lower, lower, fold(lower), _NO_SET, None, None, None, None)
+        return Normalized(text, lower, lower, fold(lower), _NO_SET, (), ())
     m = _Mapped(text)
     _nfkc(m)
     _casefold(m)
     _drop_invisible(m)
-    plain, plain_starts, plain_ends = m.text, m.starts, m.ends
+    plain, plain_map = m.text, tuple(m.maps)
     _letters(m)
     _collapse_spaced(m)
     _squeeze(m)
     return Normalized(
         text, plain, m.text, fold(m.text), m.squeezed,
-        None if plain_starts is None else tuple(plain_starts),
-        None if plain_ends is None else tuple(plain_ends),
-        None if m.starts is None else tuple(m.starts),
-        None if m.ends is None else tuple(m.ends),
+        plain_map, tuple(m.maps),
     )
 
 
