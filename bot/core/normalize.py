@@ -362,7 +362,16 @@ def _letters(m: _Mapped) -> None:
     if not text.isascii() and _HOMOGLYPH_ANY.search(text):
         text = text.translate(_HOMOGLYPH_TABLE)
     if _LEET_ANY.search(text) and _LEET_HINT.search(text):
-        text = _LEET_TOKEN.sub(_leet_token, text)
+        # a forged message repeats a few tokens hundreds of times: each is worked out once
+        done: dict[str, str] = {}
+
+        def token(match: re.Match[str]) -> str:
+            got = done.get(match.group())
+            if got is None:
+                got = done[match.group()] = _leet_token(match)
+            return got
+
+        text = _LEET_TOKEN.sub(token, text)
     m.text = text  # both steps map one character to one
 
 
