@@ -146,22 +146,22 @@ class TermMatcher:
         out: list[TermMatch] = []
         size = len(folded)
         words: _Words | None = None
-        decided: dict[tuple[str, bool, bool], tuple[tuple[TermEntry, str, float], ...]] = {}
-        # Past the number of hits a verdict lists per rule, more of the same typed form change
-        # nothing, unless an exception phrase may cancel some of them (``guarded``).
-        given: dict[tuple[str, bool, bool], int] = {}
+        # Per typed form: what it matches, and how many times it was listed. Past the number of
+        # hits a verdict lists per rule, more of the same form change nothing, unless an
+        # exception phrase may cancel some of them (``guarded``).
+        decided: dict[tuple[str, bool, bool], list] = {}
+        enough = self.enough
+        new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
         for last, (length, group, guarded) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             before = start > 0 and folded[start - 1].isalnum()
             after = end < size and folded[end].isalnum()
             key = (exact[start:end], before, after)
-            found = decided.get(key)
-            if found is None:
-                found = decided[key] = _decide(group, key[0], before, after, unaccented)
-            if not found:
-                continue
-            count = given.get(key, 0)
-            if count >= self.enough and not guarded:
+            form = decided.get(key)
+            if form is None:
+                form = decided[key] = [_decide(group, key[0], before, after, unaccented), 0]
+            found, count = form
+            if not found or (count >= enough and not guarded):
                 continue
             before_len = len(out)
             for entry, via, confidence in found:
@@ -175,9 +175,9 @@ class TermMatcher:
                         s = words.start_of(start - 1)
                     if entry.open_end and after:
                         e = words.end_of(end)
-                out.append(TermMatch(entry, s, e, via, confidence))
+                out.append(new(TermMatch, (entry, s, e, via, confidence)))
             if len(out) > before_len:
-                given[key] = count + 1
+                form[1] = count + 1
         return out
 
 

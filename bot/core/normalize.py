@@ -23,7 +23,7 @@ import functools
 import re
 import unicodedata
 from itertools import accumulate, compress
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from bot.core.confusables import (
     ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
@@ -163,10 +163,13 @@ _Chain = tuple[tuple[list[int], list[int] | None], ...]
 class _Mapped:
     """Text plus the maps of the stages that changed it (none: the identity)."""
 
-    __slots__ = ("text", "maps", "squeezed")
+    __slots__ = ("text", "maps", "squeezed", "astral")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # the astral characters of the text, once known: no stage adds or removes an astral
+        # invisible (NFKC and casefold leave them), so later stages may reuse the set
+        self.astral: set[str] | None = None
         self.squeezed: frozenset[int] = frozenset()
         self.maps: list[tuple[list[int], list[int] | None]] = []
 
@@ -204,11 +207,18 @@ class _Mapped:
         return kept
 
 
-def _nfkc(m: _Mapped) -> None:
+def _astral(text: str) -> set[str]:
+    return set(_ASTRAL.findall(text)) if _ASTRAL.search(text) else set()
+
+
+def _nfkc(m: _Mapped, normalized: bool | None = None) -> None:
+    """``normalized``: whether the text is known to be NFKC already (None: not known)."""
     text = m.text
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+    if normalized is None:
+        normalized = text.isascii() or unicodedata.is_normalized("NFKC", text)
+    if normalized:
         return
-    astral = set(_ASTRAL.findall(text)) if _ASTRAL.search(text) else set()
+    astral = m.astral = _astral(text)
     # Fullwidth and mathematical letters become one letter each: one C-speed pass, no map.
     if _NFKC_ONE_BMP.search(text) or astral & ASTRAL_NFKC_ONE:
         text = m.text = text.translate(NFKC_ONE)
@@ -295,15 +305,29 @@ def _casefold(m: _Mapped) -> None:
     if len(folded) == len(text):
         m.text = folded  # casefold only ever expands, so equal length means one to one
         return
-    # casefold works character by character, so only the few that expand need a map entry
-    _expand(m, [(c.start(), c.end(), c.group().casefold())
-                for c in _CASEFOLD_EXPANDING.finditer(text)], str.casefold)
+    # casefold works character by character, so only the characters that expand need work, and
+    # every output character stands for one input character (its end is its start + 1)
+    pieces: list[str] = []
+    first: list[int] = []
+    piece_add, first_add = pieces.append, first.extend
+    pos = 0
+    for c in _CASEFOLD_EXPANDING.finditer(text):
+        a = c.start()
+        if a > pos:
+            piece_add(text[pos:a].casefold())
+            first_add(range(pos, a))
+        new = c.group().casefold()
+        piece_add(new)
+        first_add([a] * len(new))
+        pos = a + 1
+    if pos < len(text):
+        piece_add(text[pos:].casefold())
+        first_add(range(pos, len(text)))
+    m.remap("".join(pieces), first, None)
 
 
-def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
-            between: Callable[[str], str] | None = None) -> None:
-    """Replace each span [a, z) of the text by its string; the rest stays one to one (passed
-    through ``between`` if given, which must keep its length).
+def _expand(m: _Mapped, spans: list[tuple[int, int, str]]) -> None:
+    """Replace each span [a, z) of the text by its string; the rest stays one to one.
 
     One flat loop with bound methods: a forged message holds thousands of spans.
     """
@@ -315,7 +339,7 @@ def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
     pos = 0
     for a, z, new in spans:
         if a > pos:
-            piece_add(text[pos:a] if between is None else between(text[pos:a]))
+            piece_add(text[pos:a])
             first_add(range(pos, a))
             end_add(range(pos + 1, a + 1))
         piece_add(new)
@@ -323,7 +347,7 @@ def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
         end_add([z] * len(new))
         pos = z
     if pos < len(text):
-        piece_add(text[pos:] if between is None else between(text[pos:]))
+        piece_add(text[pos:])
         first_add(range(pos, len(text)))
         end_add(range(pos + 1, len(text) + 1))
     m.remap("".join(pieces), first, end)
@@ -336,7 +360,8 @@ def _drop_invisible(m: _Mapped) -> None:
             _delete_invisible(m, _ASCII_CONTROL)
     else:
         # the BMP class plus only the astral invisibles this text holds (see _cluster_pattern)
-        astral = "".join(sorted(set(_ASTRAL.findall(text)) & ASTRAL_INVISIBLE))
+        found = m.astral if m.astral is not None else _astral(text)
+        astral = "".join(sorted(found & ASTRAL_INVISIBLE))
         if astral or _INVISIBLE_BMP.search(text):
             _delete_invisible(m, _invisible_pattern(astral))
 
@@ -421,8 +446,9 @@ def fold(text: str) -> str:
 _NO_SET: frozenset[int] = frozenset()
 
 
-def _needs_work(text: str) -> str | None:
+def _needs_work(text: str, nfkc: bool) -> str | None:
     """The lowercased text if no stage but case and diacritics has work to do, else None.
+    ``nfkc``: whether the text is NFKC already.
 
     Most chat is like that, and this answers it with a handful of C-speed scans, building no map.
     """
@@ -431,7 +457,7 @@ def _needs_work(text: str) -> str | None:
         if _ASCII_SPECIAL.search(lower):
             return None
     else:
-        if not unicodedata.is_normalized("NFKC", text):
+        if not nfkc:
             return None
         lower = text.casefold()
         if len(lower) != len(text) or _UNICODE_SPECIAL.search(lower):
@@ -447,11 +473,12 @@ def _needs_work(text: str) -> str | None:
 
 def normalize(text: str) -> Normalized:
     """All normalised forms of ``text`` with their maps back to it."""
-    lower = _needs_work(text)
+    nfkc = text.isascii() or unicodedata.is_normalized("NFKC", text)
+    lower = _needs_work(text, nfkc)
     if lower is not None:
         return Normalized(text, lower, lower, fold(lower), _NO_SET, (), ())
     m = _Mapped(text)
-    _nfkc(m)
+    _nfkc(m, nfkc)
     _casefold(m)
     _drop_invisible(m)
     plain, plain_map = m.text, tuple(m.maps)
