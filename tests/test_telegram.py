@@ -149,7 +149,7 @@ async def test_whole_appeal_by_dm(fake, bot, storage):
     await fake.wait_for("sendMessage", chat_id=MEMBER,
                         text="✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator")
     edited = (await fake.wait_for("editMessageText"))[0]
-    assert edited["text"].endswith("✔ appeal-approve by Mod")
+    assert edited["text"].endswith("✔ appeal-approve #2 by Mod")
     assert (await storage.get_case(str(GROUP), 2)).status == "overturned"
 
 
@@ -668,3 +668,42 @@ async def test_hypothesis_updates_never_escape_or_leak(fake, bot, storage, caplo
     await fake.wait_for("deleteMessage")
     case = await storage.get_case(str(GROUP), 1)
     assert case.member_id == str(OTHER) and case.status == "active"
+
+
+async def test_a_raid_shares_mod_log_posts_and_a_button_keeps_the_other_entries(fake, bot,
+                                                                               storage):
+    # the first mod-log post is slow: the raid's other entries queue behind it
+    fake.hold("sendMessage", 1.0, chat_id=LOG)
+    raiders = list(range(300, 312))
+    for member in raiders:
+        fake.message(GROUP, member, "địt mẹ mày")
+    await fake.wait_for("deleteMessage", len(raiders))
+    for _ in range(200):  # until every entry's post is answered
+        every = {n: await storage.get_case(str(GROUP), n) for n in range(1, len(raiders) + 1)}
+        if None not in every.values() and all(
+                ("modlog", "done", "") in c.outcomes for c in every.values()):
+            break
+        await asyncio.sleep(0.05)
+    posts = [p for p in fake.calls_to("sendMessage") if p["chat_id"] == str(LOG)]
+    assert 2 <= len(posts) <= 4  # the first alone (or nearly), the other entries together
+    entries = [e for p in posts for e in p["text"].split("\n\n")]
+    numbers = sorted(int(re.match(r"Case #(\d+) · member (\d+)", e).group(1)) for e in entries)
+    assert numbers == list(range(1, len(raiders) + 1))  # each case in exactly one post
+    for post in posts:  # one row of buttons per entry, in the entries' order
+        cases = [int(re.match(r"Case #(\d+)", e).group(1)) for e in post["text"].split("\n\n")]
+        rows = post["reply_markup"]["inline_keyboard"]
+        assert [row[0]["callback_data"] for row in rows] == [f"pardon:{n}:-1001" for n in cases]
+    assert all(("modlog", "done", "") in every[n].outcomes for n in numbers)
+    # a moderator pardons one entry of the shared post: its row goes, the others stay
+    shared = max(posts, key=lambda p: len(p["reply_markup"]["inline_keyboard"]))
+    rows = shared["reply_markup"]["inline_keyboard"]
+    pressed = rows[1][0]["callback_data"]
+    fake.callback(ADMIN, pressed, {
+        "message_id": 9, "date": int(time.time()), "text": shared["text"],
+        "chat": {"id": LOG, "type": "supergroup", "title": "log"},
+        "reply_markup": {"inline_keyboard": rows}})
+    edited = (await fake.wait_for("editMessageText"))[0]
+    number = int(pressed.split(":")[1])
+    assert edited["text"] == f"{shared['text']}\n✔ pardon #{number} by Mod"
+    assert edited["reply_markup"]["inline_keyboard"] == rows[:1] + rows[2:]
+    assert (await storage.get_case(str(GROUP), number)).status == "pardoned"

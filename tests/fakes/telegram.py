@@ -75,6 +75,7 @@ class FakeTelegram:
         self.left: set[tuple[int, int]] = set()  # (chat, user) no longer in the chat
         self.faults: dict[str, list[Fault]] = {}
         self.schedules: list[FaultSchedule] = []
+        self.holds: list[list[Any]] = []
         self._updates: list[dict] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(1)
@@ -104,6 +105,11 @@ class FakeTelegram:
              times: int = 1, **match: Any) -> None:
         self.faults.setdefault(method, []).append(Fault(status, description, retry_after, times,
                                                          match))
+
+    def hold(self, method: str, seconds: float, times: int = 1, **match: Any) -> None:
+        """Answer the next ``times`` matching calls of ``method`` after ``seconds`` (a slow
+        Telegram, within the client's timeout)."""
+        self.holds.append([method, seconds, times, match])
 
     def push(self, update: dict) -> int:
         update_id = next(self._update_ids)
@@ -201,6 +207,11 @@ class FakeTelegram:
                 return web.Response()
             if kind == "timeout":
                 await asyncio.sleep(schedule.delay)  # then act and answer, too late
+        for hold in self.holds:
+            if hold[0] == method and hold[2] > 0 and all(
+                    str(params.get(k)) == str(v) for k, v in hold[3].items()):
+                hold[2] -= 1
+                await asyncio.sleep(hold[1])
         for fault in self.faults.get(method, []):
             if fault.times > 0 and all(str(params.get(k)) == str(v) for k, v in fault.match.items()):
                 fault.times -= 1

@@ -14,7 +14,7 @@ import time
 
 from telegram import (
     BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats, InputFile, Message as TgMessage, Update,
+    BotCommandScopeAllPrivateChats, InlineKeyboardMarkup, InputFile, Message as TgMessage, Update,
 )
 from telegram.constants import ChatMemberStatus, MessageEntityType
 from telegram.error import Forbidden, TelegramError
@@ -476,9 +476,16 @@ class TelegramAdapter:
         await self.performer.perform(actions)
         await query.answer("Done.")
         if query.message is not None and isinstance(query.message, TgMessage):
+            # a mod-log post may carry several entries, each with a row of buttons: the row of
+            # the one decided goes, the others stay
             name = query.from_user.username or query.from_user.first_name
+            markup = query.message.reply_markup
+            rows = [row for row in (markup.inline_keyboard if markup else ())
+                    if not any(b.callback_data == query.data for b in row)]
             try:
-                await query.edit_message_text(f"{query.message.text or ''}\n✔ {verb} by {name}")
+                await query.edit_message_text(
+                    f"{query.message.text or ''}\n✔ {verb} #{number} by {name}",
+                    reply_markup=InlineKeyboardMarkup(rows) if rows else None)
             except TelegramError:
                 pass
 

@@ -13,6 +13,7 @@ from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.adapters.performer import BACKOFF, BasePerformer
+from bot.adapters.telegram.modlog import ModLogPoster
 from bot.service import Action, ModerationService
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class Performer(BasePerformer):
         self.bot = bot
         self.service = service
         self.bot_username = bot_username
+        self.modlog = ModLogPoster(bot)  # a raid's mod-log entries share posts
         self._tasks: set[asyncio.Task] = set()
         self._queues: dict[str, asyncio.Queue[list[Action]]] = {}
         self._workers: dict[str, asyncio.Task] = {}
@@ -193,8 +195,9 @@ class Performer(BasePerformer):
             if action.with_outcomes and action.case_number is not None:
                 line = await self.service.outcome_line(action.community_id, action.case_number)
                 text = f"{text}\n{line}" if line else text
-            await self.bot.send_message(chat_id=int(action.channel_id), text=text,
-                                        reply_markup=self._keyboard(action))
+            keyboard = self._keyboard(action)
+            await self.modlog.post(int(action.channel_id), text,
+                                   list(keyboard.inline_keyboard[0]) if keyboard else [])
         else:
             raise ValueError(f"unknown action kind {kind!r}")
         return ""
