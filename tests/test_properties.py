@@ -2,10 +2,13 @@
 
 import unicodedata
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import ChannelWindow, Message, normalize
+from bot.core.confusables import CASEFOLD_TO_BASE
 
 ZALGO = [chr(c) for c in range(0x300, 0x370)]
 TRICKS = ["\u200b", "\u200d", "\u202e", "\u202c", "\u2066", "\ufeff", "\x00", "\u3164", "\U000e0041",
@@ -80,12 +83,23 @@ def _reference_plain(text):
 
 
 VIETNAMESE_NFD = [unicodedata.normalize("NFD", w) for w in ("địt", "mẹ", "ếch", "Ở", "ụ", "ữ")]
+# characters casefold turns into two or three: a letter and marks ("ẗ", "İ"), or letters ("ß")
+CASEFOLD_EXPANDS = ["ẗ", "İ", "ǰ", "ΐ", "ẞ", "ß", "ŉ", "ﬀ", "Ｔ\u0308"]
+
+
+@pytest.mark.parametrize("char", sorted(map(chr, CASEFOLD_TO_BASE)))
+def test_a_letter_casefold_gives_with_marks_becomes_that_letter(char):
+    text = f"x{char}y"
+    n = normalize(text)
+    assert n.plain == _reference_plain(text) and len(n.plain) == 3
+    assert n.plain_span(1, 2) == (1, 2)  # still the character it came from
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(
     hostile_text,
-    st.lists(st.sampled_from(VIETNAMESE_NFD + TRICKS + ZALGO + ["a", " ", "Ａ", "𝐚"]),
+    st.lists(st.sampled_from(VIETNAMESE_NFD + TRICKS + ZALGO + CASEFOLD_EXPANDS
+                             + ["a", " ", "Ａ", "𝐚"]),
              max_size=80).map("".join),
 ))
 def test_fast_normalisation_paths_agree_with_plain_unicode(text):

@@ -105,6 +105,11 @@ ASTRAL_EXPANDING = frozenset(chr(c) for c in _EXPANDING if c >= 0x10000)
 COMBINING_BMP = _class_body(_ranges([c for c in _COMBINING if c < 0x10000]))
 ASTRAL_COMBINING = frozenset(chr(c) for c in _COMBINING if c >= 0x10000)
 COMBINING_CHARS = frozenset(map(chr, _COMBINING))
+# Casefold expansions that are a letter and marks the invisible stage drops anyway ("ẗ" -> "t"
+# and a diaeresis): mapped straight to the letter, one character to one, before casefolding.
+CASEFOLD_TO_BASE = {c: ord(chr(c).casefold()[0]) for c in _CASEFOLD_EXPANDING
+                    if chr(c).casefold()[0] not in INVISIBLE_CHARS
+                    and all(m in INVISIBLE_CHARS for m in chr(c).casefold()[1:])}
 # all in the BMP, as it happens; a class of them finds the few that change a text's length
 CASEFOLD_EXPANDING = _class_body(_ranges(_CASEFOLD_EXPANDING))
 NFKC_ONE_BMP = _class_body(_ranges([c for c in sorted(NFKC_ONE) if c < 0x10000]))

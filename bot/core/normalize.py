@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from bot.core.confusables import (
     ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
+    CASEFOLD_TO_BASE,
     COMBINING_BMP,
     COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
     INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
@@ -35,6 +36,7 @@ from bot.core.confusables import (
 _NFKC_ONE_BMP = re.compile(f"[{NFKC_ONE_BMP}]")
 _NFKC_EXPANDING_BMP = re.compile(f"[{NFKC_EXPANDING_BMP}]")
 _CASEFOLD_EXPANDING = re.compile(f"[{CASEFOLD_EXPANDING}]")
+_CASEFOLD_TO_BASE_ANY = re.compile("[" + "".join(map(chr, CASEFOLD_TO_BASE)) + "]")
 _INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
@@ -301,6 +303,8 @@ def _nfkc_by_cluster(m: _Mapped) -> None:
 
 def _casefold(m: _Mapped) -> None:
     text = m.text
+    if not text.isascii() and _CASEFOLD_TO_BASE_ANY.search(text):
+        text = text.translate(CASEFOLD_TO_BASE)  # what casefold and the invisible stage make
     folded = text.lower() if text.isascii() else text.casefold()
     if len(folded) == len(text):
         m.text = folded  # casefold only ever expands, so equal length means one to one
