@@ -71,6 +71,12 @@ class TelegramAdapter:
         groups = filters.ChatType.GROUPS
         private = filters.ChatType.PRIVATE
         app = self.app
+        # Group text first: almost every update is one, and python-telegram-bot tries handlers
+        # in order (the filters keep commands out, so the order changes no outcome).
+        content = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+        app.add_handler(MessageHandler(
+            groups & content & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE),
+            self.on_group_message))
         app.add_handler(CommandHandler("start", self.cmd_start, filters=private))
         app.add_handler(CommandHandler("appeal", self.cmd_appeal, filters=private))
         app.add_handler(CommandHandler("rules", self.cmd_rules))
@@ -81,10 +87,6 @@ class TelegramAdapter:
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(groups & filters.StatusUpdate.NEW_CHAT_MEMBERS,
                                        self.on_new_members))
-        content = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
-        app.add_handler(MessageHandler(
-            groups & content & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE),
-            self.on_group_message))
         app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND
                                        & filters.UpdateType.MESSAGE, self.on_private_text))
         app.add_error_handler(self.on_error)
