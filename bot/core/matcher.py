@@ -112,9 +112,21 @@ class TermMatcher:
         self._automaton = ahocorasick.Automaton()
         for key, group in table.items():
             self._automaton.add_word(
-                key, (len(key), tuple(group), any(e.rule in guarded for e in group)))
+                key, (len(key), tuple(group),
+                      frozenset(e.rule for e in group if e.rule in guarded)))
         if table:
             self._automaton.make_automaton()
+        # the exception phrases alone, to learn cheaply which rules' phrases a text holds
+        phrases: dict[str, set[int]] = {}
+        for key, group in table.items():
+            for e in group:
+                if e.via == "exception":
+                    phrases.setdefault(key, set()).add(e.rule)
+        self._phrases = ahocorasick.Automaton()
+        for key, rules in phrases.items():
+            self._phrases.add_word(key, frozenset(rules))
+        if phrases:
+            self._phrases.make_automaton()
 
     def scan(self, n: Normalized) -> list[TermMatch]:
         if not self.size:
@@ -128,7 +140,7 @@ class TermMatcher:
             before = start > 0 and folded[start - 1].isalnum()
             after = end < size and folded[end].isalnum()
             for entry, via, conf in _decide(group, exact[start:end], before, after, unaccented):
-                if entry.squeeze_only and not any(p in n.squeezed for p in range(start, end)):
+                if entry.squeeze_only and n.squeezed.isdisjoint(range(start, end)):
                     continue
                 if (entry.open_start and before) or (entry.open_end and after):
                     return self._scan_many(n)  # widening to whole words: the careful path
@@ -151,6 +163,12 @@ class TermMatcher:
         # exception phrase may cancel some of them (``guarded``).
         decided: dict[tuple[str, bool, bool], list] = {}
         enough = self.enough
+        # a rule is guarded only where one of its exception phrases occurs (the folded key is
+        # enough to say it may: more than that only makes the scan careful where it need not be)
+        present: set[int] = set()
+        if len(self._phrases):
+            for _, rules in self._phrases.iter(folded):
+                present |= rules
         new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
         for last, (length, group, guarded) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
@@ -161,11 +179,11 @@ class TermMatcher:
             if form is None:
                 form = decided[key] = [_decide(group, key[0], before, after, unaccented), 0]
             found, count = form
-            if not found or (count >= enough and not guarded):
+            if not found or (count >= enough and not (guarded and guarded & present)):
                 continue
             before_len = len(out)
             for entry, via, confidence in found:
-                if entry.squeeze_only and not any(p in n.squeezed for p in range(start, end)):
+                if entry.squeeze_only and n.squeezed.isdisjoint(range(start, end)):
                     continue
                 s, e = start, end
                 if (entry.open_start and before) or (entry.open_end and after):
