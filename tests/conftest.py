@@ -77,6 +77,12 @@ class OffsetClock:
 
 
 @pytest.fixture
+def clock() -> OffsetClock:
+    """For the adapter tests; the service tests, which control time fully, have their own."""
+    return OffsetClock()
+
+
+@pytest.fixture
 async def sqlite_storage(tmp_path):
     s = SqliteStorage(tmp_path / "quytac.db")
     await s.open()

@@ -10,7 +10,6 @@ import pytest
 
 from bot.adapters.discord import DiscordConfig, QuytacBot
 from bot.service import ModerationService
-from tests.conftest import OffsetClock
 from tests.fakes import discord as fk
 from tests.fakes.discord import GENERAL, GUILD, LOG, MOD_ROLE, FakeDiscord
 
@@ -30,11 +29,6 @@ async def fake(monkeypatch):
     server.members[OTHER] = fk.member(OTHER, "minh")
     yield server
     await server.stop()
-
-
-@pytest.fixture
-def clock():
-    return OffsetClock()
 
 
 @pytest.fixture

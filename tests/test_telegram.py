@@ -9,7 +9,6 @@ import pytest
 
 from bot.adapters.telegram import TelegramConfig, running
 from bot.service import ModerationService
-from tests.conftest import OffsetClock
 from tests.fakes.telegram import FakeTelegram
 
 GROUP, LOG = -1001, -2002
@@ -25,11 +24,6 @@ async def fake(monkeypatch):
     await server.start()
     yield server
     await server.stop()
-
-
-@pytest.fixture
-def clock():
-    return OffsetClock()
 
 
 @pytest.fixture
