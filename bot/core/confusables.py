@@ -105,6 +105,12 @@ ASTRAL_EXPANDING = frozenset(chr(c) for c in _EXPANDING if c >= 0x10000)
 COMBINING_BMP = _class_body(_ranges([c for c in _COMBINING if c < 0x10000]))
 ASTRAL_COMBINING = frozenset(chr(c) for c in _COMBINING if c >= 0x10000)
 COMBINING_CHARS = frozenset(map(chr, _COMBINING))
+# Marks the invisible stage drops whatever surrounds them (casefold leaves them as they are):
+# NFKC may drop those it leaves uncomposed at once, saving a map of them.
+_DROPPABLE = [c for c in _COMBINING
+              if chr(c) in INVISIBLE_CHARS and chr(c).casefold() == chr(c)]
+DROPPABLE_MARKS_BMP = _class_body(_ranges([c for c in _DROPPABLE if c < 0x10000]))
+ASTRAL_DROPPABLE_MARKS = frozenset(chr(c) for c in _DROPPABLE if c >= 0x10000)
 # Casefold expansions that are a letter and marks the invisible stage drops anyway ("ẗ" -> "t"
 # and a diaeresis): mapped straight to the letter, one character to one, before casefolding.
 CASEFOLD_TO_BASE = {c: ord(chr(c).casefold()[0]) for c in _CASEFOLD_EXPANDING

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from bot.core.confusables import (
     ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
-    CASEFOLD_TO_BASE,
+    ASTRAL_DROPPABLE_MARKS, CASEFOLD_TO_BASE, DROPPABLE_MARKS_BMP,
     COMBINING_BMP,
     COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
     INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
@@ -237,6 +237,13 @@ def _nfkc(m: _Mapped, normalized: bool | None = None) -> None:
         if len(starters) == len(out):  # every mark composed: one character per cluster
             m.remap(out, starters, bounds)
             return
+        # Zalgo: marks NFKC left standing. The invisible stage would drop them; dropped here, what
+        # remains is one letter per cluster, mapped by the starters with no per-character work.
+        letters = _droppable_pattern(
+            "".join(sorted(astral & ASTRAL_DROPPABLE_MARKS))).sub("", out)
+        if len(letters) == len(starters):
+            m.remap(letters, starters, bounds)
+            return
         kinds = [ch not in COMBINING_CHARS for ch in out]
         if kinds and kinds[0] and sum(kinds) == len(starters):
             cluster = list(accumulate(kinds))  # 1-based cluster of each output character
@@ -275,6 +282,11 @@ def _cluster_pattern(astral_marks: str, astral_expanding: str) -> re.Pattern[str
     """
     marks, expanding = COMBINING_BMP + astral_marks, NFKC_EXPANDING_BMP + astral_expanding
     return re.compile(f".?[{marks}]+|[{expanding}]", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=64)
+def _droppable_pattern(astral: str) -> re.Pattern[str]:
+    return re.compile(f"[{DROPPABLE_MARKS_BMP}{astral}]+")
 
 
 @functools.lru_cache(maxsize=64)
