@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.core import Engine
+from bot.core import CommunityPolicy, Engine
 from bot.core.engine import MAX_CHARS, MAX_HITS_PER_RULE
+from bot.core.language import MAX_WORDS, detect_language
 
 
 def _ids(verdict):
@@ -99,3 +100,21 @@ def test_the_matchers_shortcuts_change_no_verdict(engine, uncapped):
         assert engine.check(text) == uncapped.check(text), text[:300]
 
     check()
+
+
+def test_repeated_links_are_looked_up_once_and_hide_no_other_link(engine):
+    text = "xem youtube.com/watch nhé " * 150 + "discord.gg/abc123 " * 20 + "vào discord.gg/xyz789"
+    verdict = engine.check(text, policy=CommunityPolicy(allow_domains=frozenset({"youtube.com"})))
+    invites = [h for h in verdict.hits if h.rule_id == "links.invite"]
+    assert len(invites) == MAX_HITS_PER_RULE  # the first ones listed, none for the allowed site
+    assert all(h.matched == "discord.gg/abc123" for h in invites)
+    assert not any("youtube" in h.matched for h in verdict.hits)
+    alone = engine.check("xem youtube.com/watch nhé " * 150 + "vào discord.gg/xyz789",
+                         policy=CommunityPolicy(allow_domains=frozenset({"youtube.com"})))
+    assert [h.matched for h in alone.hits if h.rule_id == "links.invite"] == ["discord.gg/xyz789"]
+
+
+def test_a_long_messages_language_is_read_from_its_first_words():
+    english = "thanks for the meeting notes " * (MAX_WORDS // 5)
+    assert detect_language(english + "di an com thoi cac ban " * 400) == "en"
+    assert detect_language("di an com thoi cac ban " * 400 + english) == "vi"

@@ -299,17 +299,25 @@ class Engine:
 
     def _links(self, links: list[Link], s: _Scratch, policy: CommunityPolicy | None) -> None:
         allowed = policy.allow_domains if policy else frozenset()
+        # a forged message repeats a few links hundreds of times: each is looked up once
+        rules_for: dict[tuple[str, str], list[int]] = {}
         for link in links:
-            if allowed and any(domain_matches(link, d) for d in allowed):
-                continue
-            path = link.path.lstrip("/")
-            for suffix in host_suffixes(link.host):
-                for i, prefix in self._link_index.get(suffix, ()):
-                    r = self.rules[i]
-                    if (path.startswith(prefix) and self._allowed(i, s, r.languages)
-                            and not s.full(i)):
-                        a, b = s.n.plain_span(link.start, link.end)
-                        s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
+            found = rules_for.get((link.host, link.path))
+            if found is None:
+                found = rules_for[(link.host, link.path)] = self._rules_for_link(link, allowed)
+            for i in found:
+                r = self.rules[i]
+                if self._allowed(i, s, r.languages) and not s.full(i):
+                    a, b = s.n.plain_span(link.start, link.end)
+                    s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
+
+    def _rules_for_link(self, link: Link, allowed: frozenset[str]) -> list[int]:
+        """The link rules ``link`` breaks, unless the community allows its domain."""
+        if allowed and any(domain_matches(link, d) for d in allowed):
+            return []
+        path = link.path.lstrip("/")
+        return [i for suffix in host_suffixes(link.host)
+                for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)]
 
     @property
     def flood_horizon(self) -> float:

@@ -28,6 +28,7 @@ _RIME = (
 )
 _VI_SYLLABLE = re.compile(f"^{_ONSET}{_RIME}$")
 _LATIN_WORD = re.compile("[a-z\u00c0-\u024f\u1e00-\u1eff]+")
+MAX_WORDS = 200
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +49,9 @@ def detect_language(text: str, thorough: bool = False) -> str:
     """
     if _VI_ONLY.search(text):
         return "vi"
-    words = _WORD.findall(text.casefold())
+    # the first words tell a message's language as well as all of them, and a forged message
+    # holds a thousand
+    words = _WORD.findall(text.casefold())[:MAX_WORDS]
     if not words:
         return "en"  # emoji, numbers, punctuation: nothing to tell, reply in English
     latin = [w for w in words if w.isascii() or _LATIN_WORD.fullmatch(w)]
