@@ -147,7 +147,7 @@ def search(engine: Engine, seconds: float = 20.0, seed: int = 7, keep: int = 12,
             consider(mutators[name](rng.choice(units)), name)
     pool.sort(key=lambda f: -f.milliseconds)
     # re-time the finalists with more rounds: a single slow round may be the machine, not the text
-    finalists = [Found(f.text, f.family, _timed(engine, f.text, rounds * 3)) for f in pool[:keep]]
+    finalists = [Found(f.text, f.family, _timed(engine, f.text, rounds * 8)) for f in pool[:keep]]
     finalists.sort(key=lambda f: -f.milliseconds)
     return finalists
 
