@@ -111,6 +111,15 @@ _DROPPABLE = [c for c in _COMBINING
               if chr(c) in INVISIBLE_CHARS and chr(c).casefold() == chr(c)]
 DROPPABLE_MARKS_BMP = _class_body(_ranges([c for c in _DROPPABLE if c < 0x10000]))
 ASTRAL_DROPPABLE_MARKS = frozenset(chr(c) for c in _DROPPABLE if c >= 0x10000)
+# Marks NFKC expands into other such marks (U+0344 -> U+0308 U+0301): they change a text's
+# length only among marks that are dropped, so a text holding them needs no per-cluster NFKC.
+_DROPPABLE_SET = frozenset(map(chr, _DROPPABLE))
+_EXPANDING_MARKS = {c for c in _EXPANDING if chr(c) in _DROPPABLE_SET and all(
+    m in _DROPPABLE_SET for m in unicodedata.normalize("NFKC", chr(c)))}
+NFKC_EXPANDING_BMP_UNMARKED = _class_body(
+    _ranges([c for c in _EXPANDING if c < 0x10000 and c not in _EXPANDING_MARKS]))
+ASTRAL_EXPANDING_UNMARKED = frozenset(
+    chr(c) for c in _EXPANDING if c >= 0x10000 and c not in _EXPANDING_MARKS)
 # Casefold expansions that are a letter and marks the invisible stage drops anyway ("ẗ" -> "t"
 # and a diaeresis): mapped straight to the letter, one character to one, before casefolding.
 CASEFOLD_TO_BASE = {c: ord(chr(c).casefold()[0]) for c in _CASEFOLD_EXPANDING

@@ -27,14 +27,15 @@ from typing import NamedTuple
 
 from bot.core.confusables import (
     ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
-    ASTRAL_DROPPABLE_MARKS, CASEFOLD_TO_BASE, DROPPABLE_MARKS_BMP,
+    ASTRAL_DROPPABLE_MARKS, ASTRAL_EXPANDING_UNMARKED, CASEFOLD_TO_BASE, DROPPABLE_MARKS_BMP,
+    NFKC_EXPANDING_BMP_UNMARKED,
     COMBINING_BMP,
     COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
     INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
 )
 
 _NFKC_ONE_BMP = re.compile(f"[{NFKC_ONE_BMP}]")
-_NFKC_EXPANDING_BMP = re.compile(f"[{NFKC_EXPANDING_BMP}]")
+_NFKC_EXPANDING_UNMARKED = re.compile(f"[{NFKC_EXPANDING_BMP_UNMARKED}]")
 _CASEFOLD_EXPANDING = re.compile(f"[{CASEFOLD_EXPANDING}]")
 _CASEFOLD_TO_BASE_ANY = re.compile("[" + "".join(map(chr, CASEFOLD_TO_BASE)) + "]")
 _INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
@@ -227,7 +228,7 @@ def _nfkc(m: _Mapped, normalized: bool | None = None) -> None:
         if unicodedata.is_normalized("NFKC", text):
             return
     if (text[0] not in COMBINING_CHARS
-            and not (_NFKC_EXPANDING_BMP.search(text) or astral & ASTRAL_EXPANDING)):
+            and not (_NFKC_EXPANDING_UNMARKED.search(text) or astral & ASTRAL_EXPANDING_UNMARKED)):
         # Letters typed as a base and marks (decomposed Vietnamese, zalgo): NFKC keeps each
         # starter and composes marks into it or leaves them after it, so each output character
         # belongs to one starter's cluster. Counting starters on both sides checks that.
