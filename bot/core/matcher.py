@@ -110,22 +110,18 @@ class TermMatcher:
         # rules with an exception phrase: whether a hit counts depends on where it is
         guarded = {e.rule for group in table.values() for e in group if e.via == "exception"}
         self._automaton = ahocorasick.Automaton()
+        # the exception phrases alone, to learn cheaply which rules' phrases a text holds
+        self._phrases = ahocorasick.Automaton()
         for key, group in table.items():
             self._automaton.add_word(
                 key, (len(key), tuple(group),
                       frozenset(e.rule for e in group if e.rule in guarded)))
+            excepting = frozenset(e.rule for e in group if e.via == "exception")
+            if excepting:
+                self._phrases.add_word(key, excepting)
         if table:
             self._automaton.make_automaton()
-        # the exception phrases alone, to learn cheaply which rules' phrases a text holds
-        phrases: dict[str, set[int]] = {}
-        for key, group in table.items():
-            for e in group:
-                if e.via == "exception":
-                    phrases.setdefault(key, set()).add(e.rule)
-        self._phrases = ahocorasick.Automaton()
-        for key, rules in phrases.items():
-            self._phrases.add_word(key, frozenset(rules))
-        if phrases:
+        if len(self._phrases):
             self._phrases.make_automaton()
 
     def scan(self, n: Normalized) -> list[TermMatch]:
@@ -179,7 +175,7 @@ class TermMatcher:
             if form is None:
                 form = decided[key] = [_decide(group, key[0], before, after, unaccented), 0]
             found, count = form
-            if not found or (count >= enough and not (guarded and guarded & present)):
+            if not found or (count >= enough and not guarded & present):
                 continue
             before_len = len(out)
             for entry, via, confidence in found:

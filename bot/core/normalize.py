@@ -214,13 +214,11 @@ def _astral(text: str) -> set[str]:
     return set(_ASTRAL.findall(text)) if _ASTRAL.search(text) else set()
 
 
-def _nfkc(m: _Mapped, normalized: bool | None = None) -> None:
-    """``normalized``: whether the text is known to be NFKC already (None: not known)."""
-    text = m.text
-    if normalized is None:
-        normalized = text.isascii() or unicodedata.is_normalized("NFKC", text)
+def _nfkc(m: _Mapped, normalized: bool) -> None:
+    """``normalized``: whether the text is NFKC already (``normalize`` has asked)."""
     if normalized:
         return
+    text = m.text
     astral = m.astral = _astral(text)
     # Fullwidth and mathematical letters become one letter each: one C-speed pass, no map.
     if _NFKC_ONE_BMP.search(text) or astral & ASTRAL_NFKC_ONE:

@@ -58,6 +58,11 @@ class ModLogPoster:
             self._senders[chat] = asyncio.get_running_loop().create_task(self._send(chat))
         await done
 
+    def close(self) -> None:
+        """Stop posting; whoever waits on an entry not yet posted sees it cancelled."""
+        for task in list(self._senders.values()):
+            task.cancel()
+
     async def _send(self, chat: int) -> None:
         batch: list[_Entry] = []
         try:

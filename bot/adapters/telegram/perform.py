@@ -140,6 +140,11 @@ class Performer(BasePerformer):
 
     def keyboard(self, buttons: tuple[tuple[str, str], ...],
                  community: str) -> InlineKeyboardMarkup | None:
+        row = self.row(buttons, community)
+        return InlineKeyboardMarkup([row]) if row else None
+
+    def row(self, buttons: tuple[tuple[str, str], ...],
+            community: str) -> list[InlineKeyboardButton]:
         """Inline buttons for the service's (label, payload) pairs. A callback carries
         ``verb:arg:community`` (what ``TelegramAdapter.on_button`` parses); an appeal is a deep
         link into the private chat."""
@@ -150,7 +155,7 @@ class Performer(BasePerformer):
                 row.append(InlineKeyboardButton(label, url=self.deep_link(community, int(arg))))
             else:
                 row.append(InlineKeyboardButton(label, callback_data=f"{payload}:{community}"))
-        return InlineKeyboardMarkup([row]) if row else None
+        return row
 
     def _keyboard(self, action: Action) -> InlineKeyboardMarkup | None:
         return self.keyboard(action.buttons, action.community_id)
@@ -195,9 +200,8 @@ class Performer(BasePerformer):
             if action.with_outcomes and action.case_number is not None:
                 line = await self.service.outcome_line(action.community_id, action.case_number)
                 text = f"{text}\n{line}" if line else text
-            keyboard = self._keyboard(action)
             await self.modlog.post(int(action.channel_id), text,
-                                   list(keyboard.inline_keyboard[0]) if keyboard else [])
+                                   self.row(action.buttons, action.community_id))
         else:
             raise ValueError(f"unknown action kind {kind!r}")
         return ""
@@ -221,3 +225,4 @@ class Performer(BasePerformer):
             log.warning("stopping with actions still queued; they are done at the next start")
         for task in [*self._tasks, *self._workers.values()]:
             task.cancel()
+        self.modlog.close()

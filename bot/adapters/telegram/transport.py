@@ -39,8 +39,7 @@ class AiohttpRequest(BaseRequest):
                  pool_timeout: float | None = 10.0) -> None:
         self._pool_size = pool_size
         self._read = read_timeout
-        self._connect = connect_timeout
-        self._write = write_timeout
+        self._connect = connect_timeout  # (write_timeout: see above; accepted, not applied)
         self._pool = pool_timeout
         self._session: aiohttp.ClientSession | None = None
 
