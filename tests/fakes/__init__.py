@@ -40,6 +40,12 @@ class FaultSchedule:
     Kinds: ``429`` (retry_after 1 s), ``500``, ``timeout`` (the answer comes after ``delay``
     seconds, when the client has given up, though the server did act, as a real one may),
     ``drop`` (the connection is closed without an answer), or None (a normal answer).
+
+    Calls given a ``key`` (the request as sent) follow the schedule per request: the Nth distinct
+    request starts at position N and each retry of it takes the next position. A client sending
+    many requests at once then meets the same faults as one sending them in turn, and a schedule
+    with no two faults in a row lets every request through on its second try, whatever the
+    interleaving (with one shared counter, concurrent calls could hand one request five faults).
     """
 
     every: tuple[str | None, ...]
@@ -47,13 +53,22 @@ class FaultSchedule:
     delay: float = 2.0
     injected: list[tuple[str, str]] = field(default_factory=list)
     _count: int = 0
+    _positions: dict[object, int] = field(default_factory=dict)
 
-    def next_fault(self, method: str) -> str | None:
+    def next_fault(self, method: str, key: object = None) -> str | None:
         applies = method in self.methods if self.methods is not None else method != "getUpdates"
         if not applies:
             return None
-        kind = self.every[self._count % len(self.every)]
-        self._count += 1
+        if key is None:
+            position = self._count
+            self._count += 1
+        else:
+            if key not in self._positions:
+                self._positions[key] = self._count
+                self._count += 1
+            position = self._positions[key]
+            self._positions[key] = position + 1
+        kind = self.every[position % len(self.every)]
         if kind is not None:
             self.injected.append((method, kind))
         return kind

@@ -238,8 +238,9 @@ class FakeDiscord:
                     body["_files"] = files
         self.calls.append(Call(request.method, path, body))
         if _acts(request.method, path):
+            key = (request.method, path, json.dumps(body, sort_keys=True, default=str))
             for schedule in self.schedules:
-                kind = schedule.next_fault(f"{request.method} {path}")
+                kind = schedule.next_fault(f"{request.method} {path}", key)
                 if kind == "429":
                     return self._json({"message": "You are being rate limited.",
                                        "retry_after": 0.2, "global": False}, 429)

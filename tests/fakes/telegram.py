@@ -195,8 +195,9 @@ class FakeTelegram:
         params = await _params(request)
         if method != "getUpdates":
             self.calls.append(Call(method, params))
+        key = (method, json.dumps(params, sort_keys=True, default=str))
         for schedule in self.schedules:
-            kind = schedule.next_fault(method)
+            kind = schedule.next_fault(method, key)
             if kind == "429":
                 return self._error(429, "Too Many Requests: retry after 1", 1)
             if kind == "500":
