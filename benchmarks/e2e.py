@@ -43,6 +43,7 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
 
     sampler = asyncio.create_task(sample())
     start = time.perf_counter()
+    cpu, busy = time.process_time(), _machine_busy()
     for i in range(messages):
         violation = i % 10 == 0
         text = "địt mẹ mày" if violation else f"tin nhắn bình thường {seed}-{i}"
@@ -57,6 +58,7 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
     while time.monotonic() < deadline and not pushed.keys() <= fake.delete_times.keys():
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
+    cpu, busy = time.process_time() - cpu, _machine_busy(busy)
     sampler.cancel()
     deleted = fake.delete_times
     latencies = sorted(deleted[m] - t for m, t in pushed.items() if m in deleted)
@@ -65,7 +67,23 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
             "violations": len(pushed), "deleted": len(latencies),
             "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
             "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None,
-            "rate": rate, "backlog_samples": backlog[:: max(1, len(backlog) // 10)]}
+            "rate": rate, "backlog_samples": backlog[:: max(1, len(backlog) // 10)],
+            "fake_cpu_us": round(cpu / messages * 1e6), "machine_busy": busy}
+
+
+def _machine_busy(since: tuple[int, int] | None = None):
+    """All cores' busy and total jiffies (from /proc/stat); given an earlier reading, the share
+    of the machine that was busy since (every process: bots, fake servers, the database)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]
+    now = (sum(fields) - idle, sum(fields))
+    if since is None:
+        return now
+    return round((now[0] - since[0]) / max(1, now[1] - since[1]), 2)
 
 
 async def fake_process(messages: int, rate: float, seed: int) -> None:
@@ -123,7 +141,10 @@ async def bot_process(messages: int, database: str, schema: str, seed: int, rate
         config = TelegramConfig(token=FakeTelegram().token,
                                 api_base_url=f"http://127.0.0.1:{port}/bot")
         async with running(config, service, engine):
-            result = json.loads(await server.stdout.readline())
+            await_result = asyncio.ensure_future(server.stdout.readline())
+            cpu = time.process_time()
+            result = json.loads(await await_result)
+            result["bot_cpu_us"] = round((time.process_time() - cpu) / messages * 1e6)
         await server.wait()
     result["cases"] = len(await storage.list_cases(limit=10**6))
     await storage.close()
@@ -174,6 +195,9 @@ def main() -> None:
               f"{r['deleted']} deleted, {r['cases']} cases in the database (all processes), "
               f"update->deleteMessage p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms, "
               f"backlog samples {r['backlog_samples']}")
+        if "bot_cpu_us" in r:
+            print(f"  CPU per message: bot {r['bot_cpu_us']} us, fake Bot API {r['fake_cpu_us']} us;"
+                  f" the machine's {os.cpu_count()} cores {r['machine_busy']:.0%} busy")
 
 
 if __name__ == "__main__":

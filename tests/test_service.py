@@ -314,6 +314,15 @@ async def test_failure_recorded_and_reported_once(service, storage):
     assert ("warn", "done", "") in (await storage.get_case(G, 2)).outcomes
     with pytest.raises(ServiceError, match="unknown action"):
         await service.confirm(99999, True)
+    # each outcome is in the case's audit history, with the kind and the reason, in order
+    history = await storage.case_history((await storage.get_case(G, 2)).id)
+    outcomes = [(h.actor, h.action, h.detail) for h in history if h.action.startswith("action_")]
+    assert outcomes == [
+        ("platform", "action_failed",
+         {"kind": "delete", "reason": "missing permission: can_delete_messages"}),
+        ("platform", "action_done", {"kind": "warn", "reason": ""}),
+    ]
+    assert all(h.community_id == G for h in history)
 
 
 async def test_restart_lifts_expired_mutes_and_keeps_later_ones(tmp_path, engine, clock):

@@ -324,12 +324,18 @@ class ModerationService:
                                                      reason, now)
         if result is None:
             raise ServiceError(f"unknown action {action_id}")
-        case, kind, _ = result
-        if (ok and kind == "mute" and applied_until and case.until
-                and now < applied_until < case.until):  # a past time would renew in a loop
-            await self.storage.schedule(case.community_id, case.id, "mute_renew", applied_until)
+        case_id, kind = result
+        if ok and kind == "mute" and applied_until:
+            case = await self.storage.get_case_by_id(case_id)
+            if case and case.until and now < applied_until < case.until:
+                # (a past time would renew in a loop)
+                await self.storage.schedule(case.community_id, case.id, "mute_renew",
+                                            applied_until)
         if ok or kind == "modlog":
             return []  # a failed mod-log post cannot be reported to the mod log
+        case = await self.storage.get_case_by_id(case_id)
+        if case is None:
+            return []
         settings = await self.settings(case.community_id)
         key = (case.community_id, kind, reason)
         if not settings.log_channel or now - self._notified.get(key, -1e18) < FAILURE_NOTICE_SECONDS:

@@ -75,8 +75,8 @@ class Storage(ABC):
 
     @abstractmethod
     async def set_action_state(self, action_id: int, state: str, reason: str, now: float
-                               ) -> tuple[Case, str, str] | None:
-        """Record an action's outcome; return (case, kind, previous state)."""
+                               ) -> tuple[int, str] | None:
+        """Record an action's outcome (and its audit entry); return (case id, kind)."""
 
     @abstractmethod
     async def member_points(self, community: str, member: str) -> list[tuple[float, float]]: ...

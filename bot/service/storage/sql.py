@@ -170,9 +170,15 @@ class SqlStorage(Storage):
 
     @staticmethod
     async def _track(db: Conn, case_id: int, kinds: tuple[str, ...], now: float) -> list[int]:
-        return [await db.insert("INSERT INTO case_actions (case_id, kind, state, updated_at) "
-                                "VALUES (?, ?, 'pending', ?)", case_id, kind, now)
-                for kind in kinds]
+        if not kinds:
+            return []
+        # one statement for all of a case's actions (a round trip each was most of the cost of
+        # recording a case); ids are handed out in row order, so sorted they follow ``kinds``
+        rows = await db.fetchall(
+            "INSERT INTO case_actions (case_id, kind, state, updated_at) VALUES "
+            + ", ".join(["(?, ?, 'pending', ?)"] * len(kinds)) + " RETURNING id",
+            *(v for kind in kinds for v in (case_id, kind, now)))
+        return sorted(r["id"] for r in rows)
 
     # -- settings and moderators ------------------------------------------------------------
 
@@ -214,15 +220,17 @@ class SqlStorage(Storage):
                 "RETURNING next_case - 1 AS number", new.community_id)
             number = row["number"]
             span = new.span or (None, None)
-            case_id = await db.insert(
+            row = await db.fetchone(
                 "INSERT INTO cases (community_id, number, platform, member_id, channel_id, "
                 "message_id, rule_ids, clauses, span_start, span_end, excerpt, confidence, "
                 "action, until, actor, reason, status, points, language, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING *",
                 new.community_id, number, new.platform, new.member_id, new.channel_id,
                 new.message_id, json.dumps(list(new.rule_ids)), json.dumps(list(new.clauses)),
                 span[0], span[1], new.excerpt, new.confidence, new.action, new.until, new.actor,
                 new.reason, new.status, float(new.points), new.language, new.now, new.now)
+            case_id = row["id"]
             if new.points and new.status == "active":
                 await db.execute("INSERT INTO points (community_id, member_id, case_id, points, at) "
                                  "VALUES (?, ?, ?, ?, ?)", new.community_id, new.member_id,
@@ -236,7 +244,6 @@ class SqlStorage(Storage):
                       "status": new.status, "points": new.points, **new.audit_detail}
             await self._add_audit(db, new.community_id, case_id, new.actor, "case_created",
                                   detail, new.now)
-            row = await db.fetchone("SELECT * FROM cases WHERE id = ?", case_id)
         return _case(row), ids
 
     @staticmethod
@@ -323,18 +330,19 @@ class SqlStorage(Storage):
         return ids
 
     async def set_action_state(self, action_id: int, state: str, reason: str, now: float
-                               ) -> tuple[Case, str, str] | None:
+                               ) -> tuple[int, str] | None:
         async with self.d.tx() as db:
-            row = await db.fetchone("SELECT case_id, kind, state FROM case_actions WHERE id = ?",
-                                    action_id)
+            row = await db.fetchone("UPDATE case_actions SET state = ?, reason = ?, updated_at = ? "
+                                    "WHERE id = ? RETURNING case_id, kind",
+                                    state, reason, now, action_id)
             if row is None:
                 return None
-            await db.execute("UPDATE case_actions SET state = ?, reason = ?, updated_at = ? "
-                             "WHERE id = ?", state, reason, now, action_id)
-            case_row = await db.fetchone("SELECT * FROM cases WHERE id = ?", row["case_id"])
-            await self._add_audit(db, case_row["community_id"], row["case_id"], "platform",
-                                  f"action_{state}", {"kind": row["kind"], "reason": reason}, now)
-        return _case(case_row), row["kind"], row["state"]
+            await db.execute(
+                "INSERT INTO audit (community_id, case_id, actor, action, detail, at) "
+                "SELECT community_id, id, 'platform', ?, ?, ? FROM cases WHERE id = ?",
+                f"action_{state}", json.dumps({"kind": row["kind"], "reason": reason},
+                                              ensure_ascii=False), now, row["case_id"])
+        return row["case_id"], row["kind"]
 
     async def member_points(self, community: str, member: str) -> list[tuple[float, float]]:
         async with self.d.read() as db:
