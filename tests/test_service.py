@@ -80,7 +80,7 @@ async def test_warning_text_in_member_language_with_clause(service):
     assert warn.language == "vi"
     assert warn.text.startswith("🗑️ Tin nhắn đã bị xoá (vụ #1): Chửi bới, xúc phạm cha mẹ")
     assert "QĐ 874/QĐ-BTTTT, Điều 4 khoản 6" in warn.text
-    assert warn.buttons == (("Kháng nghị", "appeal:1"),)
+    assert warn.buttons == (("Kháng nghị #1", "appeal:1"),)
     assert warn.delete_after == 60
     (_, warn_en, _) = await service.on_message(msg("kill yourself you idiot", author="u2"))
     assert warn_en.language == "en" and warn_en.text.startswith("🗑️ Your message was removed")
@@ -107,7 +107,7 @@ async def test_modlog_entry(service):
         "Excerpt: địt mẹ mày",
         "By: automatic, confidence 0.95",
     ]
-    assert log.buttons == (("Pardon", "pardon:1"),)
+    assert log.buttons == (("Pardon #1", "pardon:1"),)
 
 
 async def test_rule_overrides(service, storage):
@@ -140,7 +140,8 @@ async def test_shadow_per_rule(service, storage):
 async def test_low_confidence_goes_to_review(service, storage):
     actions = await service.on_message(msg("đẹp vl", author="r1"))
     assert [(a.kind, a.id) for a in actions] == [("modlog", 0)]
-    assert actions[0].buttons == (("Confirm", "review-confirm:1"), ("Dismiss", "review-dismiss:1"))
+    assert actions[0].buttons == (("Confirm review #1", "review-confirm:1"),
+                                  ("Dismiss review #1", "review-dismiss:1"))
     assert await storage.list_cases(G) == []
     (item,) = await service.review_queue(G)
     assert (item.why, item.rule_ids, item.member_id) == ("low_confidence",
@@ -228,7 +229,8 @@ async def test_appeal_own_case_only_once_within_window(service, clock):
     appeal, actions = await service.appeal(G, 1, "a1", "I was quoting a song")
     assert appeal.status == "open" and appeal.case_number == 1
     assert kinds(actions) == ["modlog"]
-    assert actions[0].buttons == (("Approve", "appeal-approve:1"), ("Reject", "appeal-reject:1"))
+    assert actions[0].buttons == (("Approve #1", "appeal-approve:1"),
+                                  ("Reject #1", "appeal-reject:1"))
     with pytest.raises(ServiceError, match="already been appealed"):
         await service.appeal(G, 1, "a1", "again")
     await service.on_message(msg("địt mẹ mày", author="a1", clock=clock))

@@ -51,7 +51,7 @@ async def test_vietnamese_insult_deleted_and_warned_in_vietnamese(fake, bot):
     assert warn["text"].startswith("🗑️ Tin nhắn đã bị xoá (vụ #1): Chửi bới, xúc phạm cha mẹ")
     assert "(QĐ 874/QĐ-BTTTT, Điều 4 khoản 6)" in warn["text"]
     button = warn["reply_markup"]["inline_keyboard"][0][0]
-    assert button == {"text": "Kháng nghị",
+    assert button == {"text": "Kháng nghị #1",
                       "url": "https://t.me/quytac_test_bot?start=appeal-m1001-1"}
     log = (await fake.wait_for("sendMessage", chat_id=LOG))[0]
     assert log["text"].startswith("Case #1 · member 101 · delete + warn")
@@ -664,6 +664,17 @@ async def test_hypothesis_updates_never_escape_or_leak(fake, bot, storage, caplo
     assert case.member_id == str(OTHER) and case.status == "active"
 
 
+async def _settled(storage, cases: int, kind: str) -> dict:
+    """Cases 1..``cases`` of the group once each has its ``kind`` action done (or after 10 s)."""
+    for _ in range(200):
+        every = {n: await storage.get_case(str(GROUP), n) for n in range(1, cases + 1)}
+        if None not in every.values() and all(
+                (kind, "done", "") in c.outcomes for c in every.values()):
+            break
+        await asyncio.sleep(0.05)
+    return every
+
+
 async def test_a_raid_shares_mod_log_posts_and_a_button_keeps_the_other_entries(fake, bot,
                                                                                storage):
     # the first mod-log post is slow: the raid's other entries queue behind it
@@ -672,12 +683,7 @@ async def test_a_raid_shares_mod_log_posts_and_a_button_keeps_the_other_entries(
     for member in raiders:
         fake.message(GROUP, member, "địt mẹ mày")
     await fake.wait_for("deleteMessage", len(raiders))
-    for _ in range(200):  # until every entry's post is answered
-        every = {n: await storage.get_case(str(GROUP), n) for n in range(1, len(raiders) + 1)}
-        if None not in every.values() and all(
-                ("modlog", "done", "") in c.outcomes for c in every.values()):
-            break
-        await asyncio.sleep(0.05)
+    every = await _settled(storage, len(raiders), "modlog")  # every entry's post answered
     posts = [p for p in fake.calls_to("sendMessage") if p["chat_id"] == str(LOG)]
     assert 2 <= len(posts) <= 4  # the first alone (or nearly), the other entries together
     entries = [e for p in posts for e in p["text"].split("\n\n")]
@@ -701,3 +707,33 @@ async def test_a_raid_shares_mod_log_posts_and_a_button_keeps_the_other_entries(
     assert edited["text"] == f"{shared['text']}\n✔ pardon #{number} by Mod"
     assert edited["reply_markup"]["inline_keyboard"] == rows[:1] + rows[2:]
     assert (await storage.get_case(str(GROUP), number)).status == "pardoned"
+
+
+async def test_a_raid_shares_warning_posts_and_each_is_removed_once(fake, bot, storage):
+    await bot.service.update_settings(str(GROUP), "setup", {"warning_delete_after": 1})
+    # the first warning is slow: the raid's other warnings queue behind it
+    fake.hold("sendMessage", 1.0, chat_id=GROUP)
+    raiders = list(range(400, 412))
+    sent = {fake.message(GROUP, member, "địt mẹ mày")["message_id"] for member in raiders}
+    await fake.wait_for("deleteMessage", len(raiders))
+    every = await _settled(storage, len(raiders), "warn")  # every warning's post answered
+    posts = [p for p in fake.calls_to("sendMessage") if p["chat_id"] == str(GROUP)]
+    assert 2 <= len(posts) <= 4  # not one a violation: Telegram allows ~20 a minute
+    numbers = []
+    for post in posts:  # each warning with its own appeal button, labelled with its case
+        cases = [int(n) for n in re.findall(r"\(vụ #(\d+)\)", post["text"])]
+        numbers += cases
+        rows = post["reply_markup"]["inline_keyboard"]
+        assert rows == [[{"text": f"Kháng nghị #{n}",
+                          "url": f"https://t.me/quytac_test_bot?start=appeal-m1001-{n}"}]
+                        for n in cases]
+        # a warning alone replies to the message it is about; a shared post replies to none
+        assert ("reply_parameters" in post) == (len(cases) == 1)
+    assert sorted(numbers) == list(range(1, len(raiders) + 1))  # each case in exactly one post
+    assert all(("warn", "done", "") in c.outcomes for c in every.values())
+    # a minute later (here a second) each post is removed once, whatever it carried
+    await asyncio.sleep(1.5)
+    await fake.idle(quiet=0.2)
+    removed = [int(d["message_id"]) for d in fake.calls_to("deleteMessage")
+               if int(d["message_id"]) not in sent]
+    assert len(removed) == len(set(removed)) == len(posts)

@@ -188,6 +188,11 @@ class ModerationService:
                 out.append("community")
         return tuple(out)
 
+    @staticmethod
+    def _appeal_buttons(number: int) -> tuple[tuple[str, str], ...]:
+        return ((f"Approve #{number}", f"appeal-approve:{number}"),
+                (f"Reject #{number}", f"appeal-reject:{number}"))
+
     def _cites(self, case: Case) -> list[str]:
         return [self.engine.clauses[c].cite if c in self.engine.clauses else c
                 for c in case.clauses]
@@ -196,7 +201,9 @@ class ModerationService:
                  why: str = "", text: dict[str, str] | None = None) -> list[Action]:
         """Platform actions for ``case``, one per tracked kind."""
         days = f"{settings.appeal_window_days:g}"
-        appeal = (("Kháng nghị" if case.language == "vi" else "Appeal", f"appeal:{case.number}"),)
+        # a label names its case: a raid's notices share posts, a row of buttons for each case
+        appeal = ((f"Kháng nghị #{case.number}" if case.language == "vi"
+                   else f"Appeal #{case.number}", f"appeal:{case.number}"),)
         member_kind = "delete_warn" if case.action == "delete_warn" else case.action
         out = []
         for action_id, kind in zip(ids, kinds):
@@ -216,7 +223,7 @@ class ModerationService:
                                    case.excerpt, case.action, case.until, case.actor,
                                    case.confidence)
                 out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
-                                  buttons=(("Pardon", f"pardon:{case.number}"),),
+                                  buttons=((f"Pardon #{case.number}", f"pardon:{case.number}"),),
                                   with_outcomes=True))
             else:
                 out.append(Action(**base, until=case.until if kind == "mute" else None))
@@ -240,8 +247,8 @@ class ModerationService:
                 f"confidence {item.confidence:.2f}\nExcerpt: {item.excerpt}")
         return [Action(0, "modlog", msg.community_id, member_id=msg.author_id,
                        channel_id=settings.log_channel, text=text,
-                       buttons=(("Confirm", f"review-confirm:{item.id}"),
-                                ("Dismiss", f"review-dismiss:{item.id}")))]
+                       buttons=((f"Confirm review #{item.id}", f"review-confirm:{item.id}"),
+                                (f"Dismiss review #{item.id}", f"review-dismiss:{item.id}")))]
 
     async def check_name(self, platform: str, community: str, member: str, name: str,
                          language: str = "vi") -> list[Action]:
@@ -539,8 +546,7 @@ class ModerationService:
                 f"({', '.join(case.rule_ids) or case.action}):\n{text}")
         return appeal, [Action(ids[0], "modlog", community, member_id=member,
                                channel_id=settings.log_channel, case_number=case.number,
-                               text=body, buttons=(("Approve", f"appeal-approve:{case.number}"),
-                                                   ("Reject", f"appeal-reject:{case.number}")))]
+                               text=body, buttons=self._appeal_buttons(case.number))]
 
     # -- privacy ----------------------------------------------------------------------------
 
@@ -622,8 +628,7 @@ class ModerationService:
             text = f"⏰ The appeal of case #{case.number} is still waiting for a decision."
             return [Action(ids[0], "modlog", case.community_id, channel_id=settings.log_channel,
                            case_number=case.number, text=text,
-                           buttons=(("Approve", f"appeal-approve:{case.number}"),
-                                    ("Reject", f"appeal-reject:{case.number}")))]
+                           buttons=self._appeal_buttons(case.number))]
         return []
 
     async def next_due(self) -> float | None:

@@ -9,11 +9,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.adapters.performer import BACKOFF, BasePerformer
-from bot.adapters.telegram.modlog import ModLogPoster
+from bot.adapters.telegram.grouped import GroupedPoster
 from bot.service import Action, ModerationService
 
 if TYPE_CHECKING:
@@ -66,7 +66,10 @@ class Performer(BasePerformer):
         self.bot = bot
         self.service = service
         self.bot_username = bot_username
-        self.modlog = ModLogPoster(bot)  # a raid's mod-log entries share posts
+        # a raid's mod-log entries share posts, and so do its warnings in each group
+        self.modlog = GroupedPoster(bot)
+        self.warnings = GroupedPoster(bot)
+        self._removing: set[tuple[int, int]] = set()  # warnings due to be removed
         self._tasks: set[asyncio.Task] = set()
         self._queues: dict[str, asyncio.Queue[list[Action]]] = {}
         self._workers: dict[str, asyncio.Task] = {}
@@ -171,13 +174,11 @@ class Performer(BasePerformer):
                     raise
                 return "already deleted"  # the goal is met: the message is gone
         elif kind == "warn":
-            sent = await self.bot.send_message(
-                chat_id=chat, text=action.text, reply_markup=self._keyboard(action),
-                reply_parameters=ReplyParameters(int(action.message_id),
-                                                 allow_sending_without_reply=True)
-                if action.message_id else None)
+            sent = await self.warnings.post(
+                chat, action.text, self.row(action.buttons, action.community_id),
+                reply_to=int(action.message_id) if action.message_id else None)
             if action.delete_after:
-                self._later(action.delete_after, chat, sent.message_id)
+                self._later(action.delete_after, chat, sent)
         elif kind == "dm":
             await self.bot.send_message(chat_id=int(action.member_id), text=action.text,
                                         reply_markup=self._keyboard(action))
@@ -207,9 +208,15 @@ class Performer(BasePerformer):
         return ""
 
     def _later(self, seconds: int, chat: int, message_id: int) -> None:
-        """Remove the bot's own warning after a while, so the chat stays clean."""
+        """Remove the bot's own warning after a while, so the chat stays clean (once, though
+        a shared post carries several warnings)."""
+        if (chat, message_id) in self._removing:
+            return
+        self._removing.add((chat, message_id))
+
         async def remove() -> None:
             await asyncio.sleep(seconds)
+            self._removing.discard((chat, message_id))
             try:
                 await self.bot.delete_message(chat_id=chat, message_id=message_id)
             except TelegramError:
@@ -226,3 +233,4 @@ class Performer(BasePerformer):
         for task in [*self._tasks, *self._workers.values()]:
             task.cancel()
         self.modlog.close()
+        self.warnings.close()

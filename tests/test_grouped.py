@@ -1,9 +1,9 @@
-"""What one mod-log post carries when entries wait: at most ten, within Telegram's 4,096
+"""What one grouped post carries when entries wait: at most ten, within Telegram's 4,096
 characters, and always at least one (an entry too long alone still goes, and Telegram says so)."""
 
 import asyncio
 
-from bot.adapters.telegram.modlog import MAX_ENTRIES, MAX_TEXT, SEPARATOR, _Entry, take
+from bot.adapters.telegram.grouped import MAX_ENTRIES, MAX_TEXT, SEPARATOR, _Entry, take
 
 
 async def _entries(*sizes: int) -> list[_Entry]:
