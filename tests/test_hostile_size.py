@@ -118,3 +118,28 @@ def test_a_long_messages_language_is_read_from_its_first_words():
     english = "thanks for the meeting notes " * (MAX_WORDS // 5)
     assert detect_language(english + "di an com thoi cac ban " * 400) == "en"
     assert detect_language("di an com thoi cac ban " * 400 + english) == "vi"
+
+
+def test_a_wildcard_exception_phrase_guards_its_whole_word(tmp_path):
+    """A hit inside an exception phrase is not counted towards the matcher's cap, and a phrase
+    with a wildcard covers its whole word: thirty cancelled "xyz…mat" do not hide the real hit
+    of the same typed form after them."""
+    (tmp_path / "clauses.yaml").write_text("clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
+                                           encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text("""rules:
+  - id: t.mat
+    category: insult
+    clause: c1
+    severity: 2
+    terms: ["*mat"]
+    exceptions: ["xyz*"]
+    explain: {vi: xấu, en: bad}
+    examples: {match: [qqqmat], ok: [xyzmat]}
+""", encoding="utf-8")
+    capped = Engine.load(tmp_path)
+    reference = Engine.load(tmp_path)
+    reference._matcher.enough = 10**9
+    text = "xyzmat " * 30 + "qqqmat"
+    verdict = capped.check(text)
+    assert [h.matched for h in verdict.hits] == ["qqqmat"]
+    assert verdict == reference.check(text)

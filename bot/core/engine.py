@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from bisect import bisect_right
-from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
 from bot.core.language import detect_language
-from bot.core.matcher import TermEntry, TermMatch, TermMatcher, parse_term
+from bot.core.matcher import Spans, TermEntry, TermMatch, TermMatcher, parse_term
 from bot.core.normalize import Normalized, fold, normalize, normalize_term
 from bot.core.ruleset import Rule, Ruleset, load_rulesets
 from bot.core.types import ChannelWindow, Hit, Message, Verdict
@@ -63,33 +61,19 @@ class _Compiled:
 class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
-    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "_reach")
+    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts")
 
     def __init__(self, n: Normalized) -> None:
         self.n = n
         self.language: str | None = None
-        self.blocked: dict[int, list[tuple[int, int]]] = {}
+        # per rule, its exception phrases' spans: a hit inside one does not count. One
+        # bisection per hit, where comparing each hit with each span is quadratic on a forged
+        # message.
+        self.blocked: dict[int, Spans] = {}
         self.cancelled: set[int] = set()  # rules an "unless" phrase switched off
         self.present: set[int] = set()  # rules whose "requires" phrase is there
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
         self.counts: dict[int, int] = {}  # hits kept per rule
-        self._reach: dict[int, tuple[list[int], list[int]]] = {}
-
-    def inside_exception(self, rule: int, start: int, end: int) -> bool:
-        """Whether [start, end) lies inside an exception phrase of ``rule``.
-
-        Exception spans sorted by start, with the furthest end reached so far: one bisection per
-        hit, where comparing each hit with each span is quadratic on a forged message.
-        """
-        index = self._reach.get(rule)
-        if index is None:
-            spans = sorted(self.blocked[rule])
-            starts = [a for a, _ in spans]
-            reach = list(accumulate((b for _, b in spans), max))
-            index = self._reach[rule] = (starts, reach)
-        starts, reach = index
-        i = bisect_right(starts, start) - 1
-        return i >= 0 and reach[i] >= end
 
     def full(self, rule: int) -> bool:
         """Count one more hit of ``rule``; True once it has as many as a verdict lists."""
@@ -259,7 +243,10 @@ class Engine:
         for m in matches:
             via = m.entry.via
             if via == "exception":
-                s.blocked.setdefault(m.entry.rule, []).append((m.start, m.end))
+                spans = s.blocked.get(m.entry.rule)
+                if spans is None:
+                    spans = s.blocked[m.entry.rule] = Spans()
+                spans.add(m.start, m.end)
             elif via == "unless":
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":
@@ -278,7 +265,7 @@ class Engine:
                 continue
             if counts.get(rule, 0) >= MAX_HITS_PER_RULE and (rule, m.start, m.end) not in s.hits:
                 continue  # listed enough of this rule already
-            if rule in s.blocked and s.inside_exception(rule, m.start, m.end):
+            if rule in s.blocked and s.blocked[rule].inside(m.start, m.end):
                 continue
             if not self._allowed(rule, s, m.entry.languages):
                 continue

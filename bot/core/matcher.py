@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
 
@@ -118,7 +119,8 @@ class TermMatcher:
                       frozenset(e.rule for e in group if e.rule in guarded)))
             excepting = frozenset(e.rule for e in group if e.via == "exception")
             if excepting:
-                self._phrases.add_word(key, excepting)
+                wild = any(e.open_start or e.open_end for e in group if e.via == "exception")
+                self._phrases.add_word(key, (len(key), excepting, wild))
         if table:
             self._automaton.make_automaton()
         if len(self._phrases):
@@ -154,17 +156,24 @@ class TermMatcher:
         out: list[TermMatch] = []
         size = len(folded)
         words: _Words | None = None
-        # Per typed form: what it matches, and how many times it was listed. Past the number of
-        # hits a verdict lists per rule, more of the same form change nothing, unless an
-        # exception phrase may cancel some of them (``guarded``).
+        # Per typed form: what it matches, and how many of its hits were listed that no
+        # exception phrase can cancel ("sure" hits). Past the number of hits a verdict lists per
+        # rule, more of the same form change nothing: the rule already has that many hits that
+        # stand, each earlier than any more.
         decided: dict[tuple[str, bool, bool], list] = {}
         enough = self.enough
         # a rule is guarded only where one of its exception phrases occurs (the folded key is
         # enough to say it may: more than that only makes the scan careful where it need not be)
         present: set[int] = set()
+        phrases = Spans()
         if len(self._phrases):
-            for _, rules in self._phrases.iter(folded):
+            for last, (length, rules, wild) in self._phrases.iter(folded):
                 present |= rules
+                a, b = last - length + 1, last + 1
+                if wild:  # a wildcard phrase may stand for its whole words: as wide as that
+                    words = words or _Words(folded)
+                    a, b = words.start_of(a), words.end_of(b - 1)
+                phrases.add(a, b)
         new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
         for last, (length, group, guarded) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
@@ -175,7 +184,9 @@ class TermMatcher:
             if form is None:
                 form = decided[key] = [_decide(group, key[0], before, after, unaccented), 0]
             found, count = form
-            if not found or (count >= enough and not guarded & present):
+            # inside a phrase that may cancel it: listed whatever the count (the engine decides)
+            sure = not guarded & present or not phrases.inside(start, end)
+            if not found or (count >= enough and sure):
                 continue
             before_len = len(out)
             for entry, via, confidence in found:
@@ -190,9 +201,33 @@ class TermMatcher:
                     if entry.open_end and after:
                         e = words.end_of(end)
                 out.append(new(TermMatch, (entry, s, e, via, confidence)))
-            if len(out) > before_len:
+            if sure and len(out) > before_len:
                 form[1] = count + 1
         return out
+
+
+class Spans:
+    """Spans, and whether a span lies inside one of them: sorted by start with the furthest end
+    reached so far, one bisection a question (sorted once, when first asked)."""
+
+    __slots__ = ("spans", "starts", "reach")
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+        self.starts: list[int] | None = None
+        self.reach: list[int] = []
+
+    def add(self, a: int, b: int) -> None:
+        self.spans.append((a, b))
+        self.starts = None
+
+    def inside(self, a: int, b: int) -> bool:
+        if self.starts is None:
+            self.spans.sort()
+            self.starts = [x for x, _ in self.spans]
+            self.reach = list(accumulate((y for _, y in self.spans), max))
+        i = bisect_right(self.starts, a) - 1
+        return i >= 0 and self.reach[i] >= b
 
 
 def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,

@@ -39,6 +39,7 @@ _NFKC_EXPANDING_UNMARKED = re.compile(f"[{NFKC_EXPANDING_BMP_UNMARKED}]")
 _CASEFOLD_EXPANDING = re.compile(f"[{CASEFOLD_EXPANDING}]")
 _CASEFOLD_TO_BASE_ANY = re.compile("[" + "".join(map(chr, CASEFOLD_TO_BASE)) + "]")
 _INVISIBLE_BMP = re.compile(f"[{INVISIBLE_BMP}]")
+_COMBINING_ANY = re.compile(f"[{COMBINING_BMP}]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
@@ -220,17 +221,17 @@ def _nfkc(m: _Mapped, normalized: bool) -> None:
         return
     text = m.text
     astral = m.astral = _astral(text)
-    # Fullwidth and mathematical letters become one letter each: one C-speed pass, no map.
-    if _NFKC_ONE_BMP.search(text) or astral & ASTRAL_NFKC_ONE:
-        text = m.text = text.translate(NFKC_ONE)
-        if unicodedata.is_normalized("NFKC", text):
-            return
     if (text[0] not in COMBINING_CHARS
             and not (_NFKC_EXPANDING_UNMARKED.search(text) or astral & ASTRAL_EXPANDING_UNMARKED)):
+        out = unicodedata.normalize("NFKC", text)
+        if len(out) == len(text) and not (_COMBINING_ANY.search(text) or astral & ASTRAL_COMBINING):
+            # Fullwidth and mathematical letters, no marks: each character became one (no
+            # expansion, nothing to compose or reorder), so no map
+            m.text = out
+            return
         # Letters typed as a base and marks (decomposed Vietnamese, zalgo): NFKC keeps each
         # starter and composes marks into it or leaves them after it, so each output character
         # belongs to one starter's cluster. Counting starters on both sides checks that.
-        out = unicodedata.normalize("NFKC", text)
         starters = [i for i, ch in enumerate(text) if ch not in COMBINING_CHARS]
         bounds = [*starters[1:], len(text)]
         if len(starters) == len(out):  # every mark composed: one character per cluster
@@ -249,6 +250,12 @@ def _nfkc(m: _Mapped, normalized: bool) -> None:
             # the cluster numbers index lists shifted by one: map() then runs at C speed
             m.remap(out, list(map([0, *starters].__getitem__, cluster)),
                     list(map([0, *bounds].__getitem__, cluster)))
+            return
+    # Fullwidth and mathematical letters become one letter each: one C-speed pass, no map; the
+    # clusters and expanding characters are then all that is left to do
+    if _NFKC_ONE_BMP.search(text) or astral & ASTRAL_NFKC_ONE:
+        text = m.text = text.translate(NFKC_ONE)
+        if unicodedata.is_normalized("NFKC", text):
             return
     _nfkc_clusters(m, astral)
 
@@ -418,27 +425,25 @@ def _letters(m: _Mapped) -> None:
 
 
 def _collapse_spaced(m: _Mapped) -> None:
+    """Drop the separators between single letters; characters are only dropped, so a keep-mask
+    (one slice per spaced word, at C speed) and ``compress`` build the text and its map."""
     text = m.text
     if not _SPACED_HINT.search(text):
         return
-    matches = list(_SPACED.finditer(text))
-    if not matches:
-        return
-    b = m.builder()
-    pos = 0
-    for match in matches:
-        b.keep(pos, match.start())
-        seg, at = match.group(), match.start()
-        # "đ.ị.t m.ẹ": dots join letters, the first space of a gap still separates words
-        gaps = " " in seg and not _SPACE_ONLY.fullmatch(seg)
-        kept = [at + i for i, ch in enumerate(seg)
-                if ch not in _SEPARATORS or (gaps and ch == " " and seg[i - 1] != " ")]
-        b.pieces.append("".join([text[i] for i in kept]))
-        b.first.extend(kept)
-        b.last.extend(kept)
-        pos = match.end()
-    b.keep(pos, len(text))
-    m.remap("".join(b.pieces), b.first, None)  # characters are only dropped: one for one
+    mask: bytearray | None = None
+    for match in _SPACED.finditer(text):
+        if mask is None:
+            mask = bytearray(b"\x01") * len(text)
+        seg = match.group()
+        if " " in seg and not _SPACE_ONLY.fullmatch(seg):
+            # "đ.ị.t m.ẹ": dots join letters, the first space of a gap still separates words
+            keep = bytes([ch not in _SEPARATORS or (ch == " " and seg[i - 1] != " ")
+                          for i, ch in enumerate(seg)])
+        else:
+            keep = bytes([ch not in _SEPARATORS for ch in seg])
+        mask[match.start():match.end()] = keep
+    if mask is not None:
+        m.remap("".join(compress(text, mask)), list(compress(range(len(text)), mask)), None)
 
 
 def _squeeze(m: _Mapped) -> None:
