@@ -43,7 +43,7 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
 
     sampler = asyncio.create_task(sample())
     start = time.perf_counter()
-    cpu, busy = time.process_time(), _machine_busy()
+    cpu, busy, pg = time.process_time(), _machine_busy(), _postgres_cpu()
     for i in range(messages):
         violation = i % 10 == 0
         text = "địt mẹ mày" if violation else f"tin nhắn bình thường {seed}-{i}"
@@ -58,7 +58,7 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
     while time.monotonic() < deadline and not pushed.keys() <= fake.delete_times.keys():
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
-    cpu, busy = time.process_time() - cpu, _machine_busy(busy)
+    cpu, busy, pg = time.process_time() - cpu, _machine_busy(busy), _postgres_cpu() - pg
     sampler.cancel()
     deleted = fake.delete_times
     latencies = sorted(deleted[m] - t for m, t in pushed.items() if m in deleted)
@@ -68,7 +68,28 @@ async def raid(fake, messages: int, rate: float, seed: int) -> dict:
             "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
             "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None,
             "rate": rate, "backlog_samples": backlog[:: max(1, len(backlog) // 10)],
-            "fake_cpu_us": round(cpu / messages * 1e6), "machine_busy": busy}
+            "fake_cpu_us": round(cpu / messages * 1e6), "machine_busy": busy,
+            "postgres_cpu_us": round(pg / messages * 1e6)}
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (0 where /proc cannot
+    tell): the database's share of a run, on the same cores as everything else."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def _machine_busy(since: tuple[int, int] | None = None):
@@ -196,7 +217,8 @@ def main() -> None:
               f"update->deleteMessage p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms, "
               f"backlog samples {r['backlog_samples']}")
         if "bot_cpu_us" in r:
-            print(f"  CPU per message: bot {r['bot_cpu_us']} us, fake Bot API {r['fake_cpu_us']} us;"
+            print(f"  CPU per message: bot {r['bot_cpu_us']} us, fake Bot API {r['fake_cpu_us']} us,"
+                  f" PostgreSQL (all its processes, all bots) {r['postgres_cpu_us']} us;"
                   f" the machine's {os.cpu_count()} cores {r['machine_busy']:.0%} busy")
 
 

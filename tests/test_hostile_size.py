@@ -120,26 +120,43 @@ def test_a_long_messages_language_is_read_from_its_first_words():
     assert detect_language("di an com thoi cac ban " * 400 + english) == "vi"
 
 
-def test_a_wildcard_exception_phrase_guards_its_whole_word(tmp_path):
-    """A hit inside an exception phrase is not counted towards the matcher's cap, and a phrase
-    with a wildcard covers its whole word: thirty cancelled "xyz…mat" do not hide the real hit
-    of the same typed form after them."""
+def _engines(tmp_path, rule: str) -> tuple[Engine, Engine]:
+    """An engine of one rule, and the same engine with a matcher that lists every match."""
     (tmp_path / "clauses.yaml").write_text("clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
                                            encoding="utf-8")
-    (tmp_path / "rules.yaml").write_text("""rules:
+    (tmp_path / "rules.yaml").write_text(f"""rules:
   - id: t.mat
     category: insult
     clause: c1
     severity: 2
-    terms: ["*mat"]
-    exceptions: ["xyz*"]
-    explain: {vi: xấu, en: bad}
-    examples: {match: [qqqmat], ok: [xyzmat]}
-""", encoding="utf-8")
-    capped = Engine.load(tmp_path)
+    explain: {{vi: xấu, en: bad}}
+{rule}""", encoding="utf-8")
     reference = Engine.load(tmp_path)
     reference._matcher.enough = 10**9
+    return Engine.load(tmp_path), reference
+
+
+def test_a_wildcard_exception_phrase_guards_its_whole_word(tmp_path):
+    """A hit inside an exception phrase is left out and not counted towards the matcher's cap,
+    and a phrase with a wildcard covers its whole word: thirty cancelled "xyz…mat" do not hide
+    the real hit of the same typed form after them."""
+    capped, reference = _engines(tmp_path, """    terms: ["*mat"]
+    exceptions: ["xyz*"]
+    examples: {match: [qqqmat], ok: [xyzmat]}
+""")
     text = "xyzmat " * 30 + "qqqmat"
     verdict = capped.check(text)
     assert [h.matched for h in verdict.hits] == ["qqqmat"]
+    assert verdict == reference.check(text)
+
+
+def test_hits_widened_to_one_word_count_once_towards_the_cap(tmp_path):
+    """Twenty "mat" inside one word are one hit once widened to the word: they must not use up
+    the cap and hide the next word's hit of the same typed form."""
+    capped, reference = _engines(tmp_path, """    terms: ["*mat*"]
+    examples: {match: [qqmatqq], ok: [mad]}
+""")
+    text = "mat" * 20 + " qqmatqq"
+    verdict = capped.check(text)
+    assert [h.matched for h in verdict.hits] == ["mat" * 20, "qqmatqq"]
     assert verdict == reference.check(text)

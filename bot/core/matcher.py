@@ -108,23 +108,11 @@ class TermMatcher:
         for entry in entries:
             table.setdefault(fold(entry.exact), []).append(entry)
         self.size = len(table)
-        # rules with an exception phrase: whether a hit counts depends on where it is
-        guarded = {e.rule for group in table.values() for e in group if e.via == "exception"}
         self._automaton = ahocorasick.Automaton()
-        # the exception phrases alone, to learn cheaply which rules' phrases a text holds
-        self._phrases = ahocorasick.Automaton()
         for key, group in table.items():
-            self._automaton.add_word(
-                key, (len(key), tuple(group),
-                      frozenset(e.rule for e in group if e.rule in guarded)))
-            excepting = frozenset(e.rule for e in group if e.via == "exception")
-            if excepting:
-                wild = any(e.open_start or e.open_end for e in group if e.via == "exception")
-                self._phrases.add_word(key, (len(key), excepting, wild))
+            self._automaton.add_word(key, (len(key), tuple(group)))
         if table:
             self._automaton.make_automaton()
-        if len(self._phrases):
-            self._phrases.make_automaton()
 
     def scan(self, n: Normalized) -> list[TermMatch]:
         if not self.size:
@@ -133,7 +121,7 @@ class TermMatcher:
         unaccented = exact == folded
         out: list[TermMatch] = []
         size = len(folded)
-        for last, (length, group, _) in self._automaton.iter(folded):
+        for last, (length, group) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             before = start > 0 and folded[start - 1].isalnum()
             after = end < size and folded[end].isalnum()
@@ -149,61 +137,101 @@ class TermMatcher:
 
     def _scan_many(self, n: Normalized) -> list[TermMatch]:
         """The scan for messages with many matches or wildcard terms: each typed form is decided
-        once, repeats past what a verdict lists are skipped, and wildcard hits widen to their
-        word with one index of the text's words rather than a walk per hit."""
+        once, hits an exception phrase cancels are left out, repeats past what a verdict lists
+        are skipped, and wildcard hits widen to their word with one index of the text's words
+        rather than a walk per hit."""
         exact, folded = n.exact, n.folded
         unaccented = exact == folded
         out: list[TermMatch] = []
-        size = len(folded)
-        words: _Words | None = None
-        # Per typed form: what it matches, and how many of its hits were listed that no
-        # exception phrase can cancel ("sure" hits). Past the number of hits a verdict lists per
-        # rule, more of the same form change nothing: the rule already has that many hits that
-        # stand, each earlier than any more.
+        at = _Placer(n)
+        # Per typed form: what it matches, and for each entry it matches how many hits were
+        # listed and the last one's span. Past the number of hits a verdict lists per rule, more
+        # of the same entry change nothing: every listed hit stands (those an exception phrase
+        # cancels are left out), each at its own span, and each earlier than any more.
         decided: dict[tuple[str, bool, bool], list] = {}
-        enough = self.enough
-        # a rule is guarded only where one of its exception phrases occurs (the folded key is
-        # enough to say it may: more than that only makes the scan careful where it need not be)
-        present: set[int] = set()
-        phrases = Spans()
-        if len(self._phrases):
-            for last, (length, rules, wild) in self._phrases.iter(folded):
-                present |= rules
-                a, b = last - length + 1, last + 1
-                if wild:  # a wildcard phrase may stand for its whole words: as wide as that
-                    words = words or _Words(folded)
-                    a, b = words.start_of(a), words.end_of(b - 1)
-                phrases.add(a, b)
-        new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
-        for last, (length, group, guarded) in self._automaton.iter(folded):
+        # First every match with its form, and per rule the spans of its exception phrases
+        # (decided as any match: exactly what the engine would block); then what to list.
+        matches = []
+        blocked: dict[int, Spans] = {}
+        for last, (length, group) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
-            before = start > 0 and folded[start - 1].isalnum()
-            after = end < size and folded[end].isalnum()
+            before, after = at.bounds(start, end)
             key = (exact[start:end], before, after)
             form = decided.get(key)
             if form is None:
-                form = decided[key] = [_decide(group, key[0], before, after, unaccented), 0]
-            found, count = form
-            # inside a phrase that may cancel it: listed whatever the count (the engine decides)
-            sure = not guarded & present or not phrases.inside(start, end)
-            if not found or (count >= enough and sure):
+                found = _decide(group, key[0], before, after, unaccented)
+                # found, hits listed per entry, last span per entry, entries at the cap, and
+                # which of its entries are exception phrases
+                form = decided[key] = [found, [0] * len(found), [None] * len(found), 0,
+                                       [f[0] for f in found if f[0].via == "exception"]]
+            for entry in form[4]:
+                span = at.place(entry, start, end, before, after)
+                if span is not None:
+                    spans = blocked.get(entry.rule)
+                    if spans is None:
+                        spans = blocked[entry.rule] = Spans()
+                    spans.add(*span)
+            matches.append((start, end, before, after, form))
+        enough = self.enough
+        new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
+        for start, end, before, after, form in matches:
+            found, counts, spans_listed, full, _ = form
+            if full == len(found):
                 continue
-            before_len = len(out)
-            for entry, via, confidence in found:
-                if entry.squeeze_only and n.squeezed.isdisjoint(range(start, end)):
+            for i, (entry, via, confidence) in enumerate(found):
+                if counts[i] >= enough:
                     continue
-                s, e = start, end
-                if (entry.open_start and before) or (entry.open_end and after):
-                    if words is None:
-                        words = _Words(folded)
-                    if entry.open_start and before:
-                        s = words.start_of(start - 1)
-                    if entry.open_end and after:
-                        e = words.end_of(end)
-                out.append(new(TermMatch, (entry, s, e, via, confidence)))
-            if sure and len(out) > before_len:
-                form[1] = count + 1
+                if entry.squeeze_only or entry.open_start or entry.open_end:
+                    span = at.place(entry, start, end, before, after)
+                else:
+                    span = (start, end)
+                if span is None or span == spans_listed[i]:
+                    continue  # (a wildcard widens hits in one word to one span: listed once)
+                spans = blocked.get(entry.rule)
+                if spans is not None and entry.via not in _PHRASE_KINDS and spans.inside(*span):
+                    continue  # an exception phrase cancels it, as the engine would
+                out.append(new(TermMatch, (entry, *span, via, confidence)))
+                counts[i] += 1
+                spans_listed[i] = span
+                if counts[i] == enough:
+                    form[3] += 1
         return out
+
+
+_PHRASE_KINDS = ("exception", "unless", "requires")
+
+
+class _Placer:
+    """Where a match of an entry lies in one text: its boundaries, and its span once widened
+    to whole words for a wildcard (the index of words built only if one needs it)."""
+
+    __slots__ = ("n", "exact", "folded", "size", "words")
+
+    def __init__(self, n: Normalized) -> None:
+        self.n, self.exact, self.folded = n, n.exact, n.folded
+        self.size = len(n.folded)
+        self.words: _Words | None = None
+
+    def bounds(self, start: int, end: int) -> tuple[bool, bool]:
+        """Whether a letter or digit touches the match before it, and after it."""
+        folded = self.folded
+        return (start > 0 and folded[start - 1].isalnum(),
+                end < self.size and folded[end].isalnum())
+
+    def place(self, entry: TermEntry, start: int, end: int, before: bool,
+              after: bool) -> tuple[int, int] | None:
+        """The span ``entry`` claims, or None where it stands only for a squeezed run and the
+        text has none there."""
+        if entry.squeeze_only and self.n.squeezed.isdisjoint(range(start, end)):
+            return None
+        if (entry.open_start and before) or (entry.open_end and after):
+            if self.words is None:
+                self.words = _Words(self.folded)
+            if entry.open_start and before:
+                start = self.words.start_of(start - 1)
+            if entry.open_end and after:
+                end = self.words.end_of(end)
+        return start, end
 
 
 class Spans:
