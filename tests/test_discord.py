@@ -631,3 +631,35 @@ async def test_scheduled_faults_lose_no_case_and_every_action_settles(fake, bot,
     assert sorted(c.message_id for c in cases) == sorted(m["id"] for m in sent)
     outcomes = [o for c in cases for o in c.outcomes]
     assert outcomes and all(state == "done" for _, state, _ in outcomes), outcomes
+
+
+async def test_a_raid_shares_mod_log_messages_within_discords_limits(fake, bot, storage):
+    # the first mod-log message is slow: the raid's other entries queue behind it
+    fake.hold("POST", f"/channels/{LOG}/messages", 1.0)
+    raiders = [f"6000000000000003{i:02d}" for i in range(14)]
+    for r in raiders:
+        fake.members[r] = fk.member(r, "raider")
+        await fake.message(r, "địt mẹ mày")
+    await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/", len(raiders))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while loop.time() < deadline:
+        cases = [await storage.get_case(GUILD, n) for n in range(1, len(raiders) + 1)]
+        if None not in cases and all(("modlog", "done", "") in c.outcomes for c in cases):
+            break
+        await asyncio.sleep(0.1)
+    posts = fake.calls_to("POST", f"/channels/{LOG}/messages")
+    assert 2 <= len(posts) <= 4  # not one a violation
+    numbers = []
+    for post in posts:  # up to 10 embeds, each case's own button, labelled with its case
+        titles = [e["title"] for e in post.body["embeds"]]
+        assert 1 <= len(titles) <= 10
+        in_post = [int(re.match(r"Case #(\d+) · member", t).group(1)) for t in titles]
+        numbers += in_post
+        buttons = [b for row in post.body["components"] for b in row["components"]]
+        assert [(b["label"], b["custom_id"]) for b in buttons] == [
+            (f"Pardon #{n}", f"quytac:pardon:{GUILD}:{n}") for n in in_post]
+        assert all(len(row["components"]) <= 5 for row in post.body["components"])
+        assert post.body["allowed_mentions"] == {"parse": []}
+    assert sorted(numbers) == list(range(1, len(raiders) + 1))  # each case in exactly one
+    assert all(("modlog", "done", "") in c.outcomes for c in cases)

@@ -57,6 +57,7 @@ class FakeDiscord:
         self.members: dict[str, dict] = {OWNER: member(OWNER, "owner")}
         self.faults: list[tuple[str, str, int, dict]] = []  # (method, path prefix, status, body)
         self.schedules: list[FaultSchedule] = []  # faults on the calls that act (see _acts)
+        self.holds: list[list] = []  # [method, path prefix, seconds, times left]
         self._ws: web.WebSocketResponse | None = None
         self._seq = itertools.count(1)
         self._ids = itertools.count(700000000000000000)
@@ -191,6 +192,10 @@ class FakeDiscord:
     def fail(self, method: str, path_prefix: str, status: int, code: int, message: str) -> None:
         self.faults.append((method, path_prefix, status, {"code": code, "message": message}))
 
+    def hold(self, method: str, path_prefix: str, seconds: float, times: int = 1) -> None:
+        """Answer the next ``times`` matching calls after ``seconds`` (a slow Discord)."""
+        self.holds.append([method, path_prefix, seconds, times])
+
     def calls_to(self, method: str, path_prefix: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path.startswith(path_prefix)]
 
@@ -250,6 +255,10 @@ class FakeDiscord:
                     assert request.transport is not None
                     request.transport.close()
                     return web.Response()
+        for hold in self.holds:
+            if hold[0] == request.method and path.startswith(hold[1]) and hold[3] > 0:
+                hold[3] -= 1
+                await asyncio.sleep(hold[2])
         for i, (method, prefix, status, err) in enumerate(self.faults):
             if method == request.method and path.startswith(prefix):
                 del self.faults[i]

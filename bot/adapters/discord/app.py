@@ -96,6 +96,7 @@ class QuytacBot(commands.Bot):
         self._stop.set()
         if self._scheduler_task is not None:
             self._scheduler_task.cancel()
+        self.performer.close()
         await super().close()
 
     # -- events ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.adapters.grouped import Grouper, fit_by_size
 from bot.adapters.performer import BACKOFF, BasePerformer
 from bot.service import Action, ModerationService
 
@@ -37,6 +38,24 @@ def button_id(verb: str, guild: str, arg: int | str) -> str:
 TRANSIENT = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
+# Discord's limits on one message: 10 embeds, 6,000 characters of embed text in all, and 25
+# buttons (5 rows of 5). A raid's mod-log entries share messages within them.
+MAX_EMBEDS = 10
+MAX_EMBED_TEXT = 6000
+MAX_BUTTONS = 25
+
+
+def fit(entries: list[tuple[discord.Embed, list[discord.ui.Button]]]) -> int:
+    """How many of the first mod-log entries one message carries."""
+    count = fit_by_size([len(e) for e, _ in entries[:MAX_EMBEDS]], MAX_EMBEDS, MAX_EMBED_TEXT)
+    buttons = 0
+    for i, (_, row) in enumerate(entries[:count]):
+        buttons += len(row)
+        if buttons > MAX_BUTTONS:
+            return max(1, i)
+    return count
+
+
 def describe(exc: discord.HTTPException) -> str:
     return f"{type(exc).__name__} ({exc.status}/{exc.code}): {exc.text}"
 
@@ -45,6 +64,9 @@ class Performer(BasePerformer):
     def __init__(self, bot: commands.Bot, service: ModerationService) -> None:
         self.bot = bot
         self.service = service
+        # a raid's mod-log entries share messages (Discord allows 5 a channel every 5 seconds)
+        self.modlog: Grouper[tuple[discord.Embed, list[discord.ui.Button]], None] = Grouper(
+            self._post_log, fit)
 
     async def _one(self, action: Action) -> list[Action]:
         pauses = iter(BACKOFF)
@@ -67,17 +89,28 @@ class Performer(BasePerformer):
             else:
                 return await self.service.confirm(action.id, True, note, applied_until=applied)
 
-    def _view(self, action: Action) -> discord.ui.View | None:
-        if not action.buttons:
-            return None
-        view = discord.ui.View(timeout=None)
+    def _buttons(self, action: Action) -> list[discord.ui.Button]:
+        out = []
         for label, payload in action.buttons:
             verb, _, arg = payload.partition(":")
             style = discord.ButtonStyle.danger if verb in ("appeal-reject", "review-dismiss") \
                 else discord.ButtonStyle.primary
-            view.add_item(discord.ui.Button(label=label, style=style,
-                                            custom_id=button_id(verb, action.community_id, arg)))
-        return view
+            out.append(discord.ui.Button(label=label, style=style,
+                                         custom_id=button_id(verb, action.community_id, arg)))
+        return out
+
+    def _view(self, action: Action) -> discord.ui.View | None:
+        return _view_of(self._buttons(action))
+
+    async def _post_log(self, channel_id: object,
+                        batch: list[tuple[discord.Embed, list[discord.ui.Button]]]) -> None:
+        channel = self.bot.get_partial_messageable(int(str(channel_id)))
+        await channel.send(embeds=[embed for embed, _ in batch],
+                           view=_view_of([b for _, row in batch for b in row]),
+                           allowed_mentions=discord.AllowedMentions.none())
+
+    def close(self) -> None:
+        self.modlog.close()
 
     async def _guild(self, action: Action) -> discord.Guild:
         return self.bot.get_guild(int(action.community_id)) or await self.bot.fetch_guild(
@@ -168,9 +201,17 @@ class Performer(BasePerformer):
             title, _, body = text.partition("\n")
             embed = discord.Embed(title=title[:256], description=body[:4000],
                                   colour=discord.Colour.orange())
-            channel = self.bot.get_partial_messageable(int(action.channel_id))
-            await channel.send(embed=embed, view=self._view(action),
-                               allowed_mentions=discord.AllowedMentions.none())
+            await self.modlog.post(action.channel_id, (embed, self._buttons(action)))
         else:
             raise ValueError(f"unknown action kind {kind!r}")
         return "", None
+
+
+def _view_of(buttons: list[discord.ui.Button]) -> discord.ui.View | None:
+    """Persistent buttons (see ``views.py``); the view lays them out, five to a row."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in buttons:
+        view.add_item(button)
+    return view
