@@ -28,3 +28,15 @@ def test_third_language_only_when_thorough():
 def test_no_letters():
     assert detect_language("😀 123 !!!") == "en"
     assert detect_language("") == "en"
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("d.i.t m.e may", "vi"), ("d1t m3 m4y", "vi"), ("c-h-o c-h-e-t", "vi"),
+    ("f.u.c.k you", "en"), ("you are a f u c k i n g idiot", "en"), ("đ.ị.t m.ẹ m.à.y", "vi"),
+])
+def test_a_verdict_reads_the_language_of_the_words_an_evasion_hides(engine, text, lang):
+    """The verdict's language (which the member's explanation is written in) is read from the
+    normalised text when the typed one hides its words."""
+    verdict = engine.check(text)
+    assert verdict.hits, text
+    assert verdict.language == lang

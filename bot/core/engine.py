@@ -85,7 +85,12 @@ class _Scratch:
 
     def lang(self) -> str:
         if self.language is None:
-            self.language = detect_language(self.n.original)
+            n = self.n
+            self.language = detect_language(n.original)
+            # an evasion hides a message's words ("d.i.t m.e may" is six one-letter words): the
+            # text as normalised shows them again
+            if self.language == "en" and n.exact != n.original.casefold():
+                self.language = detect_language(n.exact)
         return self.language
 
 
@@ -349,7 +354,8 @@ class Engine:
             out.append(Hit(r.id, r.category, r.clause, r.severity, a, b, n.original[a:b],
                            round(conf, 3), via))
         out.sort(key=lambda h: (h.start, h.rule_id))
-        return Verdict(tuple(out), s.language)
+        # a verdict with hits says the language (the member's explanation is written in it)
+        return Verdict(tuple(out), s.lang() if out else s.language)
 
     @staticmethod
     def _longest(hits: dict[tuple[int, int, int], tuple[float, str]]) -> dict:
