@@ -178,6 +178,31 @@ async def test_retry_after_is_waited_once(fake, bot, storage):
     assert ("delete", "done", "") in (await storage.get_case(str(GROUP), 1)).outcomes
 
 
+async def test_a_long_rate_limit_is_not_waited_out(fake, bot, storage):
+    fake.fail("deleteMessage", 429, "Too Many Requests: retry after 120", retry_after=120)
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage")
+    await fake.idle()
+    assert len(fake.calls_to("deleteMessage")) == 1
+    assert ("delete", "failed", "rate limited: retry after 120s") in (
+        await storage.get_case(str(GROUP), 1)).outcomes
+
+
+async def test_a_server_error_is_tried_again_then_recorded(fake, bot, storage, monkeypatch):
+    monkeypatch.setattr("bot.adapters.performer.BACKOFF", (0.01, 0.01, 0.01, 0.01))
+    fake.fail("deleteMessage", 500, "Internal Server Error", times=1)
+    fake.message(GROUP, MEMBER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage", 2)  # the second try goes through
+    fake.fail("deleteMessage", 502, "Bad Gateway", times=5)
+    fake.message(GROUP, OTHER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage", 7)
+    await fake.idle()
+    assert len(fake.calls_to("deleteMessage")) == 7  # five tries in all for the second
+    assert ("delete", "done", "") in (await storage.get_case(str(GROUP), 1)).outcomes
+    outcomes = (await storage.get_case(str(GROUP), 2)).outcomes
+    assert ("delete", "failed", "NetworkError: Bad Gateway (after 5 attempts)") in outcomes
+
+
 async def test_member_who_left_is_recorded(fake, bot, storage):
     fake.left.add((GROUP, OTHER))
     target = fake.message(GROUP, OTHER, "bye")

@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.adapters.grouped import Grouper, fit_by_size
-from bot.adapters.performer import BACKOFF, BasePerformer
+from bot.adapters.performer import BasePerformer, Trouble
 from bot.service import Action, ModerationService
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ def button_id(verb: str, guild: str, arg: int | str) -> str:
 
 
 # discord.py waits out 429s and retries 5xx answers itself; a connection dropped or timed out
-# reaches us, and is tried again after BACKOFF's pauses before the action is recorded as failed.
+# reaches us, and is tried again after the shared pauses (bot/adapters/performer.py) before the
+# action is recorded as failed.
 TRANSIENT = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
@@ -61,6 +62,8 @@ def describe(exc: discord.HTTPException) -> str:
 
 
 class Performer(BasePerformer):
+    platform = "discord"
+
     def __init__(self, bot: commands.Bot, service: ModerationService) -> None:
         self.bot = bot
         self.service = service
@@ -68,26 +71,12 @@ class Performer(BasePerformer):
         self.modlog: Grouper[tuple[discord.Embed, list[discord.ui.Button]], None] = Grouper(
             self._post_log, fit)
 
-    async def _one(self, action: Action) -> list[Action]:
-        pauses = iter(BACKOFF)
-        while True:
-            try:
-                note, applied = await self._do(action)
-            except discord.HTTPException as exc:
-                log.warning("discord %s for case %s failed: %s", action.kind, action.case_number,
-                            exc.text)
-                return await self.service.confirm(action.id, False, describe(exc))
-            except TRANSIENT as exc:
-                pause = next(pauses, None)
-                if pause is None:
-                    log.warning("discord %s for case %s failed: %r", action.kind,
-                                action.case_number, exc)
-                    return await self.service.confirm(
-                        action.id, False,
-                        f"{type(exc).__name__}: {exc} (after {len(BACKOFF) + 1} attempts)")
-                await asyncio.sleep(pause)
-            else:
-                return await self.service.confirm(action.id, True, note, applied_until=applied)
+    def trouble(self, exc: Exception) -> Trouble | None:
+        if isinstance(exc, discord.HTTPException):
+            return Trouble(describe(exc))
+        if isinstance(exc, TRANSIENT):
+            return Trouble(f"{type(exc).__name__}: {exc}", transient=True)
+        return None
 
     def _buttons(self, action: Action) -> list[discord.ui.Button]:
         out = []

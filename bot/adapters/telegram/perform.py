@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.adapters.performer import BACKOFF, BasePerformer
+from bot.adapters.performer import BasePerformer, Trouble
 from bot.adapters.telegram.grouped import GroupedPoster
 from bot.service import Action, ModerationService
 
@@ -24,10 +24,9 @@ log = logging.getLogger(__name__)
 # Telegram treats an until_date under 30 seconds or over 366 days away as "forever"
 MIN_RESTRICT = 35
 MAX_RESTRICT = 366 * 86400 - 60
-MAX_RETRY_AFTER = 30.0
 # Transient failures (a 5xx, a timeout, a dropped connection) are tried again after BACKOFF's
-# pauses. A timed-out message may have been sent after all, so a retried warning can arrive
-# twice: better than a warning never sent.
+# pauses (bot/adapters/performer.py). A timed-out message may have been sent after all, so a
+# retried warning can arrive twice: better than a warning never sent.
 
 
 def encode_chat(chat_id: str) -> str:
@@ -62,6 +61,8 @@ def describe(exc: TelegramError) -> str:
 
 
 class Performer(BasePerformer):
+    platform = "telegram"
+
     def __init__(self, bot: Bot, service: ModerationService, bot_username: str = "") -> None:
         self.bot = bot
         self.service = service
@@ -110,33 +111,17 @@ class Performer(BasePerformer):
         for queue in list(self._queues.values()):
             await queue.join()
 
-    async def _one(self, action: Action) -> list[Action]:
-        pauses = iter(BACKOFF)
-        while True:
-            try:
-                note = await self._do(action)
-            except RetryAfter as exc:
-                wait = retry_seconds(exc)
-                if wait > MAX_RETRY_AFTER or next(pauses, None) is None:
-                    return await self.service.confirm(action.id, False,
-                                                      f"rate limited: retry after {wait:g}s")
-                await asyncio.sleep(wait)
-            except NetworkError as exc:  # 5xx, timeouts, dropped connections: worth another try
-                pause = None if isinstance(exc, BadRequest) else next(pauses, None)
-                if pause is None:
-                    return await self._failed(action, exc, attempts=1 if isinstance(
-                        exc, BadRequest) else len(BACKOFF) + 1)
-                await asyncio.sleep(pause)
-            except TelegramError as exc:
-                return await self._failed(action, exc)
-            else:
-                return await self.service.confirm(action.id, True, note)
-
-    async def _failed(self, action: Action, exc: TelegramError, attempts: int = 1) -> list[Action]:
-        log.warning("telegram %s for case %s failed: %s", action.kind, action.case_number,
-                    exc.message)
-        reason = describe(exc) + (f" (after {attempts} attempts)" if attempts > 1 else "")
-        return await self.service.confirm(action.id, False, reason)
+    def trouble(self, exc: Exception) -> Trouble | None:
+        if isinstance(exc, RetryAfter):
+            wait = retry_seconds(exc)
+            return Trouble(f"rate limited: retry after {wait:g}s", wait=wait)
+        if isinstance(exc, BadRequest):  # (a NetworkError too, but sending it again won't help)
+            return Trouble(describe(exc))
+        if isinstance(exc, NetworkError):  # 5xx, timeouts, dropped connections
+            return Trouble(describe(exc), transient=True)
+        if isinstance(exc, TelegramError):
+            return Trouble(describe(exc))
+        return None
 
     def deep_link(self, community: str, case: int) -> str:
         return f"https://t.me/{self.bot_username}?start=appeal-{encode_chat(community)}-{case}"
@@ -163,7 +148,10 @@ class Performer(BasePerformer):
     def _keyboard(self, action: Action) -> InlineKeyboardMarkup | None:
         return self.keyboard(action.buttons, action.community_id)
 
-    async def _do(self, action: Action) -> str:
+    async def _do(self, action: Action) -> tuple[str, float | None]:
+        return await self._call(action), None
+
+    async def _call(self, action: Action) -> str:
         chat = int(action.community_id)
         kind = action.kind
         if kind == "delete":
