@@ -23,7 +23,7 @@ import functools
 import re
 import unicodedata
 from itertools import accumulate, compress
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from bot.core.confusables import (
     ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
@@ -329,39 +329,30 @@ def _casefold(m: _Mapped) -> None:
         return
     # casefold works character by character, so only the characters that expand need work, and
     # every output character stands for one input character (its end is its start + 1)
-    pieces: list[str] = []
-    first: list[int] = []
-    piece_add, first_add = pieces.append, first.extend
-    pos = 0
-    for c in _CASEFOLD_EXPANDING.finditer(text):
-        a = c.start()
-        if a > pos:
-            piece_add(text[pos:a].casefold())
-            first_add(range(pos, a))
-        new = c.group().casefold()
-        piece_add(new)
-        first_add([a] * len(new))
-        pos = a + 1
-    if pos < len(text):
-        piece_add(text[pos:].casefold())
-        first_add(range(pos, len(text)))
-    m.remap("".join(pieces), first, None)
+    spans = [(c.start(), c.start() + 1, c.group().casefold())
+             for c in _CASEFOLD_EXPANDING.finditer(text)]
+    _expand(m, spans, str.casefold, ends=False, text=text)
 
 
-def _expand(m: _Mapped, spans: list[tuple[int, int, str]]) -> None:
-    """Replace each span [a, z) of the text by its string; the rest stays one to one.
+def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
+            kept: Callable[[str], str] | None = None, ends: bool = True,
+            text: str | None = None) -> None:
+    """Replace each span [a, z) of ``text`` (default: the current text) by its string; the rest
+    stays one to one, passed through ``kept`` if given (which must keep its length).
+    ``ends=False``: every span is one character, so no output character needs an end.
 
     One flat loop with bound methods: a forged message holds thousands of spans.
     """
-    text = m.text
+    text = m.text if text is None else text
     pieces: list[str] = []
     first: list[int] = []
     end: list[int] = []
-    piece_add, first_add, end_add = pieces.append, first.extend, end.extend
+    piece_add, first_add = pieces.append, first.extend
+    end_add = end.extend if ends else _ignore
     pos = 0
     for a, z, new in spans:
         if a > pos:
-            piece_add(text[pos:a])
+            piece_add(kept(text[pos:a]) if kept else text[pos:a])
             first_add(range(pos, a))
             end_add(range(pos + 1, a + 1))
         piece_add(new)
@@ -369,10 +360,14 @@ def _expand(m: _Mapped, spans: list[tuple[int, int, str]]) -> None:
         end_add([z] * len(new))
         pos = z
     if pos < len(text):
-        piece_add(text[pos:])
+        piece_add(kept(text[pos:]) if kept else text[pos:])
         first_add(range(pos, len(text)))
         end_add(range(pos + 1, len(text) + 1))
-    m.remap("".join(pieces), first, end)
+    m.remap("".join(pieces), first, end if ends else None)
+
+
+def _ignore(_: object) -> None:
+    pass
 
 
 def _drop_invisible(m: _Mapped) -> None:
