@@ -10,12 +10,14 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     require_server("PostgreSQL", 5432, PG_URL)
     lite = SqliteStorage(tmp_path / "s.db")
     await lite.open()
-    assert await lite.migrate() == [1, 2, 3]
+    assert await lite.migrate() == [1, 2, 3, 4]
     await lite.close()
     con = sqlite3.connect(tmp_path / "s.db")
     tables = [r[0] for r in con.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     sqlite_schema = {t: [r[1] for r in con.execute(f"PRAGMA table_info({t})")] for t in tables}
+    sqlite_triggers = sorted(r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
 
     import asyncpg
     import uuid
@@ -23,7 +25,7 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     schema = f"s_{uuid.uuid4().hex[:10]}"
     pg = PostgresStorage(PG_URL, schema=schema)
     await pg.open()
-    assert await pg.migrate() == [1, 2, 3]
+    assert await pg.migrate() == [1, 2, 3, 4]
     assert await pg.migrate() == []
     await pg.close()
     raw = await asyncpg.connect(PG_URL)
@@ -31,6 +33,9 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
         rows = await raw.fetch("SELECT table_name, column_name FROM information_schema.columns "
                                "WHERE table_schema = $1 ORDER BY table_name, ordinal_position",
                                schema)
+        pg_triggers = sorted({r["trigger_name"] for r in await raw.fetch(
+            "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = $1",
+            schema)})
         await raw.execute(f'DROP SCHEMA "{schema}" CASCADE')
     finally:
         await raw.close()
@@ -38,6 +43,9 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     for r in rows:
         pg_schema.setdefault(r["table_name"], []).append(r["column_name"])
     assert pg_schema == sqlite_schema
+    # the same triggers too: the audit log's guards, and the audit entry of each action outcome
+    assert pg_triggers == sqlite_triggers == ["audit_no_delete", "audit_no_update",
+                                              "case_action_outcome"]
     assert "audit" in pg_schema and "forgotten" in pg_schema
 
 

@@ -355,9 +355,9 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
     s = SqliteStorage(path)
     await s.open()
     assert await s.schema_version() == 0
-    assert await s.migrate() == [1, 2, 3]
+    assert await s.migrate() == [1, 2, 3, 4]
     assert await s.migrate() == []
-    assert await s.schema_version() == 3
+    assert await s.schema_version() == 4
     await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
     await s.close()
     s = SqliteStorage(path)

@@ -13,20 +13,6 @@ from typing import Any, AsyncIterator
 from bot.service.storage.sql import Dialect, SqlStorage
 
 _PLACEHOLDER = re.compile(r"\?")
-# An action's outcome and its audit entry in one statement, atomic on its own: the generic
-# version is a transaction of two statements, four round trips where this is one, and a raid
-# confirms four actions a violation.
-_SET_ACTION_STATE = """
-WITH u AS (
-    UPDATE case_actions SET state = $1, reason = $2, updated_at = $3 WHERE id = $4
-    RETURNING case_id, kind),
-a AS (
-    INSERT INTO audit (community_id, case_id, actor, action, detail, at)
-    SELECT c.community_id, c.id, 'platform', 'action_' || $1,
-           json_build_object('kind', u.kind, 'reason', $2::text)::text, $3
-    FROM u JOIN cases c ON c.id = u.case_id)
-SELECT case_id, kind FROM u
-"""
 
 
 def numbered(sql: str) -> str:
@@ -139,9 +125,3 @@ class PostgresStorage(SqlStorage):
     def __init__(self, url: str, schema: str | None = None) -> None:
         super().__init__(PostgresDialect(url, schema))
         self.url = url
-
-    async def set_action_state(self, action_id: int, state: str, reason: str, now: float
-                               ) -> tuple[int, str] | None:
-        async with self.d.read() as db:  # one statement: no BEGIN and COMMIT around it
-            row = await db.fetchone(_SET_ACTION_STATE, state, reason, now, action_id)
-        return (row["case_id"], row["kind"]) if row else None
