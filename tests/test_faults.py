@@ -18,8 +18,17 @@ async def test_scheduled_faults_lose_no_case_and_every_action_settles(monkeypatc
     assert r["violations"] == 15
     assert r["cases_lost"] == 0 and r["cases_without_violation"] == 0
     assert r["cases"] == 15
-    # every action settled; each fault here is followed by a good answer within the retries,
-    # so every one of them was done in the end
+    # every action settled
     assert not any(k.endswith(" pending") for k in r["outcomes"])
-    assert r["failure_reasons"] == {}
+    # each fault here is followed by a good answer to the same request, so what is sent alone
+    # (deletes, mutes, DMs) was done in the end
     assert r["outcomes"]["delete done"] == 15
+    assert not any(k.endswith(" failed") for k in r["outcomes"]
+                   if k.split()[0] not in ("warn", "modlog"))
+    # warnings and mod-log entries share posts: a retry may go in another post, a request of
+    # its own that may meet a fault again. Five tries each make a failure rare (without
+    # retries, four entries in nine would fail); any is recorded with why, after the retries.
+    grouped_failures = sum(n for k, n in r["outcomes"].items() if k.endswith(" failed"))
+    assert grouped_failures <= 3, r["outcomes"]
+    assert all("after 5 attempts" in why or why.startswith("rate limited")
+               for why in r["failure_reasons"]), r["failure_reasons"]
