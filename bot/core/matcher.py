@@ -140,31 +140,25 @@ class TermMatcher:
         once, hits an exception phrase cancels are left out, repeats past what a verdict lists
         are skipped, and wildcard hits widen to their word with one index of the text's words
         rather than a walk per hit."""
-        exact, folded = n.exact, n.folded
-        unaccented = exact == folded
-        out: list[TermMatch] = []
         at = _Placer(n)
-        # Per typed form: what it matches, and for each entry it matches how many hits were
-        # listed and the last one's span. Past the number of hits a verdict lists per rule, more
-        # of the same entry change nothing: every listed hit stands (those an exception phrase
-        # cancels are left out), each at its own span, and each earlier than any more.
-        decided: dict[tuple[str, bool, bool], list] = {}
-        # First every match with its form, and per rule the spans of its exception phrases
-        # (decided as any match: exactly what the engine would block); then what to list.
+        matches, blocked = self._collect(at, n.exact == n.folded)
+        return self._listed(at, matches, blocked)
+
+    def _collect(self, at: _Placer, unaccented: bool
+                 ) -> tuple[list[tuple[int, int, bool, bool, _Form]], dict[int, Spans]]:
+        """Every match with its typed form (each form decided once), and per rule the spans of
+        its exception phrases, decided as any match: exactly what the engine would block."""
+        forms: dict[tuple[str, bool, bool], _Form] = {}
         matches = []
         blocked: dict[int, Spans] = {}
-        for last, (length, group) in self._automaton.iter(folded):
+        for last, (length, group) in self._automaton.iter(at.folded):
             start, end = last - length + 1, last + 1
             before, after = at.bounds(start, end)
-            key = (exact[start:end], before, after)
-            form = decided.get(key)
+            key = (at.exact[start:end], before, after)
+            form = forms.get(key)
             if form is None:
-                found = _decide(group, key[0], before, after, unaccented)
-                # found, hits listed per entry, last span per entry, entries at the cap, and
-                # which of its entries are exception phrases
-                form = decided[key] = [found, [0] * len(found), [None] * len(found), 0,
-                                       [f[0] for f in found if f[0].via == "exception"]]
-            for entry in form[4]:
+                form = forms[key] = _Form(_decide(group, key[0], before, after, unaccented))
+            for entry in form.phrases:
                 span = at.place(entry, start, end, before, after)
                 if span is not None:
                     spans = blocked.get(entry.rule)
@@ -172,13 +166,21 @@ class TermMatcher:
                         spans = blocked[entry.rule] = Spans()
                     spans.add(*span)
             matches.append((start, end, before, after, form))
+        return matches, blocked
+
+    def _listed(self, at: _Placer, matches: list[tuple[int, int, bool, bool, _Form]],
+                blocked: dict[int, Spans]) -> list[TermMatch]:
+        """The matches that stand, each entry's first ``enough`` of them. Past the number of
+        hits a verdict lists per rule, more of the same entry change nothing: every listed hit
+        stands, each at its own span, and each earlier than any more."""
+        out: list[TermMatch] = []
         enough = self.enough
         new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
         for start, end, before, after, form in matches:
-            found, counts, spans_listed, full, _ = form
-            if full == len(found):
+            if form.full == len(form.found):
                 continue
-            for i, (entry, via, confidence) in enumerate(found):
+            counts, spans_listed = form.counts, form.last
+            for i, (entry, via, confidence) in enumerate(form.found):
                 if counts[i] >= enough:
                     continue
                 if entry.squeeze_only or entry.open_start or entry.open_end:
@@ -194,8 +196,22 @@ class TermMatcher:
                 counts[i] += 1
                 spans_listed[i] = span
                 if counts[i] == enough:
-                    form[3] += 1
+                    form.full += 1
         return out
+
+
+class _Form:
+    """One typed form of a text (its letters and boundaries): what it matches, and for each
+    entry it matches how many hits were listed and the last one's span."""
+
+    __slots__ = ("found", "counts", "last", "full", "phrases")
+
+    def __init__(self, found: tuple[tuple[TermEntry, str, float], ...]) -> None:
+        self.found = found
+        self.counts = [0] * len(found)
+        self.last: list[tuple[int, int] | None] = [None] * len(found)
+        self.full = 0  # entries at the cap
+        self.phrases = [f[0] for f in found if f[0].via == "exception"]
 
 
 _PHRASE_KINDS = ("exception", "unless", "requires")
