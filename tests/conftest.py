@@ -112,3 +112,16 @@ async def storage(request, tmp_path):
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.load()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the thread of any SQLite connection a failed test left open: aiosqlite's thread is
+    not a daemon, so one left running would keep pytest from exiting and reporting the failure
+    (CI would time out instead of saying what failed)."""
+    import gc
+
+    import aiosqlite
+
+    for obj in gc.get_objects():
+        if isinstance(obj, aiosqlite.Connection):  # (stopping a stopped one does nothing)
+            obj.stop()
