@@ -162,9 +162,8 @@ async def bot_process(messages: int, database: str, schema: str, seed: int, rate
         config = TelegramConfig(token=FakeTelegram().token,
                                 api_base_url=f"http://127.0.0.1:{port}/bot")
         async with running(config, service, engine):
-            await_result = asyncio.ensure_future(server.stdout.readline())
             cpu = time.process_time()
-            result = json.loads(await await_result)
+            result = json.loads(await server.stdout.readline())
             result["bot_cpu_us"] = round((time.process_time() - cpu) / messages * 1e6)
         await server.wait()
     result["cases"] = len(await storage.list_cases(limit=10**6))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class _Scratch:
         # per rule, its exception phrases' spans: a hit inside one does not count. One
         # bisection per hit, where comparing each hit with each span is quadratic on a forged
         # message.
-        self.blocked: dict[int, Spans] = {}
+        self.blocked: defaultdict[int, Spans] = defaultdict(Spans)
         self.cancelled: set[int] = set()  # rules an "unless" phrase switched off
         self.present: set[int] = set()  # rules whose "requires" phrase is there
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
@@ -248,10 +249,7 @@ class Engine:
         for m in matches:
             via = m.entry.via
             if via == "exception":
-                spans = s.blocked.get(m.entry.rule)
-                if spans is None:
-                    spans = s.blocked[m.entry.rule] = Spans()
-                spans.add(m.start, m.end)
+                s.blocked[m.entry.rule].add(m.start, m.end)
             elif via == "unless":
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import defaultdict
 from itertools import accumulate
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
@@ -145,12 +146,12 @@ class TermMatcher:
         return self._listed(at, matches, blocked)
 
     def _collect(self, at: _Placer, unaccented: bool
-                 ) -> tuple[list[tuple[int, int, bool, bool, _Form]], dict[int, Spans]]:
+                 ) -> tuple[list[tuple[int, int, bool, bool, _Form]], defaultdict[int, Spans]]:
         """Every match with its typed form (each form decided once), and per rule the spans of
         its exception phrases, decided as any match: exactly what the engine would block."""
         forms: dict[tuple[str, bool, bool], _Form] = {}
         matches = []
-        blocked: dict[int, Spans] = {}
+        blocked: defaultdict[int, Spans] = defaultdict(Spans)
         for last, (length, group) in self._automaton.iter(at.folded):
             start, end = last - length + 1, last + 1
             before, after = at.bounds(start, end)
@@ -161,15 +162,12 @@ class TermMatcher:
             for entry in form.phrases:
                 span = at.place(entry, start, end, before, after)
                 if span is not None:
-                    spans = blocked.get(entry.rule)
-                    if spans is None:
-                        spans = blocked[entry.rule] = Spans()
-                    spans.add(*span)
+                    blocked[entry.rule].add(*span)
             matches.append((start, end, before, after, form))
         return matches, blocked
 
     def _listed(self, at: _Placer, matches: list[tuple[int, int, bool, bool, _Form]],
-                blocked: dict[int, Spans]) -> list[TermMatch]:
+                blocked: defaultdict[int, Spans]) -> list[TermMatch]:
         """The matches that stand, each entry's first ``enough`` of them. Past the number of
         hits a verdict lists per rule, more of the same entry change nothing: every listed hit
         stands, each at its own span, and each earlier than any more."""

@@ -326,7 +326,8 @@ def _nfkc_by_cluster(m: _Mapped) -> None:
 def _casefold(m: _Mapped) -> None:
     text = m.text
     if not text.isascii() and _CASEFOLD_TO_BASE_ANY.search(text):
-        text = text.translate(CASEFOLD_TO_BASE)  # what casefold and the invisible stage make
+        # what casefold and the invisible stage make, one character to one
+        text = m.text = text.translate(CASEFOLD_TO_BASE)
     folded = text.lower() if text.isascii() else text.casefold()
     if len(folded) == len(text):
         m.text = folded  # casefold only ever expands, so equal length means one to one
@@ -335,19 +336,18 @@ def _casefold(m: _Mapped) -> None:
     # every output character stands for one input character (its end is its start + 1)
     spans = [(c.start(), c.start() + 1, c.group().casefold())
              for c in _CASEFOLD_EXPANDING.finditer(text)]
-    _expand(m, spans, str.casefold, ends=False, text=text)
+    _expand(m, spans, str.casefold, ends=False)
 
 
 def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
-            kept: Callable[[str], str] | None = None, ends: bool = True,
-            text: str | None = None) -> None:
-    """Replace each span [a, z) of ``text`` (default: the current text) by its string; the rest
-    stays one to one, passed through ``kept`` if given (which must keep its length).
+            between: Callable[[str], str] | None = None, ends: bool = True) -> None:
+    """Replace each span [a, z) of the text by its string; the rest stays one to one (passed
+    through ``between`` if given, which must keep its length).
     ``ends=False``: every span is one character, so no output character needs an end.
 
     One flat loop with bound methods: a forged message holds thousands of spans.
     """
-    text = m.text if text is None else text
+    text = m.text
     pieces: list[str] = []
     first: list[int] = []
     end: list[int] = []
@@ -356,7 +356,7 @@ def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
     pos = 0
     for a, z, new in spans:
         if a > pos:
-            piece_add(kept(text[pos:a]) if kept else text[pos:a])
+            piece_add(text[pos:a] if between is None else between(text[pos:a]))
             first_add(range(pos, a))
             end_add(range(pos + 1, a + 1))
         piece_add(new)
@@ -364,7 +364,7 @@ def _expand(m: _Mapped, spans: list[tuple[int, int, str]],
         end_add([z] * len(new))
         pos = z
     if pos < len(text):
-        piece_add(kept(text[pos:]) if kept else text[pos:])
+        piece_add(text[pos:] if between is None else between(text[pos:]))
         first_add(range(pos, len(text)))
         end_add(range(pos + 1, len(text) + 1))
     m.remap("".join(pieces), first, end if ends else None)
@@ -485,8 +485,7 @@ def _needs_work(text: str, nfkc: bool) -> str | None:
             return None
         if _UNICODE_ANY.search(lower) and (
                 _UNICODE_SPECIAL.search(lower)
-                or (_ASTRAL.search(lower)
-                    and any(c in ASTRAL_INVISIBLE for c in _ASTRAL.findall(lower)))
+                or _astral(lower) & ASTRAL_INVISIBLE
                 or (_LEET_PUNCT.search(lower) and _LEET_HINT.search(lower))):
             return None
     if _SPACED_HINT.search(lower) or _REPEAT_HINT.search(lower):
