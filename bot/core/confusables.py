@@ -131,13 +131,19 @@ NFKC_ONE_BMP = _class_body(_ranges([c for c in sorted(NFKC_ONE) if c < 0x10000])
 ASTRAL_NFKC_ONE = frozenset(chr(c) for c in NFKC_ONE if c >= 0x10000)
 
 
+# Outside the Latin blocks, the only characters whose canonical decomposition is an ASCII
+# character and marks (";" for U+037E, "K" for the kelvin sign, "=" for "≠"); a test checks every
+# code point, as ``fold`` relies on the table and NFD agreeing.
+_ASCII_DECOMPOSING_ELSEWHERE = (0x37E, 0x1FEF, 0x212A, 0x212B, 0x2260, 0x226E, 0x226F)
+
+
 def _fold_table() -> dict[int, int]:
-    """Latin letter with diacritics -> base letter (and đ -> d), one character to one."""
+    """Character with diacritics -> its ASCII base (and đ -> d), one character to one."""
     table: dict[int, int] = {ord("đ"): ord("d"), ord("Đ"): ord("d")}
-    for cp in list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+    for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00), *_ASCII_DECOMPOSING_ELSEWHERE]:
         base = unicodedata.normalize("NFD", chr(cp))[0]
-        if base != chr(cp) and base.isascii() and base.isalpha():
-            table[cp] = ord(base.lower()) if chr(cp).islower() else ord(base)
+        if base != chr(cp) and base.isascii():
+            table[cp] = ord(base)
     return table
 
 

@@ -12,6 +12,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
@@ -31,6 +32,8 @@ MAX_CHARS = 4096
 # a thousand insults is one violation, and listing every hit would cost milliseconds.
 MAX_HITS_PER_RULE = 8
 _CLEAN = Verdict()
+_NONE: Any = frozenset()
+_new = tuple.__new__  # a named tuple built without its Python-level constructor  # stands for an empty set or mapping until one is needed
 _DOUBLE = re.compile(r"([^\W\d_])\1")
 
 
@@ -59,6 +62,10 @@ class _Compiled:
     matcher: TermMatcher
 
 
+def _hit_order(hit: Hit) -> tuple[int, str]:
+    return hit.start, hit.rule_id
+
+
 class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
@@ -70,9 +77,11 @@ class _Scratch:
         # per rule, its exception phrases' spans: a hit inside one does not count. One
         # bisection per hit, where comparing each hit with each span is quadratic on a forged
         # message.
-        self.blocked: defaultdict[int, Spans] = defaultdict(Spans)
-        self.cancelled: set[int] = set()  # rules an "unless" phrase switched off
-        self.present: set[int] = set()  # rules whose "requires" phrase is there
+        self.blocked: dict[int, Spans] = _NONE  # (most messages match no phrase: made if one does)
+        self.cancelled: set[int] | frozenset[int] = _NONE  # rules an "unless" phrase switched off
+        self.present: set[int] | frozenset[int] = _NONE  # rules whose "requires" phrase is there
+        # (rule, start, end) -> (confidence, via); a negative span is already in the original
+        # text (patterns, links, whole-message hits) and is never inside a word hit
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
         self.counts: dict[int, int] = {}  # hits kept per rule
 
@@ -224,11 +233,20 @@ class Engine:
         links = find_links(n.plain) if self._link_index else ()
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
         mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
-        if not (matches or found or links or flood or mentions):
-            return _CLEAN  # the common case: nothing to look at more closely
+        if not (found or links or flood or mentions):
+            if not matches:
+                return _CLEAN  # the common case: nothing to look at more closely
+            for m in matches:
+                if not m.entry.phrase:
+                    break
+            else:
+                return _CLEAN  # only phrases ("điện thoại"), which cancel or enable hits
         s = _Scratch(n)
         if matches:
-            self._phrases(matches, s)
+            for m in matches:
+                if m.entry.phrase:
+                    self._phrases(matches, s)
+                    break
             self._term_hits(matches, s)
         if found:
             self._pattern_hits(found, s)
@@ -238,7 +256,7 @@ class Engine:
             count = count_mentions(n.plain, msg.mention_count if msg is not None else 0)
             for i in self._mention_rules:
                 if count >= self.rules[i].threshold:
-                    s.hits[(i, 0, len(n.plain))] = (self.rules[i].confidence, "mentions")
+                    s.hits[(i, -1, -len(n.original) - 1)] = (self.rules[i].confidence, "mentions")
         if flood:
             assert msg is not None and window is not None
             self._flood(msg, s, window)
@@ -246,10 +264,12 @@ class Engine:
 
     @staticmethod
     def _phrases(matches: list[TermMatch], s: _Scratch) -> None:
+        blocked: defaultdict[int, Spans] = defaultdict(Spans)
+        s.blocked, s.cancelled, s.present = blocked, set(), set()
         for m in matches:
             via = m.entry.via
             if via == "exception":
-                s.blocked[m.entry.rule].add(m.start, m.end)
+                blocked[m.entry.rule].add(m.start, m.end)
             elif via == "unless":
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":
@@ -261,23 +281,27 @@ class Engine:
         return not languages or s.lang() in languages
 
     def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
-        counts = s.counts
-        for m in matches:
-            rule = m.entry.rule
-            if m.entry.via in ("exception", "unless", "requires"):
+        hits, counts, blocked, cancelled = s.hits, s.counts, s.blocked, s.cancelled
+        requires, present = self._requires, s.present
+        for entry, start, end, via, confidence in matches:
+            if entry.phrase:
                 continue
-            if counts.get(rule, 0) >= MAX_HITS_PER_RULE and (rule, m.start, m.end) not in s.hits:
+            rule = entry.rule
+            key = (rule, start, end)
+            known = hits.get(key)
+            if known is None and counts.get(rule, 0) >= MAX_HITS_PER_RULE:
                 continue  # listed enough of this rule already
-            if rule in s.blocked and s.blocked[rule].inside(m.start, m.end):
+            if rule in blocked and blocked[rule].inside(start, end):
                 continue
-            if not self._allowed(rule, s, m.entry.languages):
+            if rule in cancelled or (rule in requires and rule not in present):
                 continue
-            key = (rule, m.start, m.end)
-            if key in s.hits:
-                if s.hits[key][0] < m.confidence:
-                    s.hits[key] = (m.confidence, m.via)
-            elif not s.full(rule):
-                s.hits[key] = (m.confidence, m.via)
+            if entry.languages and s.lang() not in entry.languages:
+                continue
+            if known is None:
+                counts[rule] = counts.get(rule, 0) + 1
+                hits[key] = (confidence, via)
+            elif known[0] < confidence:
+                hits[key] = (confidence, via)
 
     def _pattern_hits(self, found: list[tuple[int, int, int]], s: _Scratch) -> None:
         for rule, start, end in found:
@@ -330,7 +354,7 @@ class Engine:
             r = self.rules[i]
             same = digest if r.detector == "duplicate" else None
             if within(window, msg.author_id, msg.channel_id, now, r.window_seconds, same) >= r.count:
-                s.hits[(i, 0, len(s.n.plain))] = (r.confidence, r.detector)
+                s.hits[(i, -1, -len(s.n.original) - 1)] = (r.confidence, r.detector)
 
     def _verdict(self, s: _Scratch, rules: list[Rule], policy: CommunityPolicy | None) -> Verdict:
         if not s.hits:
@@ -345,13 +369,12 @@ class Engine:
                 continue
             if start < 0:
                 a, b = -start - 1, -end - 1
-            elif via in ("mentions", "flood", "duplicate"):
-                a, b = 0, len(n.original)
             else:
                 a, b = n.span(start, end)
-            out.append(Hit(r.id, r.category, r.clause, r.severity, a, b, n.original[a:b],
-                           round(conf, 3), via))
-        out.sort(key=lambda h: (h.start, h.rule_id))
+            out.append(_new(Hit, (r.id, r.category, r.clause, r.severity, a, b,
+                                  n.original[a:b], round(conf, 3), via)))
+        if len(out) > 1:
+            out.sort(key=_hit_order)
         # a verdict with hits says the language (the member's explanation is written in it)
         return Verdict(tuple(out), s.lang() if out else s.language)
 
@@ -363,17 +386,19 @@ class Engine:
         exactly when an earlier, different span reaches at least as far. A hostile message holds
         thousands of hits, so comparing every pair is not an option.
         """
-        spans = {(k[1], k[2]) for k in hits
-                 if k[1] >= 0 and hits[k][1] not in ("mentions", "flood", "duplicate")}
+        if len(hits) < 2:
+            return hits
+        # (start, -end): sorted by start, longest first, with no key function
+        spans = {(k[1], -k[2]) for k in hits if k[1] >= 0}
         if len(spans) < 2:
             return hits
         inner = set()
         reach = -1
-        for start, end in sorted(spans, key=lambda sp: (sp[0], -sp[1])):
-            if reach >= end:
-                inner.add((start, end))
+        for start, minus_end in sorted(spans):
+            if reach >= -minus_end:
+                inner.add((start, -minus_end))
             else:
-                reach = end
+                reach = -minus_end
         if not inner:
             return hits
         return {k: v for k, v in hits.items() if (k[1], k[2]) not in inner}

@@ -16,7 +16,9 @@ import yaml
 
 from bot.core.normalize import fold
 
-_VI_ONLY = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+_VI_LETTERS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+# both cases spelled out: a case-insensitive class costs a case fold per character searched
+_VI_ONLY = re.compile(f"[{_VI_LETTERS}{_VI_LETTERS.upper()}]")
 _WORD = re.compile(r"[^\W\d_]+")
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
 _RIME = (
@@ -37,6 +39,42 @@ def _lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(map(str, data["vi_common"])), frozenset(map(str, data["en_common"]))
 
 
+# Scores per word, worked out once: chat draws on a small vocabulary, and a word's score is
+# several regex and set look-ups. Bounded, as a forged message may bring thousands of new words.
+_SCORES: dict[str, tuple[float, float, bool]] = {}
+_MAX_SCORES = 50_000
+_NOT_LATIN = (0.0, 0.0, False)
+
+
+def _score(word: str) -> tuple[float, float, bool]:
+    """How Vietnamese and how English ``word`` (casefolded) looks, and whether it is a known
+    English word; ``_NOT_LATIN`` for a word in another script."""
+    if word.isascii():
+        score = _latin_score(word, 0.0)
+    elif _LATIN_WORD.fullmatch(word):
+        score = _latin_score(fold(word), 1.0)  # Latin diacritics: far more Vietnamese than English
+    else:
+        score = _NOT_LATIN
+    if len(_SCORES) >= _MAX_SCORES:
+        _SCORES.clear()
+    _SCORES[word] = score
+    return score
+
+
+def _latin_score(w: str, vi: float) -> tuple[float, float, bool]:
+    vi_words, en_words = _lists()
+    in_vi, in_en = w in vi_words, w in en_words
+    if in_vi and not in_en:
+        return (vi + 2, 0.0, False)
+    if in_en and not in_vi:
+        return (vi, 2.0, True)
+    if in_vi and in_en:
+        return (vi + 0.5, 0.5, True)
+    if _VI_SYLLABLE.match(w):
+        return (vi + 1, 0.0, False)
+    return (vi, 1.0, False)
+
+
 def is_vi_syllable(word: str) -> bool:
     return bool(_VI_SYLLABLE.match(word))
 
@@ -47,39 +85,31 @@ def detect_language(text: str, thorough: bool = False) -> str:
     ``thorough`` also asks langdetect whether English-looking text with no English word is a
     third language; it costs milliseconds, so the engine's hot path never asks it.
     """
-    if _VI_ONLY.search(text):
+    if not text.isascii() and _VI_ONLY.search(text):
         return "vi"
     # the first words tell a message's language as well as all of them, and a forged message
     # holds a thousand
     words = _WORD.findall(text.casefold())[:MAX_WORDS]
     if not words:
         return "en"  # emoji, numbers, punctuation: nothing to tell, reply in English
-    latin = [w for w in words if w.isascii() or _LATIN_WORD.fullmatch(w)]
-    if len(latin) * 2 < len(words):
-        return "other"
-    vi_words, en_words = _lists()
     vi = en = 0.0
+    latin = 0
     known_en = False
-    for w in latin:
-        if not w.isascii():
-            w = fold(w)
-            vi += 1  # Latin diacritics are far more Vietnamese than English
-        in_vi, in_en = w in vi_words, w in en_words
-        known_en = known_en or in_en
-        if in_vi and not in_en:
-            vi += 2
-        elif in_en and not in_vi:
-            en += 2
-        elif in_vi and in_en:
-            vi += 0.5
-            en += 0.5
-        elif _VI_SYLLABLE.match(w):
-            vi += 1
-        else:
-            en += 1
+    scores = _SCORES
+    for w in words:
+        score = scores.get(w)
+        if score is None:
+            score = _score(w)
+        if score is not _NOT_LATIN:
+            latin += 1
+            vi += score[0]
+            en += score[1]
+            known_en = known_en or score[2]
+    if latin * 2 < len(words):
+        return "other"
     if vi > en:
         return "vi"
-    if thorough and not known_en and len(latin) >= 3:
+    if thorough and not known_en and latin >= 3:
         return _third_language(text)
     return "en"
 

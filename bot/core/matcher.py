@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
 import ahocorasick
@@ -35,6 +35,13 @@ class TermEntry:
     open_end: bool  # "term*": may start a longer word
     squeeze_only: bool = False  # "fagot" for "faggot": only where a run was squeezed
     needs_marks: bool = False  # unaccented Vietnamese term: only in text typed with diacritics
+    phrase: bool = field(init=False)  # an exception, "unless" or "requires" phrase
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "phrase", self.via in _PHRASE_KINDS)
+
+
+_Found = tuple[tuple[TermEntry, str, float], ...]  # entries a typed form matches, how, how sure
 
 
 class TermMatch(NamedTuple):
@@ -72,6 +79,8 @@ def consistent(typed: str, term: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W_]+")
+_PHRASE_KINDS = ("exception", "unless", "requires")
+_MAX_DECIDED = 20_000
 
 
 class _Words:
@@ -114,6 +123,22 @@ class TermMatcher:
             self._automaton.add_word(key, (len(key), tuple(group)))
         if table:
             self._automaton.make_automaton()
+        # what each typed form decides (typed, bounds and whether the text has marks at all
+        # determine it): chat repeats its words, and deciding walks the entries letter by letter.
+        # With it, whether any entry found is a wildcard or stands for a squeezed run.
+        self._decided: dict[tuple[str, bool, bool, bool], tuple[_Found, bool]] = {}
+
+    def _decide(self, group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
+                unaccented: bool) -> tuple[_Found, bool]:
+        key = (typed, before, after, unaccented)
+        got = self._decided.get(key)
+        if got is None:
+            if len(self._decided) >= _MAX_DECIDED:
+                self._decided.clear()  # a forged message brings thousands of new forms
+            found = _decide(group, typed, before, after, unaccented)
+            careful = any(e.squeeze_only or e.open_start or e.open_end for e, _, _ in found)
+            got = self._decided[key] = (found, careful)
+        return got
 
     def scan(self, n: Normalized) -> list[TermMatch]:
         if not self.size:
@@ -122,16 +147,29 @@ class TermMatcher:
         unaccented = exact == folded
         out: list[TermMatch] = []
         size = len(folded)
+        decided = self._decided
+        new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
         for last, (length, group) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
+            typed = exact[start:end]
             before = start > 0 and folded[start - 1].isalnum()
             after = end < size and folded[end].isalnum()
-            for entry, via, conf in _decide(group, exact[start:end], before, after, unaccented):
-                if entry.squeeze_only and n.squeezed.isdisjoint(range(start, end)):
-                    continue
-                if (entry.open_start and before) or (entry.open_end and after):
-                    return self._scan_many(n)  # widening to whole words: the careful path
-                out.append(TermMatch(entry, start, end, via, conf))
+            got = decided.get((typed, before, after, unaccented))
+            if got is None:
+                got = self._decide(group, typed, before, after, unaccented)
+            found, careful = got
+            if not found:
+                continue
+            if not careful:
+                for entry, via, conf in found:
+                    out.append(new(TermMatch, (entry, start, end, via, conf)))
+            else:
+                for entry, via, conf in found:
+                    if entry.squeeze_only and n.squeezed.isdisjoint(range(start, end)):
+                        continue
+                    if (entry.open_start and before) or (entry.open_end and after):
+                        return self._scan_many(n)  # widening to whole words: the careful path
+                    out.append(new(TermMatch, (entry, start, end, via, conf)))
             if len(out) > self.enough:
                 return self._scan_many(n)  # a forged message, most likely
         return out
@@ -158,7 +196,7 @@ class TermMatcher:
             key = (at.exact[start:end], before, after)
             form = forms.get(key)
             if form is None:
-                form = forms[key] = _Form(_decide(group, key[0], before, after, unaccented))
+                form = forms[key] = _Form(self._decide(group, key[0], before, after, unaccented)[0])
             for entry in form.phrases:
                 span = at.place(entry, start, end, before, after)
                 if span is not None:
@@ -188,7 +226,7 @@ class TermMatcher:
                 if span is None or span == spans_listed[i]:
                     continue  # (a wildcard widens hits in one word to one span: listed once)
                 spans = blocked.get(entry.rule)
-                if spans is not None and entry.via not in _PHRASE_KINDS and spans.inside(*span):
+                if spans is not None and not entry.phrase and spans.inside(*span):
                     continue  # an exception phrase cancels it, as the engine would
                 out.append(new(TermMatch, (entry, *span, via, confidence)))
                 counts[i] += 1
@@ -210,9 +248,6 @@ class _Form:
         self.last: list[tuple[int, int] | None] = [None] * len(found)
         self.full = 0  # entries at the cap
         self.phrases = [f[0] for f in found if f[0].via == "exception"]
-
-
-_PHRASE_KINDS = ("exception", "unless", "requires")
 
 
 class _Placer:

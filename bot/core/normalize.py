@@ -47,14 +47,12 @@ _HOMOGLYPH_ANY = re.compile("[" + "".join(HOMOGLYPHS) + "]")
 _LEET_TABLE = str.maketrans(LEET)
 _LEET_CHARS = "".join(re.escape(c) for c in LEET)
 _LEET_ANY = re.compile(f"[{_LEET_CHARS}]")
-# a token of word and leet characters holding at least one leet character; the lookbehind pins
-# each attempt to a token start, so the scan stays linear
-# "@", "!" and "|" count only between word characters ("sh!t", "f@g"), so "@user" and "wow!!"
-# cost nothing
-_LEET_TOKEN = re.compile(
-    rf"(?<![\w{_LEET_CHARS}])[\w{_LEET_CHARS}]*?(?:[0-9$€]|(?<=\w)[@!|](?=\w))[\w{_LEET_CHARS}]*"
-)
+# Leetspeak is looked for in words of word and leet characters that hold a digit, "$" or "€",
+# or "@", "!" or "|" between word characters ("sh!t", "f@g"; "@user" and "wow!!" cost nothing).
+# Each such character found, its word is read both ways from it: one regex finding whole words
+# with the character inside them tried a lookbehind and a lazy scan at every position.
 _LEET_HINT = re.compile(r"[0-9$€]|\w[@!|]\w")
+_LEET_RUN = re.compile(rf"[\w{_LEET_CHARS}]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LETTER = r"[^\W\d_]"
 # three or more single letters, each separated by a short run of separators
@@ -70,13 +68,8 @@ _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
 _REPEAT = re.compile(r"(.)\1{2,}", re.DOTALL)
 _REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)
 # Characters that always mean work for a later stage (one bitmap look-up per character)
-_ASCII_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f0-9$]")
-_UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}0-9$€]")
-_LEET_PUNCT = re.compile(r"[@!|]")
-# Any character the classes above look for, in one class: most chat holds none, and one search
-# costs a third of three (a regex call costs more than its scan on a short message)
-_ASCII_ANY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f0-9$@!|]")
-_UNICODE_ANY = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}0-9$€@!|\U00010000-\U0010ffff]")
+_UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}]")
+_decompose = unicodedata.normalize
 _FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
 # A list indexed by code point translates twice as fast as the dict; code points past its end
 # raise IndexError, which str.translate takes as "leave unchanged".
@@ -200,6 +193,8 @@ class _Mapped:
         slice assignment, and index lists built by ``compress`` at C speed.
         """
         n = len(self.text)
+        if len(runs) <= 4:
+            return self._squeeze_few(runs)
         mask = bytearray(b"\x01") * n
         kept: list[int] = []
         removed = 0
@@ -212,6 +207,28 @@ class _Mapped:
         for pos, (_, z) in zip(kept, runs):
             end[pos] = z
         self.remap("".join(compress(self.text, mask)), first, end)
+        return kept
+
+
+    def _squeeze_few(self, runs: list[tuple[int, int]]) -> list[int]:
+        """``squeeze_runs`` for the usual few runs ("cccd", "fuuuck"): slices, no mask."""
+        text = self.text
+        pieces: list[str] = []
+        first: list[int] = []
+        end: list[int] = []
+        kept: list[int] = []
+        pos = 0
+        for a, z in runs:
+            pieces.append(text[pos : a + 1])
+            first.extend(range(pos, a + 1))
+            end.extend(range(pos + 1, a + 1))
+            end.append(z)
+            kept.append(len(first) - 1)
+            pos = z
+        pieces.append(text[pos:])
+        first.extend(range(pos, len(text)))
+        end.extend(range(pos + 1, len(text) + 1))
+        self.remap("".join(pieces), first, end)
         return kept
 
 
@@ -395,8 +412,25 @@ def _delete_invisible(m: _Mapped, pattern: re.Pattern[str]) -> None:
     m.remap(pattern.sub("", text), idx, None)
 
 
-def _leet_token(match: re.Match[str]) -> str:
-    token = match.group()
+def _leet_words(text: str) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` leetspeak may hide in (see ``_LEET_HINT``)."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    back = ""
+    size = len(text)
+    for hint in _LEET_HINT.finditer(text):
+        at = hint.start()
+        if at < end:
+            continue  # in the word just found
+        if not back:
+            back = text[::-1]  # where the word starts: its run of characters read backwards
+        start = at - (_LEET_RUN.match(back, size - at).end() - (size - at))
+        end = _LEET_RUN.match(text, at).end()
+        spans.append((start, end))
+    return spans
+
+
+def _leet_token(token: str) -> str:
     if not _HAS_LETTER.search(token):
         return token  # "2024", "!!!": numbers and punctuation, not leetspeak
     if token[0] == "@":  # a mention, not a leet "a"
@@ -410,16 +444,19 @@ def _letters(m: _Mapped) -> None:
     if not text.isascii() and _HOMOGLYPH_ANY.search(text):
         text = text.translate(_HOMOGLYPH_TABLE)
     if _LEET_ANY.search(text) and _LEET_HINT.search(text):
-        # a forged message repeats a few tokens hundreds of times: each is worked out once
+        # a forged message repeats a few words hundreds of times: each is worked out once
         done: dict[str, str] = {}
-
-        def token(match: re.Match[str]) -> str:
-            got = done.get(match.group())
+        pieces: list[str] = []
+        pos = 0
+        for start, end in _leet_words(text):
+            word = text[start:end]
+            got = done.get(word)
             if got is None:
-                got = done[match.group()] = _leet_token(match)
-            return got
-
-        text = _LEET_TOKEN.sub(token, text)
+                got = done[word] = _leet_token(word)
+            pieces += (text[pos:start], got)
+            pos = end
+        pieces.append(text[pos:])
+        text = "".join(pieces)
     m.text = text  # both steps map one character to one
 
 
@@ -457,48 +494,115 @@ def _squeeze(m: _Mapped) -> None:
 
 def fold(text: str) -> str:
     """Drop Vietnamese and other Latin diacritics, one character to one (đ -> d)."""
-    if text.isascii() or not _FOLD_NEEDED.search(text):
+    if text.isascii():
+        return text
+    # Decomposing and dropping what is not ASCII takes a third less time than a translate
+    # (which looks up every character). It is the table's fold exactly when nothing was dropped
+    # whole: no character's decomposition holds two ASCII characters, and those holding one are
+    # the table's (tests check every code point).
+    out = _decompose("NFD", text.replace("đ", "d").replace("Đ", "d")).encode("ascii", "ignore")
+    if len(out) == len(text):
+        return out.decode("ascii")
+    if not _FOLD_NEEDED.search(text):
         return text
     return text.translate(_FOLD_LIST)
 
 
 _NO_SET: frozenset[int] = frozenset()
+_new = tuple.__new__
 
 
-def _needs_work(text: str, nfkc: bool) -> str | None:
-    """The lowercased text if no stage but case and diacritics has work to do, else None.
-    ``nfkc``: whether the text is NFKC already.
+_WORDS = 1  # only the stages within words have work: leetspeak, spaced letters, repeats
+_ALL = 2  # a character calls for every stage (invisible, look-alike, control)
 
-    Most chat is like that, and this answers it with a handful of C-speed scans, building no map.
+
+def _quick_py(lower: str, ascii: bool) -> str | int:
+    """The folded text if no stage but case and diacritics has work to do, else _WORDS or _ALL.
+    ``lower``: the text lowercased, of its length and in NFKC; ``ascii``: whether the text is.
+
+    Most chat is like that. ``_quick.c`` answers the same in one pass where it could be
+    compiled; this is the reference, and what runs where it could not.
     """
-    if text.isascii():
-        lower = text.lower()
-        if _ASCII_ANY.search(lower) and (
-                _ASCII_SPECIAL.search(lower)
-                or (_LEET_PUNCT.search(lower) and _LEET_HINT.search(lower))):
-            return None
-    else:
-        if not nfkc:
-            return None
-        lower = text.casefold()
-        if len(lower) != len(text):
-            return None
-        if _UNICODE_ANY.search(lower) and (
-                _UNICODE_SPECIAL.search(lower)
-                or _astral(lower) & ASTRAL_INVISIBLE
-                or (_LEET_PUNCT.search(lower) and _LEET_HINT.search(lower))):
-            return None
-    if _SPACED_HINT.search(lower) or _REPEAT_HINT.search(lower):
-        return None
-    return lower
+    if ascii:
+        if _ASCII_CONTROL.search(lower):
+            return _ALL
+    elif _UNICODE_SPECIAL.search(lower) or _astral(lower) & ASTRAL_INVISIBLE:
+        return _ALL
+    if _LEET_HINT.search(lower) and any(
+            _HAS_LETTER.search(lower, a, b) for a, b in _leet_words(lower)):
+        return _WORDS  # leetspeak: numbers alone ("0912345678", "2024") are left as they are
+    if _SPACED_HINT.search(lower):
+        return _WORDS
+    if _REPEAT_HINT.search(lower) and any(r.group(1).isalpha() for r in _REPEAT.finditer(lower)):
+        return _WORDS  # only runs of letters are squeezed ("1000" stays)
+    return fold(lower)
+
+
+def _quick_tables() -> tuple[bytes, bytes]:
+    """What ``_quick.c`` reads: per BMP character its classes, and what it folds to."""
+    classes = bytearray(0x10000)
+    for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]:
+        classes[code] |= 1  # work in ASCII text (as _ASCII_CONTROL)
+    for ch in [*INVISIBLE_CHARS, *HOMOGLYPHS]:
+        if ord(ch) < 0x10000:
+            classes[ord(ch)] |= 2  # work in other text (as _UNICODE_SPECIAL)
+    for ch in "@!|":
+        classes[ord(ch)] |= 4  # leetspeak between word characters
+    for ch in _SEPARATORS:
+        classes[ord(ch)] |= 8
+    for ch in LEET:
+        classes[ord(ch)] |= 16  # may belong to a leetspeak word
+    for ch in "0123456789$€":
+        classes[ord(ch)] |= 32  # leetspeak wherever it stands in a word with letters
+    folds = bytearray(0x10000)
+    for code, to in FOLD_TABLE.items():
+        folds[code] = to
+    return bytes(classes), bytes(folds)
+
+
+def _load_quick() -> Callable[[str, bool], str | int]:
+    try:
+        from bot.core import _quick  # type: ignore[attr-defined]
+    except ImportError:  # built without a C compiler: the same answers, slower
+        return _quick_py
+    _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE))
+    return _quick.quick
+
+
+_plain_fold = _load_quick()
 
 
 def normalize(text: str) -> Normalized:
     """All normalised forms of ``text`` with their maps back to it."""
-    nfkc = text.isascii() or unicodedata.is_normalized("NFKC", text)
-    lower = _needs_work(text, nfkc)
-    if lower is not None:
-        return Normalized(text, lower, lower, fold(lower), _NO_SET, (), ())
+    if text.isascii():
+        nfkc = True
+        lower = text.lower()
+        folded = _plain_fold(lower, True)
+    else:
+        nfkc = unicodedata.is_normalized("NFKC", text)
+        lower = text.casefold() if nfkc else ""
+        folded = _plain_fold(lower, False) if nfkc and len(lower) == len(text) else _ALL
+    if folded.__class__ is str:
+        # (the tuple built directly: the named tuple's own constructor is a Python call)
+        return _new(Normalized, (text, lower, lower, folded, _NO_SET, (), ()))
+    if folded == _WORDS:
+        return _normalize_words(text, lower)
+    return _normalize_fully(text, nfkc)
+
+
+def _normalize_words(text: str, lower: str) -> Normalized:
+    """The stages within words, for text whose lowercase form ``lower`` is what the stages
+    before them would give (one to one: NFKC already, no invisible or look-alike character)."""
+    m = _Mapped(lower)
+    _letters(m)
+    _collapse_spaced(m)
+    _squeeze(m)
+    return Normalized(text, lower, m.text, fold(m.text), m.squeezed, (), tuple(m.maps))
+
+
+def _normalize_fully(text: str, nfkc: bool) -> Normalized:
+    """Every stage, for text the quick check says needs more than case and diacritics (and, in
+    tests, for any text: the quick answer must be what this gives)."""
     m = _Mapped(text)
     _nfkc(m, nfkc)
     _casefold(m)

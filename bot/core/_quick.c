@@ -1,0 +1,213 @@
+/* The question most chat asks of the normaliser, answered in one pass in C.
+ *
+ * quick(lower, ascii) -> folded text, or WORDS (1), or ALL (2)
+ *
+ * ``lower`` is a message already lowercased (casefolded), of the same length as the message and
+ * in NFKC. The answer is its diacritics-folded form when no normalisation stage but case and
+ * diacritics has work to do; WORDS when only the stages within words may have (leetspeak,
+ * spaced letters, repeats); ALL when a character calls for every stage. It is exactly what
+ * ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs where this could
+ * not be compiled); tests compare the two on every character class and on random text.
+ *
+ * Work for a later stage, as the regexes of normalize.py describe it:
+ *   - a character of the "special" class (control characters in ASCII text; invisible
+ *     characters and look-alike letters in other text; astral invisibles);
+ *   - leetspeak: a word (a run of word and leetspeak characters) holding a letter and a digit,
+ *     "$" or "€", or "@", "!" or "|" between two word characters ("sh!t", "3pm"; not "2024");
+ *   - a separator, a word character, a separator and a word character ending a word ("f u c k");
+ *   - one letter three times in a row ("fuuuck"; not "1000").
+ *
+ * The tables come from Python (``setup``), built from the same data the regexes are.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define SPECIAL_ASCII 1   /* work to do in ASCII text */
+#define SPECIAL_OTHER 2   /* work to do in other text */
+#define LEET_PUNCT 4      /* "@", "!", "|" */
+#define SEPARATOR 8       /* what may separate spaced letters: " ._-~+*\/\\" */
+#define LEET 16           /* a leetspeak character: part of a word like a letter */
+#define LEET_ALWAYS 32    /* digits, "$", "€": leetspeak wherever they stand in a word */
+
+static unsigned char classes[0x10000];
+static unsigned char folds[0x10000]; /* 0: unchanged; else the ASCII letter it folds to */
+static PyObject *astral_special = NULL; /* frozenset of astral characters that mean work */
+static int ready = 0;
+
+static PyObject *
+setup(PyObject *self, PyObject *args)
+{
+    Py_buffer cls, fld;
+    PyObject *astral;
+    if (!PyArg_ParseTuple(args, "y*y*O!", &cls, &fld, &PyFrozenSet_Type, &astral))
+        return NULL;
+    if (cls.len != 0x10000 || fld.len != 0x10000) {
+        PyBuffer_Release(&cls);
+        PyBuffer_Release(&fld);
+        PyErr_SetString(PyExc_ValueError, "setup: both tables must hold 65536 bytes");
+        return NULL;
+    }
+    memcpy(classes, cls.buf, 0x10000);
+    memcpy(folds, fld.buf, 0x10000);
+    PyBuffer_Release(&cls);
+    PyBuffer_Release(&fld);
+    Py_INCREF(astral);
+    Py_XSETREF(astral_special, astral);
+    ready = 1;
+    Py_RETURN_NONE;
+}
+
+static inline int
+is_word(Py_UCS4 ch)
+{
+    /* what \w matches in a str pattern of Python's re */
+    return ch == '_' || Py_UNICODE_ISALNUM(ch);
+}
+
+static inline int
+is_separator(Py_UCS4 ch)
+{
+    return ch < 0x80 && (classes[ch] & SEPARATOR);
+}
+
+static inline int
+is_letter(Py_UCS4 ch)
+{
+    /* what [^\W\d_] matches: a word character but a decimal digit or "_" */
+    return ch != '_' && Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch);
+}
+
+static inline int
+in_leet_word(Py_UCS4 ch)
+{
+    return is_word(ch) || (ch < 0x10000 && (classes[ch] & LEET));
+}
+
+#define NONE 0
+#define WORDS 1
+#define ALL 2
+
+/* NONE, WORDS or ALL (see above); -1: error */
+static int
+has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
+{
+    Py_UCS4 prev2 = 0, prev = 0;
+    int word_letter = 0, word_leet = 0; /* of the leetspeak word being read */
+    int words = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        unsigned char c = ch < 0x10000 ? classes[ch] : 0;
+        if (c & special)
+            return ALL;
+        if (ch >= 0x10000) {
+            PyObject *one = PyUnicode_FromOrdinal(ch);
+            if (one == NULL)
+                return -1;
+            int found = PySet_Contains(astral_special, one);
+            Py_DECREF(one);
+            if (found < 0)
+                return -1;
+            if (found)
+                return ALL;
+        }
+        if (words)
+            continue; /* only a character calling for every stage can change the answer */
+        if (in_leet_word(ch)) {
+            if (c & LEET_ALWAYS)
+                word_leet = 1;
+            else if ((c & LEET_PUNCT) && i > 0 && i + 1 < n && is_word(prev)
+                     && is_word(PyUnicode_READ(kind, data, i + 1)))
+                word_leet = 1;
+            else if (is_letter(ch))
+                word_letter = 1;
+            if (word_leet && word_letter)
+                words = 1;
+        }
+        else
+            word_letter = word_leet = 0;
+        if ((c & SEPARATOR) && i + 3 < n
+                && is_word(PyUnicode_READ(kind, data, i + 1))
+                && is_separator(PyUnicode_READ(kind, data, i + 2))
+                && is_word(PyUnicode_READ(kind, data, i + 3))
+                && (i + 4 == n || !is_word(PyUnicode_READ(kind, data, i + 4))))
+            words = 1;
+        if (i >= 2 && ch == prev && ch == prev2 && Py_UNICODE_ISALPHA(ch))
+            words = 1;
+        prev2 = prev;
+        prev = ch;
+    }
+    return words ? WORDS : NONE;
+}
+
+static PyObject *
+fold(PyObject *text, int kind, const void *data, Py_ssize_t n)
+{
+    if (PyUnicode_IS_ASCII(text))
+        return Py_NewRef(text);
+    /* the result must be built at its own narrowest width: str equality compares widths */
+    Py_UCS4 maxchar = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < 0x10000 && folds[ch])
+            ch = folds[ch];
+        if (ch > maxchar)
+            maxchar = ch;
+    }
+    PyObject *out = PyUnicode_New(n, maxchar);
+    if (out == NULL)
+        return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < 0x10000 && folds[ch])
+            ch = folds[ch];
+        PyUnicode_WRITE(okind, odata, i, ch);
+    }
+    return out;
+}
+
+static PyObject *
+quick(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "quick(lower: str, ascii: bool)");
+        return NULL;
+    }
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "quick: setup() was not called");
+        return NULL;
+    }
+    PyObject *text = args[0];
+    int ascii = PyObject_IsTrue(args[1]);
+    if (ascii < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int work = has_work(kind, data, n, ascii ? SPECIAL_ASCII : SPECIAL_OTHER);
+    if (work < 0)
+        return NULL;
+    if (work != NONE)
+        return PyLong_FromLong(work);
+    return fold(text, kind, data, n);
+}
+
+static PyMethodDef methods[] = {
+    {"setup", setup, METH_VARARGS, "setup(classes: bytes, folds: bytes, astral: frozenset)"},
+    {"quick", (PyCFunction)(void (*)(void))quick, METH_FASTCALL,
+     "quick(lower, ascii) -> the folded text if no stage but case and diacritics has work, "
+     "else 1 if only the stages within words may have, else 2"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_quick",
+    "The normaliser's question for most chat, in one C pass (see normalize.py).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__quick(void)
+{
+    return PyModule_Create(&module);
+}

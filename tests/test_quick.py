@@ -1,0 +1,119 @@
+"""The normaliser's quick answer for ordinary chat (case and diacritics only) against the full
+pipeline, and its C implementation against the Python reference."""
+
+import importlib
+import re
+import shutil
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.confusables import FOLD_TABLE, HOMOGLYPHS, INVISIBLE_CHARS, LEET
+
+# (the package re-exports a function of the module's name)
+N = importlib.import_module("bot.core.normalize")
+
+try:
+    from bot.core import _quick as C
+except ImportError:  # pragma: no cover - only where no compiler built it
+    C = None
+
+needs_c = pytest.mark.skipif(C is None, reason="bot.core._quick was not compiled here")
+
+# what the quick answer looks at, mixed with ordinary letters so that every rule gets exercised
+PIECES = (
+    list("abcdeiklmnostu _.-~+*/\\@!|$€0123456789") + list(LEET)
+    + ["đ", "ị", "ẹ", "ờ", "ư", "Đ", "ß", "İ", "ﬁ", "ǅ", "½", "٣", "Ⅷ", "²", "\u0301", "\u0345"]
+    + ["\u200b", "\x00", "\x01", "\t", "\n", "\x7f", "\u3164", "\U000e0041", "😂", "𝐟", "\U00010000"]
+    + list(HOMOGLYPHS)[:8] + ["aaa", "ooo", "111", "ếếế", "f u c k", "sh!t", "3pm", "2024"]
+)
+chat_text = st.one_of(
+    st.text(max_size=80),
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chat_text)
+def test_the_quick_answer_is_what_every_stage_gives(text):
+    nfkc = text.isascii() or unicodedata.is_normalized("NFKC", text)
+    assert N.normalize(text) == N._normalize_fully(text, nfkc)
+
+
+@needs_c
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chat_text)
+def test_c_answers_as_the_python_reference(text):
+    for lower in {text, text.lower(), text.casefold()}:
+        # (ASCII text may be asked either way; other text never as ASCII)
+        for ascii in ((True, False) if lower.isascii() else (False,)):
+            assert C.quick(lower, ascii) == N._quick_py(lower, ascii), (lower, ascii)
+
+
+@needs_c
+def test_c_answers_as_the_python_reference_for_every_bmp_character():
+    contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ"]
+    for code in range(0x10000):
+        ch = chr(code)
+        for ctx in contexts:
+            text = ctx.format(ch, ch, ch)
+            for ascii in ((True, False) if text.isascii() else (False,)):
+                assert C.quick(text, ascii) == N._quick_py(text, ascii), (hex(code), ctx, ascii)
+
+
+@needs_c
+def test_c_results_are_ordinary_strings():
+    # a str built wider than its characters need compares unequal to an equal one
+    folded = C.quick("các bạn ơi 😂", False)
+    assert folded == "cac ban oi 😂" and hash(folded) == hash("cac ban oi 😂")
+    assert C.quick("đi đâu", False) == "di dau"
+
+
+def test_numbers_alone_are_not_leetspeak_but_in_words_they_are():
+    assert N.normalize("gọi 0912345678 lúc 3pm").exact == "gọi 0912345678 lúc epm"
+    assert N.normalize("gọi 0912345678 lúc 9h").exact == "gọi 0912345678 lúc 9h"  # 9: no letter
+    assert N.normalize("tổng 1000 đồng").folded == "tong 1000 dong"
+    assert N.normalize("sh1t").exact == "shit"
+    assert N.normalize("shiiit").exact == "shit"
+
+
+def test_the_compiled_module_is_built_where_a_compiler_is():
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler here: the Python reference runs instead")
+    assert C is not None, "a C compiler is here but bot/core/_quick.c was not built"
+    assert N._plain_fold is C.quick
+
+
+def test_fold_by_decomposition_is_the_table_for_every_code_point():
+    """``fold`` decomposes where it can and falls back to the table: both must agree."""
+    for code in range(0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        ch = chr(code)
+        by_table = ch.translate(N._FOLD_LIST)
+        assert N.fold(ch) == by_table, hex(code)
+        ascii = unicodedata.normalize("NFD", ch.replace("đ", "d").replace("Đ", "d"))
+        assert len(ascii.encode("ascii", "ignore")) <= 1, hex(code)
+    assert N.fold("Đường đi ≠ 😂") == "duong di = 😂"  # (đ folds to d in either case)
+    assert all(chr(v).isascii() for v in FOLD_TABLE.values())
+
+
+def test_invisible_characters_send_text_the_long_way():
+    for ch in ["\u200b", "\u3164", "\U000e0041"]:
+        assert ch in INVISIBLE_CHARS
+        assert N._plain_fold("a" + ch + "ê", False) == N._ALL
+
+
+# what _leet_words finds, said as one regex: a run of word and leet characters holding a digit,
+# "$", "€", or "@", "!" or "|" between word characters (the lookbehind pins it to a word start)
+_LEET_CLASS = "".join("\\" + c if c in "\\]^-" else c for c in LEET)
+_LEET_WORD_SPEC = re.compile(
+    rf"(?<![\w{_LEET_CLASS}])[\w{_LEET_CLASS}]*?(?:[0-9$€]|(?<=\w)[@!|](?=\w))[\w{_LEET_CLASS}]*")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(chat_text)
+def test_leet_words_are_those_the_regex_finds(text):
+    assert N._leet_words(text) == [m.span() for m in _LEET_WORD_SPEC.finditer(text)]
