@@ -1,7 +1,10 @@
 """Links, mentions, floods, duplicates, and per-community policy."""
 
 from bot.core import ChannelWindow, CommunityPolicy, ExtraTerm, Message
-from bot.core.detectors import find_links
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.detectors import _URL, find_links
 
 
 def _ids(verdict):
@@ -131,3 +134,35 @@ def test_links_after_dots_and_in_dotted_runs():
     # short labels that never end in a top-level domain (this shape once took quadratic time)
     assert find_links("x.y." * 1000) == []
     assert [l.host for l in find_links("a.b.example.com")] == ["a.b.example.com"]
+
+
+_LINKISH = st.lists(st.sampled_from(
+    ["a", "b", "x1", ".", "..", "/", " ", "\n", "\u3000", "https://", "www.", "-", "com", "gg",
+     "discord", "t.me/+", "(", ")", "'", "é", "ſ", "bit.ly/z", "0"]), max_size=30).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_LINKISH, st.text(max_size=60)))
+def test_links_are_those_the_pattern_finds_in_the_whole_text(text):
+    """Only the words around a dot are searched: exactly what searching all of it finds."""
+    whole = [(m.start(), m.end(), m.group(1).lower().removeprefix("www."), m.group(2) or "")
+             for m in _URL.finditer(text)]
+    assert [(l.start, l.end, l.host, l.path) for l in find_links(text)] == whole
+
+
+_NUMBERISH = st.lists(st.sampled_from(
+    ["0", "9", "1", "84", "+84", " ", ".", "-", "số", "ộ", "😂", "stk", "fb88", "w88", "x",
+     "0912345678", "012345678901", "\u200b"]), max_size=25).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_NUMBERISH)
+def test_pattern_spans_are_those_re2_finds_in_the_text(engine, text):
+    """Matched as UTF-8 with only the matches' offsets converted: as RE2 gives them on the str."""
+    patterns = engine._patterns
+    whole = []
+    for m in patterns._regex.finditer(text):
+        rule, group = next((r, g) for r, g in zip(patterns._rules, patterns._groups)
+                           if m.start(g) >= 0)
+        whole.append((rule, m.start(group), m.end(group)))
+    assert patterns.scan(text) == whole[:64]

@@ -33,6 +33,7 @@ def test_no_letters():
 @pytest.mark.parametrize("text,lang", [
     ("d.i.t m.e may", "vi"), ("d1t m3 m4y", "vi"), ("c-h-o c-h-e-t", "vi"),
     ("f.u.c.k you", "en"), ("you are a f u c k i n g idiot", "en"), ("đ.ị.t m.ẹ m.à.y", "vi"),
+    ("ｆｕｃｋ ｙｏｕ", "en"), ("𝐝𝐢𝐭 𝐦𝐞 𝐦𝐚𝐲", "vi"),  # no Latin word as typed
 ])
 def test_a_verdict_reads_the_language_of_the_words_an_evasion_hides(engine, text, lang):
     """The verdict's language (which the member's explanation is written in) is read from the

@@ -69,6 +69,8 @@ def test_c_results_are_ordinary_strings():
     folded = C.quick("các bạn ơi 😂", False)
     assert folded == "cac ban oi 😂" and hash(folded) == hash("cac ban oi 😂")
     assert C.quick("đi đâu", False) == "di dau"
+    assert C.quick("sh!t", True) == N._LEET and C.quick("f u c k", True) == N._SPACED_WORK
+    assert C.quick("fuuuck 3pm", True) == N._REPEAT_WORK | N._LEET
 
 
 def test_numbers_alone_are_not_leetspeak_but_in_words_they_are():
@@ -83,20 +85,23 @@ def test_the_compiled_module_is_built_where_a_compiler_is():
     if not (shutil.which("cc") or shutil.which("gcc")):
         pytest.skip("no C compiler here: the Python reference runs instead")
     assert C is not None, "a C compiler is here but bot/core/_quick.c was not built"
-    assert N._plain_fold is C.quick
+    assert N._plain_fold is C.quick and N.fold is C.fold
 
 
-def test_fold_by_decomposition_is_the_table_for_every_code_point():
-    """``fold`` decomposes where it can and falls back to the table: both must agree."""
+def test_fold_is_the_table_for_every_code_point():
+    """The C fold reads the table; the Python one decomposes where it can and falls back to the
+    table: both must be the table's."""
     for code in range(0x110000):
         if 0xD800 <= code < 0xE000:
             continue
         ch = chr(code)
         by_table = ch.translate(N._FOLD_LIST)
         assert N.fold(ch) == by_table, hex(code)
+        assert N._fold_py(ch) == by_table, hex(code)
         ascii = unicodedata.normalize("NFD", ch.replace("đ", "d").replace("Đ", "d"))
         assert len(ascii.encode("ascii", "ignore")) <= 1, hex(code)
     assert N.fold("Đường đi ≠ 😂") == "duong di = 😂"  # (đ folds to d in either case)
+    assert N._fold_py("Đường đi ≠ 😂") == "duong di = 😂"
     assert all(chr(v).isascii() for v in FOLD_TABLE.values())
 
 

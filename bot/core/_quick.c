@@ -1,11 +1,11 @@
 /* The question most chat asks of the normaliser, answered in one pass in C.
  *
- * quick(lower, ascii) -> folded text, or WORDS (1), or ALL (2)
+ * quick(lower, ascii) -> folded text, or which stages may have work
  *
  * ``lower`` is a message already lowercased (casefolded), of the same length as the message and
  * in NFKC. The answer is its diacritics-folded form when no normalisation stage but case and
- * diacritics has work to do; WORDS when only the stages within words may have (leetspeak,
- * spaced letters, repeats); ALL when a character calls for every stage. It is exactly what
+ * diacritics has work to do; else ALL (8) when a character calls for every stage, or which of
+ * the stages within words may have work: LEET (1), SPACED (2), REPEAT (4). It is exactly what
  * ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs where this could
  * not be compiled); tests compare the two on every character class and on random text.
  *
@@ -18,6 +18,9 @@
  *   - one letter three times in a row ("fuuuck"; not "1000").
  *
  * The tables come from Python (``setup``), built from the same data the regexes are.
+ *
+ * fold(text) -> the text with diacritics dropped by the same table, one character to one: what
+ * ``bot.core.normalize.fold`` gives (where this is not compiled, it is that function).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -84,16 +87,18 @@ in_leet_word(Py_UCS4 ch)
 }
 
 #define NONE 0
-#define WORDS 1
-#define ALL 2
+#define LEET_WORK 1
+#define SPACED_WORK 2
+#define REPEAT_WORK 4
+#define ALL 8
 
-/* NONE, WORDS or ALL (see above); -1: error */
+/* NONE, ALL, or the stages within words that have work (see above); -1: error */
 static int
 has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
 {
     Py_UCS4 prev2 = 0, prev = 0;
     int word_letter = 0, word_leet = 0; /* of the leetspeak word being read */
-    int words = 0;
+    int words = NONE;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         unsigned char c = ch < 0x10000 ? classes[ch] : 0;
@@ -110,8 +115,6 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
             if (found)
                 return ALL;
         }
-        if (words)
-            continue; /* only a character calling for every stage can change the answer */
         if (in_leet_word(ch)) {
             if (c & LEET_ALWAYS)
                 word_leet = 1;
@@ -121,7 +124,7 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
             else if (is_letter(ch))
                 word_letter = 1;
             if (word_leet && word_letter)
-                words = 1;
+                words |= LEET_WORK;
         }
         else
             word_letter = word_leet = 0;
@@ -130,13 +133,13 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
                 && is_separator(PyUnicode_READ(kind, data, i + 2))
                 && is_word(PyUnicode_READ(kind, data, i + 3))
                 && (i + 4 == n || !is_word(PyUnicode_READ(kind, data, i + 4))))
-            words = 1;
+            words |= SPACED_WORK;
         if (i >= 2 && ch == prev && ch == prev2 && Py_UNICODE_ISALPHA(ch))
-            words = 1;
+            words |= REPEAT_WORK;
         prev2 = prev;
         prev = ch;
     }
-    return words ? WORDS : NONE;
+    return words;
 }
 
 static PyObject *
@@ -193,11 +196,27 @@ quick(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return fold(text, kind, data, n);
 }
 
+static PyObject *
+fold_text(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "fold(text: str)");
+        return NULL;
+    }
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "fold: setup() was not called");
+        return NULL;
+    }
+    return fold(text, PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text));
+}
+
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS, "setup(classes: bytes, folds: bytes, astral: frozenset)"},
     {"quick", (PyCFunction)(void (*)(void))quick, METH_FASTCALL,
      "quick(lower, ascii) -> the folded text if no stage but case and diacritics has work, "
-     "else 1 if only the stages within words may have, else 2"},
+     "else 8 if every stage may have, else which stages within words may: 1 leetspeak, "
+     "2 spaced letters, 4 repeats"},
+    {"fold", fold_text, METH_O, "fold(text) -> the text with diacritics dropped, one to one"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -22,6 +22,8 @@ _URL = re.compile(
 )
 _URL_HINT = re.compile(r"[a-z0-9]\.[a-z]", re.IGNORECASE)
 _DOT_LETTER = re.compile(r"\.[a-z]", re.IGNORECASE)  # starts with a literal: a fast scan
+_NO_SPACE = re.compile(r"\S*")
+_SHORT = 40  # characters: a text this short is searched whole, faster than finding its words
 _DIGIT = re.compile(r"\d")
 _MENTION = re.compile(r"(?<![\w@])@[\w.]{2,}")
 
@@ -35,14 +37,33 @@ class Link:
 
 
 def find_links(plain: str) -> list[Link]:
-    """Every URL-looking span in ``plain``, scheme optional (``bit.ly/x`` counts)."""
-    if "." not in plain or not _DOT_LETTER.search(plain) or not _URL_HINT.search(plain):
+    """Every URL-looking span in ``plain``, scheme optional (``bit.ly/x`` counts).
+
+    A URL holds no white space, so only the words around a dot between letters are searched:
+    searching the whole text tried the lookbehinds at every position of a long message.
+    """
+    if "." not in plain or not _DOT_LETTER.search(plain):
         return []
+    if len(plain) <= _SHORT:
+        return [_link(m) for m in _URL.finditer(plain)] if _URL_HINT.search(plain) else []
     out = []
-    for m in _URL.finditer(plain):
-        host = m.group(1).lower().removeprefix("www.")
-        out.append(Link(m.start(), m.end(), host, m.group(2) or ""))
+    end = 0
+    back = ""
+    size = len(plain)
+    for hint in _URL_HINT.finditer(plain):
+        at = hint.start()
+        if at < end:
+            continue  # in the word just searched
+        if not back:
+            back = plain[::-1]  # where the word starts: its run of characters read backwards
+        start = at - (_NO_SPACE.match(back, size - at).end() - (size - at))
+        end = _NO_SPACE.match(plain, at).end()
+        out += map(_link, _URL.finditer(plain, start, end))
     return out
+
+
+def _link(m: re.Match[str]) -> Link:
+    return Link(m.start(), m.end(), m.group(1).lower().removeprefix("www."), m.group(2) or "")
 
 
 def host_suffixes(host: str) -> list[str]:
@@ -128,11 +149,20 @@ class PatternSet:
         """
         if self._regex is None or (self._needs_digit and not _DIGIT.search(plain)):
             return []
+        # RE2 reads UTF-8: handed a str, its wrapper encodes it and converts every offset back,
+        # which costs more than the match on a short message. Encoded here, only the offsets of
+        # the few matches are converted.
+        data = plain.encode("utf-8", "surrogatepass")
+        ascii = len(data) == len(plain)
         out: list[tuple[int, int, int]] = []
-        for m in self._regex.finditer(plain):
+        for m in self._regex.finditer(data):
             for rule, group in zip(self._rules, self._groups):
-                if m.start(group) >= 0:
-                    out.append((rule, m.start(group), m.end(group)))
+                start, end = m.span(group)
+                if start >= 0:
+                    if not ascii:
+                        start = len(data[:start].decode("utf-8", "surrogatepass"))
+                        end = start + len(data[m.start(group):end].decode("utf-8", "surrogatepass"))
+                    out.append((rule, start, end))
                     break
             if len(out) >= limit:
                 break

@@ -95,12 +95,10 @@ class _Scratch:
 
     def lang(self) -> str:
         if self.language is None:
-            n = self.n
-            self.language = detect_language(n.original)
-            # an evasion hides a message's words ("d.i.t m.e may" is six one-letter words): the
-            # text as normalised shows them again
-            if self.language == "en" and n.exact != n.original.casefold():
-                self.language = detect_language(n.exact)
+            # read from the text as normalised: an evasion hides a message's words ("d.i.t m.e
+            # may" is six one-letter words, "ｆｕｃｋ" no Latin word at all) and it shows them
+            # again; where nothing was hidden it is the text, lowercased
+            self.language = detect_language(self.n.exact)
         return self.language
 
 
@@ -121,6 +119,8 @@ class Engine:
         )
         self._link_rules = [i for i, r in enumerate(self.rules) if r.detector == "links"]
         self._link_index: dict[str, list[tuple[int, str]]] = {}  # domain -> (rule, path prefix)
+        # (host, path, a community's allowed domains) -> the link rules broken
+        self._rules_for: dict[tuple[str, str, frozenset[str]], list[int]] = {}
         for i in self._link_rules:
             for entry in self.rules[i].domains:
                 host, _, path = entry.lower().partition("/")
@@ -313,12 +313,16 @@ class Engine:
 
     def _links(self, links: list[Link], s: _Scratch, policy: CommunityPolicy | None) -> None:
         allowed = policy.allow_domains if policy else frozenset()
-        # a forged message repeats a few links hundreds of times: each is looked up once
-        rules_for: dict[tuple[str, str], list[int]] = {}
+        # a raid posts the same few links hundreds of times, and so may one forged message:
+        # each is looked up once
+        rules_for = self._rules_for
         for link in links:
-            found = rules_for.get((link.host, link.path))
+            key = (link.host, link.path, allowed)
+            found = rules_for.get(key)
             if found is None:
-                found = rules_for[(link.host, link.path)] = self._rules_for_link(link, allowed)
+                if len(rules_for) >= 10_000:
+                    rules_for.clear()
+                found = rules_for[key] = self._rules_for_link(link, allowed)
             for i in found:
                 r = self.rules[i]
                 if self._allowed(i, s, r.languages) and not s.full(i):

@@ -20,6 +20,7 @@ _VI_LETTERS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếề
 # both cases spelled out: a case-insensitive class costs a case fold per character searched
 _VI_ONLY = re.compile(f"[{_VI_LETTERS}{_VI_LETTERS.upper()}]")
 _WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile("[a-z]+")  # the same in lowercase ASCII text, at twice the speed
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
 _RIME = (
     r"(?:uyen|uyet|uya|uyu|oai|oay|oeo|oac|oan|oang|oanh|oat|oam|oap|oach|oen|oet|"
@@ -89,7 +90,8 @@ def detect_language(text: str, thorough: bool = False) -> str:
         return "vi"
     # the first words tell a message's language as well as all of them, and a forged message
     # holds a thousand
-    words = _WORD.findall(text.casefold())[:MAX_WORDS]
+    folded = text.casefold()
+    words = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)[:MAX_WORDS]
     if not words:
         return "en"  # emoji, numbers, punctuation: nothing to tell, reply in English
     vi = en = 0.0

@@ -415,18 +415,17 @@ def _delete_invisible(m: _Mapped, pattern: re.Pattern[str]) -> None:
 def _leet_words(text: str) -> list[tuple[int, int]]:
     """Spans of the words of ``text`` leetspeak may hide in (see ``_LEET_HINT``)."""
     spans: list[tuple[int, int]] = []
-    end = 0
     back = ""
     size = len(text)
-    for hint in _LEET_HINT.finditer(text):
+    hint = _LEET_HINT.search(text)
+    while hint is not None:
         at = hint.start()
-        if at < end:
-            continue  # in the word just found
         if not back:
             back = text[::-1]  # where the word starts: its run of characters read backwards
         start = at - (_LEET_RUN.match(back, size - at).end() - (size - at))
         end = _LEET_RUN.match(text, at).end()
         spans.append((start, end))
+        hint = _LEET_HINT.search(text, end)  # the next one past this word
     return spans
 
 
@@ -443,7 +442,7 @@ def _letters(m: _Mapped) -> None:
     text = m.text
     if not text.isascii() and _HOMOGLYPH_ANY.search(text):
         text = text.translate(_HOMOGLYPH_TABLE)
-    if _LEET_ANY.search(text) and _LEET_HINT.search(text):
+    if _LEET_ANY.search(text):
         # a forged message repeats a few words hundreds of times: each is worked out once
         done: dict[str, str] = {}
         pieces: list[str] = []
@@ -492,8 +491,9 @@ def _squeeze(m: _Mapped) -> None:
     m.squeezed = frozenset(m.squeeze_runs([r.span() for r in runs]))
 
 
-def fold(text: str) -> str:
-    """Drop Vietnamese and other Latin diacritics, one character to one (đ -> d)."""
+def _fold_py(text: str) -> str:
+    """Drop Vietnamese and other Latin diacritics, one character to one (đ -> d).
+    (``fold``, where ``_quick.c`` could not be compiled.)"""
     if text.isascii():
         return text
     # Decomposing and dropping what is not ASCII takes a third less time than a translate
@@ -512,12 +512,14 @@ _NO_SET: frozenset[int] = frozenset()
 _new = tuple.__new__
 
 
-_WORDS = 1  # only the stages within words have work: leetspeak, spaced letters, repeats
-_ALL = 2  # a character calls for every stage (invisible, look-alike, control)
+# What the quick answer says when it is not the folded text: which stages within words may have
+# work, or that a character calls for every stage (invisible, look-alike, control)
+_LEET, _SPACED_WORK, _REPEAT_WORK, _ALL = 1, 2, 4, 8
 
 
 def _quick_py(lower: str, ascii: bool) -> str | int:
-    """The folded text if no stage but case and diacritics has work to do, else _WORDS or _ALL.
+    """The folded text if no stage but case and diacritics has work to do, else _ALL or which
+    stages within words may have (_LEET | _SPACED_WORK | _REPEAT_WORK).
     ``lower``: the text lowercased, of its length and in NFKC; ``ascii``: whether the text is.
 
     Most chat is like that. ``_quick.c`` answers the same in one pass where it could be
@@ -528,14 +530,15 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
             return _ALL
     elif _UNICODE_SPECIAL.search(lower) or _astral(lower) & ASTRAL_INVISIBLE:
         return _ALL
+    work = 0
     if _LEET_HINT.search(lower) and any(
             _HAS_LETTER.search(lower, a, b) for a, b in _leet_words(lower)):
-        return _WORDS  # leetspeak: numbers alone ("0912345678", "2024") are left as they are
+        work |= _LEET  # numbers alone ("0912345678", "2024") are left as they are
     if _SPACED_HINT.search(lower):
-        return _WORDS
+        work |= _SPACED_WORK
     if _REPEAT_HINT.search(lower) and any(r.group(1).isalpha() for r in _REPEAT.finditer(lower)):
-        return _WORDS  # only runs of letters are squeezed ("1000" stays)
-    return fold(lower)
+        work |= _REPEAT_WORK  # only runs of letters are squeezed ("1000" stays)
+    return work or fold(lower)
 
 
 def _quick_tables() -> tuple[bytes, bytes]:
@@ -560,16 +563,17 @@ def _quick_tables() -> tuple[bytes, bytes]:
     return bytes(classes), bytes(folds)
 
 
-def _load_quick() -> Callable[[str, bool], str | int]:
+def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py
+        return _quick_py, _fold_py
     _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE))
-    return _quick.quick
+    return _quick.quick, _quick.fold
 
 
-_plain_fold = _load_quick()
+# fold(text): diacritics dropped, one character to one (đ -> d), by the table
+_plain_fold, fold = _load_quick()
 
 
 def normalize(text: str) -> Normalized:
@@ -585,19 +589,27 @@ def normalize(text: str) -> Normalized:
     if folded.__class__ is str:
         # (the tuple built directly: the named tuple's own constructor is a Python call)
         return _new(Normalized, (text, lower, lower, folded, _NO_SET, (), ()))
-    if folded == _WORDS:
-        return _normalize_words(text, lower)
+    if folded != _ALL:
+        return _normalize_words(text, lower, folded)
     return _normalize_fully(text, nfkc)
 
 
-def _normalize_words(text: str, lower: str) -> Normalized:
-    """The stages within words, for text whose lowercase form ``lower`` is what the stages
-    before them would give (one to one: NFKC already, no invisible or look-alike character)."""
+def _normalize_words(text: str, lower: str, work: int) -> Normalized:
+    """The stages within words that have ``work``, for text whose lowercase form ``lower`` is
+    what the stages before them would give (one to one: NFKC already, no invisible or look-alike
+    character). A stage that changed the text may have made work for the next ("f u u u c k"
+    collapses to a run), so after one, the next looks for itself."""
     m = _Mapped(lower)
-    _letters(m)
-    _collapse_spaced(m)
-    _squeeze(m)
-    return Normalized(text, lower, m.text, fold(m.text), m.squeezed, (), tuple(m.maps))
+    if work & _LEET:
+        _letters(m)
+        work |= _SPACED_WORK | _REPEAT_WORK if m.text != lower else 0  # ("f000" -> "fooo")
+    if work & _SPACED_WORK:
+        before = m.text
+        _collapse_spaced(m)
+        work |= _REPEAT_WORK if m.text is not before else 0
+    if work & _REPEAT_WORK:
+        _squeeze(m)
+    return _new(Normalized, (text, lower, m.text, fold(m.text), m.squeezed, (), tuple(m.maps)))
 
 
 def _normalize_fully(text: str, nfkc: bool) -> Normalized:
@@ -611,10 +623,8 @@ def _normalize_fully(text: str, nfkc: bool) -> Normalized:
     _letters(m)
     _collapse_spaced(m)
     _squeeze(m)
-    return Normalized(
-        text, plain, m.text, fold(m.text), m.squeezed,
-        plain_map, tuple(m.maps),
-    )
+    return _new(Normalized, (text, plain, m.text, fold(m.text), m.squeezed, plain_map,
+                             tuple(m.maps)))
 
 
 def normalize_term(term: str) -> str:
