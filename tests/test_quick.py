@@ -54,13 +54,22 @@ def test_c_answers_as_the_python_reference(text):
 
 @needs_c
 def test_c_answers_as_the_python_reference_for_every_bmp_character():
-    contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ"]
+    contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ", "@{}3!", "{}3pm!|"]
     for code in range(0x10000):
         ch = chr(code)
         for ctx in contexts:
             text = ctx.format(ch, ch, ch)
             for ascii in ((True, False) if text.isascii() else (False,)):
                 assert C.quick(text, ascii) == N._quick_py(text, ascii), (hex(code), ctx, ascii)
+            assert C.leet(text) == N._leet_py(text), (hex(code), ctx)
+
+
+@needs_c
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chat_text)
+def test_c_reads_leetspeak_as_the_python_reference(text):
+    got = C.leet(text)
+    assert got == N._leet_py(text) and hash(got) == hash(N._leet_py(text))
 
 
 @needs_c
@@ -85,7 +94,7 @@ def test_the_compiled_module_is_built_where_a_compiler_is():
     if not (shutil.which("cc") or shutil.which("gcc")):
         pytest.skip("no C compiler here: the Python reference runs instead")
     assert C is not None, "a C compiler is here but bot/core/_quick.c was not built"
-    assert N._plain_fold is C.quick and N.fold is C.fold
+    assert N._plain_fold is C.quick and N.fold is C.fold and N._leet is C.leet
 
 
 def test_fold_is_the_table_for_every_code_point():

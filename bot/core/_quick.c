@@ -21,6 +21,9 @@
  *
  * fold(text) -> the text with diacritics dropped by the same table, one character to one: what
  * ``bot.core.normalize.fold`` gives (where this is not compiled, it is that function).
+ *
+ * leet(text) -> leetspeak read as letters in the words that hold it ("sh!t", "3pm"; not "2024"),
+ * one character to one: what ``bot.core.normalize._leet_py`` gives.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -34,26 +37,30 @@
 
 static unsigned char classes[0x10000];
 static unsigned char folds[0x10000]; /* 0: unchanged; else the ASCII letter it folds to */
+static unsigned char leets[0x10000]; /* 0: not leetspeak; else the letter it stands for */
 static PyObject *astral_special = NULL; /* frozenset of astral characters that mean work */
 static int ready = 0;
 
 static PyObject *
 setup(PyObject *self, PyObject *args)
 {
-    Py_buffer cls, fld;
+    Py_buffer cls, fld, lt;
     PyObject *astral;
-    if (!PyArg_ParseTuple(args, "y*y*O!", &cls, &fld, &PyFrozenSet_Type, &astral))
+    if (!PyArg_ParseTuple(args, "y*y*y*O!", &cls, &fld, &lt, &PyFrozenSet_Type, &astral))
         return NULL;
-    if (cls.len != 0x10000 || fld.len != 0x10000) {
-        PyBuffer_Release(&cls);
-        PyBuffer_Release(&fld);
-        PyErr_SetString(PyExc_ValueError, "setup: both tables must hold 65536 bytes");
-        return NULL;
+    int sizes_ok = cls.len == 0x10000 && fld.len == 0x10000 && lt.len == 0x10000;
+    if (sizes_ok) {
+        memcpy(classes, cls.buf, 0x10000);
+        memcpy(folds, fld.buf, 0x10000);
+        memcpy(leets, lt.buf, 0x10000);
     }
-    memcpy(classes, cls.buf, 0x10000);
-    memcpy(folds, fld.buf, 0x10000);
     PyBuffer_Release(&cls);
     PyBuffer_Release(&fld);
+    PyBuffer_Release(&lt);
+    if (!sizes_ok) {
+        PyErr_SetString(PyExc_ValueError, "setup: each table must hold 65536 bytes");
+        return NULL;
+    }
     Py_INCREF(astral);
     Py_XSETREF(astral_special, astral);
     ready = 1;
@@ -170,17 +177,30 @@ fold(PyObject *text, int kind, const void *data, Py_ssize_t n)
     return out;
 }
 
+/* 0 with an exception set unless ``text`` is a str and the tables are in place */
+static int
+usable(PyObject *text, const char *usage)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "%s: text must be a str", usage);
+        return 0;
+    }
+    if (!ready) {
+        PyErr_Format(PyExc_RuntimeError, "%s: setup() was not called", usage);
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *
 quick(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyUnicode_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "quick(lower: str, ascii: bool)");
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "quick(lower, ascii) takes two arguments");
         return NULL;
     }
-    if (!ready) {
-        PyErr_SetString(PyExc_RuntimeError, "quick: setup() was not called");
+    if (!usable(args[0], "quick(lower, ascii)"))
         return NULL;
-    }
     PyObject *text = args[0];
     int ascii = PyObject_IsTrue(args[1]);
     if (ascii < 0)
@@ -199,24 +219,84 @@ quick(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 fold_text(PyObject *self, PyObject *text)
 {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "fold(text: str)");
+    if (!usable(text, "fold(text)"))
         return NULL;
-    }
-    if (!ready) {
-        PyErr_SetString(PyExc_RuntimeError, "fold: setup() was not called");
-        return NULL;
-    }
     return fold(text, PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text));
 }
 
+/* A word of word and leetspeak characters is read as leetspeak when it holds a letter and a digit,
+ * "$", "€", or "@", "!" or "|" between word characters. Then its leetspeak characters become
+ * letters, except a leading "@" (a mention) or, in other words, a trailing run of "!" and "|"
+ * (punctuation). */
+static PyObject *
+leet(PyObject *self, PyObject *text)
+{
+    if (!usable(text, "leet(text)"))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_UCS4 *out = NULL; /* made at the first change */
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!in_leet_word(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int trigger = 0, letter = 0;
+        for (; i < n; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            if (!in_leet_word(ch))
+                break;
+            unsigned char c = ch < 0x10000 ? classes[ch] : 0;
+            if (c & LEET_ALWAYS)
+                trigger = 1;
+            else if ((c & LEET_PUNCT) && i > 0 && i + 1 < n
+                     && is_word(PyUnicode_READ(kind, data, i - 1))
+                     && is_word(PyUnicode_READ(kind, data, i + 1)))
+                trigger = 1;
+            else if (is_letter(ch))
+                letter = 1;
+        }
+        if (!(trigger && letter))
+            continue;
+        Py_ssize_t from = start, to = i;
+        if (PyUnicode_READ(kind, data, start) == '@')
+            from = start + 1;
+        else
+            while (to > from && (PyUnicode_READ(kind, data, to - 1) == '!'
+                                 || PyUnicode_READ(kind, data, to - 1) == '|'))
+                to--;
+        for (Py_ssize_t j = from; j < to; j++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, j);
+            if (ch >= 0x10000 || !leets[ch])
+                continue;
+            if (out == NULL) {
+                out = PyUnicode_AsUCS4Copy(text);
+                if (out == NULL)
+                    return NULL;
+            }
+            out[j] = leets[ch];
+        }
+    }
+    if (out == NULL)
+        return Py_NewRef(text);
+    /* built at its own narrowest width ("€" may have been the widest character) */
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
+    PyMem_Free(out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
-    {"setup", setup, METH_VARARGS, "setup(classes: bytes, folds: bytes, astral: frozenset)"},
+    {"setup", setup, METH_VARARGS,
+     "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset)"},
     {"quick", (PyCFunction)(void (*)(void))quick, METH_FASTCALL,
      "quick(lower, ascii) -> the folded text if no stage but case and diacritics has work, "
      "else 8 if every stage may have, else which stages within words may: 1 leetspeak, "
      "2 spaced letters, 4 repeats"},
     {"fold", fold_text, METH_O, "fold(text) -> the text with diacritics dropped, one to one"},
+    {"leet", leet, METH_O, "leet(text) -> leetspeak read as letters where words hold it"},
     {NULL, NULL, 0, NULL},
 };
 

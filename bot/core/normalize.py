@@ -438,24 +438,30 @@ def _leet_token(token: str) -> str:
     return body.translate(_LEET_TABLE) + token[len(body) :]
 
 
+def _leet_py(text: str) -> str:
+    """Leetspeak read as letters in the words that hold it, one character to one ("sh!t",
+    "3pm"; not "2024"). ``_quick.c`` does the same in one pass where it could be compiled."""
+    # a forged message repeats a few words hundreds of times: each is worked out once
+    done: dict[str, str] = {}
+    pieces: list[str] = []
+    pos = 0
+    for start, end in _leet_words(text):
+        word = text[start:end]
+        got = done.get(word)
+        if got is None:
+            got = done[word] = _leet_token(word)
+        pieces += (text[pos:start], got)
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
 def _letters(m: _Mapped) -> None:
     text = m.text
     if not text.isascii() and _HOMOGLYPH_ANY.search(text):
         text = text.translate(_HOMOGLYPH_TABLE)
     if _LEET_ANY.search(text):
-        # a forged message repeats a few words hundreds of times: each is worked out once
-        done: dict[str, str] = {}
-        pieces: list[str] = []
-        pos = 0
-        for start, end in _leet_words(text):
-            word = text[start:end]
-            got = done.get(word)
-            if got is None:
-                got = done[word] = _leet_token(word)
-            pieces += (text[pos:start], got)
-            pos = end
-        pieces.append(text[pos:])
-        text = "".join(pieces)
+        text = _leet(text)
     m.text = text  # both steps map one character to one
 
 
@@ -541,8 +547,9 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
     return work or fold(lower)
 
 
-def _quick_tables() -> tuple[bytes, bytes]:
-    """What ``_quick.c`` reads: per BMP character its classes, and what it folds to."""
+def _quick_tables() -> tuple[bytes, bytes, bytes]:
+    """What ``_quick.c`` reads: per BMP character its classes, what it folds to and what it is
+    as leetspeak."""
     classes = bytearray(0x10000)
     for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]:
         classes[code] |= 1  # work in ASCII text (as _ASCII_CONTROL)
@@ -560,20 +567,24 @@ def _quick_tables() -> tuple[bytes, bytes]:
     folds = bytearray(0x10000)
     for code, to in FOLD_TABLE.items():
         folds[code] = to
-    return bytes(classes), bytes(folds)
+    leets = bytearray(0x10000)
+    for ch, to in LEET.items():
+        leets[ord(ch)] = ord(to)
+    return bytes(classes), bytes(folds), bytes(leets)
 
 
-def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str]]:
+def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str],
+                           Callable[[str], str]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py, _fold_py
+        return _quick_py, _fold_py, _leet_py
     _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE))
-    return _quick.quick, _quick.fold
+    return _quick.quick, _quick.fold, _quick.leet
 
 
 # fold(text): diacritics dropped, one character to one (đ -> d), by the table
-_plain_fold, fold = _load_quick()
+_plain_fold, fold, _leet = _load_quick()
 
 
 def normalize(text: str) -> Normalized:
