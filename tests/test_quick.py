@@ -62,6 +62,17 @@ def test_c_answers_as_the_python_reference_for_every_bmp_character():
             for ascii in ((True, False) if text.isascii() else (False,)):
                 assert C.quick(text, ascii) == N._quick_py(text, ascii), (hex(code), ctx, ascii)
             assert C.leet(text) == N._leet_py(text), (hex(code), ctx)
+        for ctx in ["{} . a . b", "a.{}.b.c", "a {} b {} c", "x{} a b c", "a b c{}", "đ.{}.t m.ẹ"]:
+            text = ctx.format(ch, ch)
+            assert C.spaced(text) == N._spaced_py(text), (hex(code), ctx)
+
+
+@needs_c
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(chat_text, st.lists(st.sampled_from(list("ab đị1_ ._-~+*/\\") + ["  ", "...."]),
+                                     max_size=30).map("".join)))
+def test_c_joins_spaced_letters_as_the_python_reference(text):
+    assert C.spaced(text) == N._spaced_py(text)
 
 
 @needs_c
@@ -94,7 +105,7 @@ def test_the_compiled_module_is_built_where_a_compiler_is():
     if not (shutil.which("cc") or shutil.which("gcc")):
         pytest.skip("no C compiler here: the Python reference runs instead")
     assert C is not None, "a C compiler is here but bot/core/_quick.c was not built"
-    assert N._plain_fold is C.quick and N.fold is C.fold and N._leet is C.leet
+    assert (N._plain_fold, N.fold, N._leet, N._spaced) == (C.quick, C.fold, C.leet, C.spaced)
 
 
 def test_fold_is_the_table_for_every_code_point():

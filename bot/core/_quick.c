@@ -24,6 +24,9 @@
  *
  * leet(text) -> leetspeak read as letters in the words that hold it ("sh!t", "3pm"; not "2024"),
  * one character to one: what ``bot.core.normalize._leet_py`` gives.
+ *
+ * spaced(text) -> which characters to keep once spaced letters are joined ("f u c k", "đ.ị.t"),
+ * as bytes of 1 and 0, or None: what ``bot.core.normalize._spaced_py`` gives.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -288,6 +291,81 @@ leet(PyObject *self, PyObject *text)
     return result;
 }
 
+static inline int
+is_alnum(Py_UCS4 ch)
+{
+    return Py_UNICODE_ISALNUM(ch); /* what [^\W_] matches */
+}
+
+/* The end of the spaced word starting at ``i`` (a letter with no letter or digit before it): three
+ * or more single letters, each after a run of one to three separators; ``i`` if there is none.
+ * As normalize._SPACED reads it. */
+static Py_ssize_t
+spaced_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
+{
+    Py_ssize_t end = i + 1;
+    int letters = 1;
+    for (;;) {
+        Py_ssize_t k = end;
+        while (k < n && k - end < 4 && is_separator(PyUnicode_READ(kind, data, k)))
+            k++;
+        Py_ssize_t gap = k - end;
+        if (gap < 1 || gap > 3 || k >= n || !is_letter(PyUnicode_READ(kind, data, k)))
+            break;
+        if (k + 1 < n && is_alnum(PyUnicode_READ(kind, data, k + 1)))
+            break;
+        end = k + 1;
+        letters++;
+    }
+    return letters >= 3 ? end : i;
+}
+
+static PyObject *
+spaced(PyObject *self, PyObject *text)
+{
+    if (!usable(text, "spaced(text)"))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *mask = NULL; /* made at the first spaced word */
+    char *keep = NULL;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        Py_ssize_t end;
+        if (!is_letter(ch) || (i > 0 && is_alnum(PyUnicode_READ(kind, data, i - 1)))
+                || (end = spaced_end(kind, data, n, i)) == i) {
+            i++;
+            continue;
+        }
+        if (mask == NULL) {
+            mask = PyBytes_FromStringAndSize(NULL, n);
+            if (mask == NULL)
+                return NULL;
+            keep = PyBytes_AS_STRING(mask);
+            memset(keep, 1, n);
+        }
+        /* "đ.ị.t m.ẹ": where a word mixes spaces with other separators, dots join letters and
+         * the first space of a gap still separates words; otherwise every separator goes */
+        int spaces = 0, others = 0;
+        for (Py_ssize_t j = i; j < end; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            spaces |= c == ' ';
+            others |= c != ' ' && is_separator(c);
+        }
+        for (Py_ssize_t j = i; j < end; j++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, j);
+            if (is_separator(c))
+                keep[j] = spaces && others && c == ' ' && PyUnicode_READ(kind, data, j - 1) != ' ';
+        }
+        i = end;
+    }
+    if (mask == NULL)
+        Py_RETURN_NONE;
+    return mask;
+}
+
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset)"},
@@ -297,6 +375,8 @@ static PyMethodDef methods[] = {
      "2 spaced letters, 4 repeats"},
     {"fold", fold_text, METH_O, "fold(text) -> the text with diacritics dropped, one to one"},
     {"leet", leet, METH_O, "leet(text) -> leetspeak read as letters where words hold it"},
+    {"spaced", spaced, METH_O,
+     "spaced(text) -> which characters to keep once spaced letters are joined, or None"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -471,6 +471,15 @@ def _collapse_spaced(m: _Mapped) -> None:
     text = m.text
     if not _SPACED_HINT.search(text):
         return
+    mask = _spaced(text)
+    if mask is not None:
+        m.remap("".join(compress(text, mask)), list(compress(range(len(text)), mask)), None)
+
+
+def _spaced_py(text: str) -> bytes | None:
+    """Which characters of ``text`` to keep (1) once spaced letters are joined, or None where
+    no letters are spaced. ``_quick.c`` answers the same in one pass where it could be
+    compiled."""
     mask: bytearray | None = None
     for match in _SPACED.finditer(text):
         if mask is None:
@@ -483,8 +492,7 @@ def _collapse_spaced(m: _Mapped) -> None:
         else:
             keep = bytes([ch not in _SEPARATORS for ch in seg])
         mask[match.start():match.end()] = keep
-    if mask is not None:
-        m.remap("".join(compress(text, mask)), list(compress(range(len(text)), mask)), None)
+    return None if mask is None else bytes(mask)
 
 
 def _squeeze(m: _Mapped) -> None:
@@ -574,17 +582,17 @@ def _quick_tables() -> tuple[bytes, bytes, bytes]:
 
 
 def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str],
-                           Callable[[str], str]]:
+                           Callable[[str], str], Callable[[str], bytes | None]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py, _fold_py, _leet_py
+        return _quick_py, _fold_py, _leet_py, _spaced_py
     _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE))
-    return _quick.quick, _quick.fold, _quick.leet
+    return _quick.quick, _quick.fold, _quick.leet, _quick.spaced
 
 
 # fold(text): diacritics dropped, one character to one (đ -> d), by the table
-_plain_fold, fold, _leet = _load_quick()
+_plain_fold, fold, _leet, _spaced = _load_quick()
 
 
 def normalize(text: str) -> Normalized:
