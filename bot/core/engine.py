@@ -32,8 +32,8 @@ MAX_CHARS = 4096
 # a thousand insults is one violation, and listing every hit would cost milliseconds.
 MAX_HITS_PER_RULE = 8
 _CLEAN = Verdict()
-_NONE: Any = frozenset()
-_new = tuple.__new__  # a named tuple built without its Python-level constructor  # stands for an empty set or mapping until one is needed
+_NONE: Any = frozenset()  # stands for an empty set or mapping until one is needed
+_new = tuple.__new__  # a named tuple built without its Python-level constructor
 _DOUBLE = re.compile(r"([^\W\d_])\1")
 
 
@@ -293,6 +293,7 @@ class Engine:
                 continue  # listed enough of this rule already
             if rule in blocked and blocked[rule].inside(start, end):
                 continue
+            # (what _allowed says, written out: this runs for every term match)
             if rule in cancelled or (rule in requires and rule not in present):
                 continue
             if entry.languages and s.lang() not in entry.languages:

@@ -67,7 +67,7 @@ _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
 # times slower than checking the few runs found)
 _REPEAT = re.compile(r"(.)\1{2,}", re.DOTALL)
 _REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)
-# Characters that always mean work for a later stage (one bitmap look-up per character)
+# Characters that send a text through every stage (invisible, look-alike)
 _UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}]")
 _decompose = unicodedata.normalize
 _FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
@@ -192,9 +192,9 @@ class _Mapped:
         The dense case of hostile text (thousands of runs) stays cheap: a keep-mask built by
         slice assignment, and index lists built by ``compress`` at C speed.
         """
-        n = len(self.text)
         if len(runs) <= 4:
             return self._squeeze_few(runs)
+        n = len(self.text)
         mask = bytearray(b"\x01") * n
         kept: list[int] = []
         removed = 0
@@ -208,7 +208,6 @@ class _Mapped:
             end[pos] = z
         self.remap("".join(compress(self.text, mask)), first, end)
         return kept
-
 
     def _squeeze_few(self, runs: list[tuple[int, int]]) -> list[int]:
         """``squeeze_runs`` for the usual few runs ("cccd", "fuuuck"): slices, no mask."""
@@ -523,7 +522,7 @@ def _fold_py(text: str) -> str:
 
 
 _NO_SET: frozenset[int] = frozenset()
-_new = tuple.__new__
+_new = tuple.__new__  # a named tuple built without its Python-level constructor
 
 
 # What the quick answer says when it is not the folded text: which stages within words may have
@@ -555,23 +554,30 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
     return work or fold(lower)
 
 
+# A character's classes, as _quick.c names them: work in ASCII text, work in other text, leetspeak
+# between word characters, a separator of spaced letters, part of a leetspeak word, leetspeak
+# wherever it stands in a word with letters
+_C_SPECIAL_ASCII, _C_SPECIAL_OTHER, _C_LEET_PUNCT, _C_SEPARATOR, _C_LEET, _C_LEET_ALWAYS = (
+    1, 2, 4, 8, 16, 32)
+
+
 def _quick_tables() -> tuple[bytes, bytes, bytes]:
     """What ``_quick.c`` reads: per BMP character its classes, what it folds to and what it is
     as leetspeak."""
     classes = bytearray(0x10000)
     for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]:
-        classes[code] |= 1  # work in ASCII text (as _ASCII_CONTROL)
+        classes[code] |= _C_SPECIAL_ASCII  # as _ASCII_CONTROL
     for ch in [*INVISIBLE_CHARS, *HOMOGLYPHS]:
         if ord(ch) < 0x10000:
-            classes[ord(ch)] |= 2  # work in other text (as _UNICODE_SPECIAL)
+            classes[ord(ch)] |= _C_SPECIAL_OTHER  # as _UNICODE_SPECIAL
     for ch in "@!|":
-        classes[ord(ch)] |= 4  # leetspeak between word characters
+        classes[ord(ch)] |= _C_LEET_PUNCT
     for ch in _SEPARATORS:
-        classes[ord(ch)] |= 8
+        classes[ord(ch)] |= _C_SEPARATOR
     for ch in LEET:
-        classes[ord(ch)] |= 16  # may belong to a leetspeak word
+        classes[ord(ch)] |= _C_LEET
     for ch in "0123456789$€":
-        classes[ord(ch)] |= 32  # leetspeak wherever it stands in a word with letters
+        classes[ord(ch)] |= _C_LEET_ALWAYS
     folds = bytearray(0x10000)
     for code, to in FOLD_TABLE.items():
         folds[code] = to
