@@ -7,6 +7,8 @@ several words.
 
 import pytest
 
+from bot.core import Engine
+
 ZWSP, ZWJ, RLO, PDF = "\u200b", "\u200d", "\u202e", "\u202c"
 
 # (text, rule id that must fire)
@@ -286,3 +288,15 @@ def test_span_points_at_the_word_in_the_original(engine):
 def test_language_decides_short_ambiguous_tokens(engine):
     assert [h.rule_id for h in engine.check("lol thằng này").hits] == ["vi.obscene.genitals"]
     assert engine.check("lol that is so funny").hits == ()
+
+
+def test_remembered_decisions_do_not_carry_between_messages():
+    """Each typed form's decision is remembered, with what decided it (its boundaries and whether
+    the message has diacritics at all): "ngu" counts in "thằng ngu", not in "di ngu thoi",
+    whichever a fresh engine sees first."""
+    texts = ["di ngu thoi", "thằng ngu", "thang ngu qua", "ngu", "đồ ngu"]
+    forward, backward = Engine.load(), Engine.load()
+    first = [[h.rule_id for h in forward.check(t).hits] for t in texts]
+    other = [[h.rule_id for h in backward.check(t).hits] for t in reversed(texts)][::-1]
+    assert first == other
+    assert first[0] == [] and "vi.insult.stupid" in first[1]

@@ -113,7 +113,10 @@ def test_policy_extra_terms(engine):
 
 def test_policy_allows_domains(engine):
     policy = CommunityPolicy(allow_domains=frozenset({"bit.ly"}))
+    # the link rules found for a link are remembered: per community's allow list, in any order
+    assert _ids(engine.check("bit.ly/x")) == ["links.shortener"]
     assert _ids(engine.check("bit.ly/x", policy=policy)) == []
+    assert _ids(engine.check("bit.ly/x")) == ["links.shortener"]
 
 
 def test_explanation_cites_the_clause(engine):
