@@ -5,9 +5,10 @@
  * ``lower`` is a message already lowercased (casefolded), of the same length as the message and
  * in NFKC. The answer is its diacritics-folded form when no normalisation stage but case and
  * diacritics has work to do; else ALL (8) when a character calls for every stage, or which of
- * the stages within words may have work: LEET (1), SPACED (2), REPEAT (4). It is exactly what
- * ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs where this could
- * not be compiled); tests compare the two on every character class and on random text.
+ * the stages within words may have work: LEET_WORK (1), SPACED_WORK (2), REPEAT_WORK (4). It
+ * is exactly what ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs
+ * where this could not be compiled); tests compare the two on every BMP character and on random
+ * text.
  *
  * Work for a later stage, as the regexes of normalize.py describe it:
  *   - a character of the "special" class (control characters in ASCII text; invisible
@@ -34,7 +35,7 @@
 #define SPECIAL_ASCII 1   /* work to do in ASCII text */
 #define SPECIAL_OTHER 2   /* work to do in other text */
 #define LEET_PUNCT 4      /* "@", "!", "|" */
-#define SEPARATOR 8       /* what may separate spaced letters: " ._-~+*\/\\" */
+#define SEPARATOR 8       /* may separate spaced letters (normalize._SEPARATORS) */
 #define LEET 16           /* a leetspeak character: part of a word like a letter */
 #define LEET_ALWAYS 32    /* digits, "$", "€": leetspeak wherever they stand in a word */
 
@@ -383,6 +384,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_quick",
     "The normaliser's question for most chat, in one C pass (see normalize.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
