@@ -97,6 +97,23 @@ in_leet_word(Py_UCS4 ch)
     return is_word(ch) || (ch < 0x10000 && (classes[ch] & LEET));
 }
 
+/* What character ``i`` (``ch``, with classes ``c``) adds to the leetspeak word it is in:
+ * LEET_MARK for a digit, "$", "€", or "@", "!", "|" between word characters; LETTER_MARK for a
+ * letter; 0 for neither. A word holding both is read as leetspeak. */
+#define LEET_MARK 1
+#define LETTER_MARK 2
+
+static inline int
+leet_mark(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_UCS4 ch, unsigned char c)
+{
+    if (c & LEET_ALWAYS)
+        return LEET_MARK;
+    if ((c & LEET_PUNCT) && i > 0 && i + 1 < n && is_word(PyUnicode_READ(kind, data, i - 1))
+            && is_word(PyUnicode_READ(kind, data, i + 1)))
+        return LEET_MARK;
+    return is_letter(ch) ? LETTER_MARK : 0;
+}
+
 #define NONE 0
 #define LEET_WORK 1
 #define SPACED_WORK 2
@@ -108,7 +125,7 @@ static int
 has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
 {
     Py_UCS4 prev2 = 0, prev = 0;
-    int word_letter = 0, word_leet = 0; /* of the leetspeak word being read */
+    int marks = 0; /* of the leetspeak word being read */
     int words = NONE;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
@@ -127,18 +144,12 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
                 return ALL;
         }
         if (in_leet_word(ch)) {
-            if (c & LEET_ALWAYS)
-                word_leet = 1;
-            else if ((c & LEET_PUNCT) && i > 0 && i + 1 < n && is_word(prev)
-                     && is_word(PyUnicode_READ(kind, data, i + 1)))
-                word_leet = 1;
-            else if (is_letter(ch))
-                word_letter = 1;
-            if (word_leet && word_letter)
+            marks |= leet_mark(kind, data, n, i, ch, c);
+            if (marks == (LEET_MARK | LETTER_MARK))
                 words |= LEET_WORK;
         }
         else
-            word_letter = word_leet = 0;
+            marks = 0;
         if ((c & SEPARATOR) && i + 3 < n
                 && is_word(PyUnicode_READ(kind, data, i + 1))
                 && is_separator(PyUnicode_READ(kind, data, i + 2))
@@ -228,10 +239,9 @@ fold_text(PyObject *self, PyObject *text)
     return fold(text, PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text));
 }
 
-/* A word of word and leetspeak characters is read as leetspeak when it holds a letter and a digit,
- * "$", "€", or "@", "!" or "|" between word characters. Then its leetspeak characters become
- * letters, except a leading "@" (a mention) or, in other words, a trailing run of "!" and "|"
- * (punctuation). */
+/* In a word of word and leetspeak characters read as leetspeak (see leet_mark), its leetspeak
+ * characters become letters, except a leading "@" (a mention) or, in other words, a trailing
+ * run of "!" and "|" (punctuation). */
 static PyObject *
 leet(PyObject *self, PyObject *text)
 {
@@ -248,22 +258,14 @@ leet(PyObject *self, PyObject *text)
             continue;
         }
         Py_ssize_t start = i;
-        int trigger = 0, letter = 0;
+        int marks = 0;
         for (; i < n; i++) {
             Py_UCS4 ch = PyUnicode_READ(kind, data, i);
             if (!in_leet_word(ch))
                 break;
-            unsigned char c = ch < 0x10000 ? classes[ch] : 0;
-            if (c & LEET_ALWAYS)
-                trigger = 1;
-            else if ((c & LEET_PUNCT) && i > 0 && i + 1 < n
-                     && is_word(PyUnicode_READ(kind, data, i - 1))
-                     && is_word(PyUnicode_READ(kind, data, i + 1)))
-                trigger = 1;
-            else if (is_letter(ch))
-                letter = 1;
+            marks |= leet_mark(kind, data, n, i, ch, ch < 0x10000 ? classes[ch] : 0);
         }
-        if (!(trigger && letter))
+        if (marks != (LEET_MARK | LETTER_MARK))
             continue;
         Py_ssize_t from = start, to = i;
         if (PyUnicode_READ(kind, data, start) == '@')

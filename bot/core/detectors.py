@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import re2
 
+from bot.core.runs import runs_around
 from bot.core.types import ChannelWindow, RecentMessage
 
 # The lookbehinds pin each attempt to the start of a host name: without them every letter, and
@@ -46,18 +47,8 @@ def find_links(plain: str) -> list[Link]:
         return []
     if len(plain) <= _SHORT:
         return [_link(m) for m in _URL.finditer(plain)] if _URL_HINT.search(plain) else []
-    out = []
-    end = 0
-    back = ""
-    size = len(plain)
-    for hint in _URL_HINT.finditer(plain):
-        at = hint.start()
-        if at < end:
-            continue  # in the word just searched
-        if not back:
-            back = plain[::-1]  # where the word starts: its run of characters read backwards
-        start = at - (_NO_SPACE.match(back, size - at).end() - (size - at))
-        end = _NO_SPACE.match(plain, at).end()
+    out: list[Link] = []
+    for start, end in runs_around(plain, _URL_HINT, _NO_SPACE):
         out += map(_link, _URL.finditer(plain, start, end))
     return out
 

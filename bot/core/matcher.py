@@ -36,9 +36,13 @@ class TermEntry:
     squeeze_only: bool = False  # "fagot" for "faggot": only where a run was squeezed
     needs_marks: bool = False  # unaccented Vietnamese term: only in text typed with diacritics
     phrase: bool = field(init=False)  # an exception, "unless" or "requires" phrase
+    # its span depends on more than the match: a wildcard widens it, or it stands only where a
+    # run was squeezed (``_Placer.place`` says where)
+    placed: bool = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "phrase", self.via in _PHRASE_KINDS)
+        object.__setattr__(self, "placed", self.squeeze_only or self.open_start or self.open_end)
 
 
 _Found = tuple[tuple[TermEntry, str, float], ...]  # entries a typed form matches, how, how sure
@@ -136,7 +140,7 @@ class TermMatcher:
             if len(self._decided) >= _MAX_DECIDED:
                 self._decided.clear()  # a forged message brings thousands of new forms
             found = _decide(group, typed, before, after, unaccented)
-            careful = any(e.squeeze_only or e.open_start or e.open_end for e, _, _ in found)
+            careful = any(e.placed for e, _, _ in found)
             got = self._decided[key] = (found, careful)
         return got
 
@@ -219,7 +223,7 @@ class TermMatcher:
             for i, (entry, via, confidence) in enumerate(form.found):
                 if counts[i] >= enough:
                     continue
-                if entry.squeeze_only or entry.open_start or entry.open_end:
+                if entry.placed:
                     span = at.place(entry, start, end, before, after)
                 else:
                     span = (start, end)

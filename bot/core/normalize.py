@@ -37,6 +37,7 @@ from bot.core.confusables import (
     COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
     INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
 )
+from bot.core.runs import runs_around
 
 _NFKC_ONE_BMP = re.compile(f"[{NFKC_ONE_BMP}]")
 _NFKC_EXPANDING_UNMARKED = re.compile(f"[{NFKC_EXPANDING_BMP_UNMARKED}]")
@@ -53,8 +54,7 @@ _LEET_CHARS = "".join(re.escape(c) for c in LEET)
 _LEET_ANY = re.compile(f"[{_LEET_CHARS}]")
 # Leetspeak is looked for in words of word and leet characters that hold a digit, "$" or "€",
 # or "@", "!" or "|" between word characters ("sh!t", "f@g"; "@user" and "wow!!" cost nothing).
-# Each such character found, its word is read both ways from it: one regex finding whole words
-# with the character inside them tried a lookbehind and a lazy scan at every position.
+# Each such character found, its word is read both ways from it (``runs_around``).
 _LEET_HINT = re.compile(r"[0-9$€]|\w[@!|]\w")
 _LEET_RUN = re.compile(rf"[\w{_LEET_CHARS}]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -417,19 +417,7 @@ def _delete_invisible(m: _Mapped, pattern: re.Pattern[str]) -> None:
 
 def _leet_words(text: str) -> list[tuple[int, int]]:
     """Spans of the words of ``text`` leetspeak may hide in (see ``_LEET_HINT``)."""
-    spans: list[tuple[int, int]] = []
-    back = ""
-    size = len(text)
-    hint = _LEET_HINT.search(text)
-    while hint is not None:
-        at = hint.start()
-        if not back:
-            back = text[::-1]  # where the word starts: its run of characters read backwards
-        start = at - (_LEET_RUN.match(back, size - at).end() - (size - at))
-        end = _LEET_RUN.match(text, at).end()
-        spans.append((start, end))
-        hint = _LEET_HINT.search(text, end)  # the next one past this word
-    return spans
+    return runs_around(text, _LEET_HINT, _LEET_RUN)
 
 
 def _leet_token(token: str) -> str:
