@@ -28,6 +28,7 @@ PIECES = (
     + ["đ", "ị", "ẹ", "ờ", "ư", "Đ", "ß", "İ", "ﬁ", "ǅ", "½", "٣", "Ⅷ", "²", "\u0301", "\u0345"]
     + ["\u200b", "\x00", "\x01", "\t", "\n", "\x7f", "\u3164", "\U000e0041", "😂", "𝐟", "\U00010000"]
     + list(HOMOGLYPHS)[:8] + ["aaa", "ooo", "111", "ếếế", "f u c k", "sh!t", "3pm", "2024"]
+    + ["òa", "óe", "ủy", "Ọa", "ùyy", "oà", "uý"]
 )
 chat_text = st.one_of(
     st.text(max_size=80),
@@ -54,7 +55,8 @@ def test_c_answers_as_the_python_reference(text):
 
 @needs_c
 def test_c_answers_as_the_python_reference_for_every_bmp_character():
-    contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ", "@{}3!", "{}3pm!|"]
+    contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ", "@{}3!", "{}3pm!|",
+                "h{}a", "th{}y", "kh{}e nhé"]
     for code in range(0x10000):
         ch = chr(code)
         for ctx in contexts:

@@ -138,14 +138,14 @@ async def test_shadow_per_rule(service, storage):
 
 
 async def test_low_confidence_goes_to_review(service, storage):
-    actions = await service.on_message(msg("đẹp vl", author="r1"))
+    actions = await service.on_message(msg("đéo hiểu gì", author="r1"))
     assert [(a.kind, a.id) for a in actions] == [("modlog", 0)]
     assert actions[0].buttons == (("Confirm review #1", "review-confirm:1"),
                                   ("Dismiss review #1", "review-dismiss:1"))
     assert await storage.list_cases(G) == []
     (item,) = await service.review_queue(G)
     assert (item.why, item.rule_ids, item.member_id) == ("low_confidence",
-                                                        ("vi.obscene.intensifier",), "r1")
+                                                        ("vi.obscene.crude-intensifier",), "r1")
     confirmed = await service.confirm_review(G, item.id, "mod1")
     assert kinds(confirmed) == ["warn", "modlog"]
     case = await storage.get_case(G, 1)
@@ -156,7 +156,7 @@ async def test_low_confidence_goes_to_review(service, storage):
 
 
 async def test_dismissed_review_punishes_nobody(service, storage):
-    await service.on_message(msg("đẹp vl", author="r2"))
+    await service.on_message(msg("đéo hiểu gì", author="r2"))
     (item,) = await service.review_queue(G)
     await service.dismiss_review(G, item.id, "mod1")
     assert await storage.list_cases(G) == [] and await service.review_queue(G) == []
@@ -355,9 +355,9 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
     s = SqliteStorage(path)
     await s.open()
     assert await s.schema_version() == 0
-    assert await s.migrate() == [1, 2, 3, 4]
+    assert await s.migrate() == [1, 2, 3, 4, 5]
     assert await s.migrate() == []
-    assert await s.schema_version() == 4
+    assert await s.schema_version() == 5
     await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
     await s.close()
     s = SqliteStorage(path)
@@ -545,14 +545,14 @@ async def test_display_name_check_only_when_enabled(service, storage):
 
 async def test_member_export_has_everything_about_them(service, storage):
     await service.on_message(msg("địt mẹ mày", author="priv"))
-    await service.on_message(msg("đẹp vl", author="priv"))
+    await service.on_message(msg("đéo hiểu gì", author="priv"))
     await service.on_message(msg("địt mẹ mày", author="someone-else"))
     await service.appeal(G, 1, "priv", "lời bài hát thôi")
     data = await service.export_member(G, "priv", "mod1")
     assert [c["number"] for c in data["cases"]] == [1]
     assert data["cases"][0]["excerpt"] == "địt mẹ mày"
     assert [a["text"] for a in data["appeals"]] == ["lời bài hát thôi"]
-    assert [r["rule_ids"] for r in data["review_items"]] == ['["vi.obscene.intensifier"]']
+    assert [r["rule_ids"] for r in data["review_items"]] == ['["vi.obscene.crude-intensifier"]']
     assert [p["points"] for p in data["points"]] == [3.0]
     assert {a["action"] for a in data["audit"]} == {"appeal_opened", "appeal_posted"}
     assert (await storage.audit_log(G))[-1].action == "member_exported"
@@ -560,12 +560,13 @@ async def test_member_export_has_everything_about_them(service, storage):
 
 async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     await service.on_message(msg("địt mẹ mày", author="gone"))
-    await service.on_message(msg("đẹp vl", author="gone"))
+    await service.on_message(msg("đéo hiểu gì", author="gone"))
     await service.appeal(G, 1, "gone", "bí mật của tôi")
     counts = await service.forget_member(G, "gone", "mod1")
-    assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2}
+    assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2,
+                      "learned_examples": 0}
     for table in ("cases", "appeals", "review_queue", "points", "audit", "case_actions",
-                  "scheduled"):
+                  "scheduled", "learned_examples"):
         rows = [dict(r) for r in await raw(storage, f"SELECT * FROM {table}")]
         assert "'gone'" not in repr(rows) and "bí mật của tôi" not in repr(rows), table
     case = await storage.get_case(G, 1)
@@ -573,7 +574,7 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     assert case.rule_ids == ("vi.insult.mother",)  # the case itself stays, for statistics
     assert await service.export_member(G, "gone", "mod1") == {
         "community": G, "member": "gone", "cases": [], "appeals": [], "review_items": [],
-        "points": [], "audit": []}
+        "points": [], "audit": [], "learned_examples": []}
     # the audit log is append-only again afterwards
     with pytest.raises(Exception, match="append-only"):
         async with storage.d.tx() as db:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import bench, check, db, evaluate, rules, run
+from bot.cli import bench, check, db, evaluate, model, rules, run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,7 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quytac", description="Moderation bot for Vietnamese and English communities."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (check, evaluate, bench, rules, run, db):
+    for module in (check, evaluate, bench, rules, model, run, db):
         module.register(sub)
     return parser
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from bot.cli.common import load_engine
+from bot.cli.common import engine_with_model
 
 # Building blocks of the generated corpus: chat-like fragments, not a data set.
 _VI = [
@@ -124,16 +124,18 @@ import time, psutil, os
 p = psutil.Process(os.getpid()); before = p.memory_info().rss
 t = time.perf_counter()
 from bot.core import Engine
-e = Engine.load({rules!r})
+from bot.core.model import default_model, load_model
+m = {model!r}
+e = Engine.load({rules!r}, None if m == "none" else default_model() if m == "default" else load_model(m))
 e.check("warm up")
 dt = time.perf_counter() - t
 print(dt, before, p.memory_info().rss)
 """
 
 
-def startup_and_memory(rules: str | None) -> dict[str, float]:
+def startup_and_memory(rules: str | None, model: str = "none") -> dict[str, float]:
     """Start-up and resident memory, measured in a fresh interpreter so nothing is shared."""
-    out = subprocess.run([sys.executable, "-c", _STARTUP.format(rules=rules)],
+    out = subprocess.run([sys.executable, "-c", _STARTUP.format(rules=rules, model=model)],
                          capture_output=True, text=True, check=True).stdout.split()
     seconds, before, after = float(out[0]), int(out[1]), int(out[2])
     return {"startup_seconds": round(seconds, 3), "rss_mb": round(after / 2**20, 1),
@@ -150,6 +152,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rounds of the engine and of the baseline; the best of each is reported")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped rulesets)")
+    p.add_argument("--model", default="default",
+                   help="model file of the learned stage, 'default' (the shipped one) or 'none'")
     p.add_argument("--worst", action="store_true",
                    help="search for the slowest message instead, and report it")
     p.add_argument("--seconds", type=float, default=20.0,
@@ -183,9 +187,10 @@ def run_worst(args: argparse.Namespace, engine) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = load_engine(args.rules)
+    engine = engine_with_model(args.rules, args.model)
     if engine is None:
         return 2
+    model = engine.model
     if args.worst:
         return run_worst(args, engine)
     messages = read_corpus(Path(args.file)) if args.file else generated_corpus(args.size)
@@ -207,13 +212,14 @@ def run(args: argparse.Namespace) -> int:
         "messages": len(messages), "flagged": flagged,
         "mean_length": round(sum(map(len, messages)) / len(messages), 1),
         "quytac": ours, "quytac_on_baseline_sample": ours_on_sample,
-        "better_profanity_0_7": baseline, **startup_and_memory(args.rules),
+        "better_profanity_0_7": baseline, "model": model.path if model else None,
+        **startup_and_memory(args.rules, args.model),
     }
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
     print(f"corpus: {report['corpus']}, mean length {report['mean_length']} characters, "
-          f"{flagged} flagged")
+          f"{flagged} flagged; model: {report['model'] or 'none'}")
     print(f"{'':28}{'messages/s':>12}{'p50 µs':>10}{'p99 µs':>10}{'max µs':>10}")
     for name, r in (("quytac (full engine)", ours),
                     (f"quytac, first {len(sample)}", ours_on_sample),

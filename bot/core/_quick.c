@@ -5,7 +5,8 @@
  * ``lower`` is a message already lowercased (casefolded), of the same length as the message and
  * in NFKC. The answer is its diacritics-folded form when no normalisation stage but case and
  * diacritics has work to do; else ALL (8) when a character calls for every stage, or which of
- * the stages within words may have work: LEET_WORK (1), SPACED_WORK (2), REPEAT_WORK (4). It
+ * the stages within words may have work: LEET_WORK (1), SPACED_WORK (2), REPEAT_WORK (4),
+ * TONE_WORK (16: an old-style tone mark that may move, "hòa" -> "hoà"). It
  * is exactly what ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs
  * where this could not be compiled); tests compare the two on every BMP character and on random
  * text.
@@ -16,7 +17,8 @@
  *   - leetspeak: a word (a run of word and leetspeak characters) holding a letter and a digit,
  *     "$" or "€", or "@", "!" or "|" between two word characters ("sh!t", "3pm"; not "2024");
  *   - a separator, a word character, a separator and a word character ending a word ("f u c k");
- *   - one letter three times in a row ("fuuuck"; not "1000").
+ *   - one letter three times in a row ("fuuuck"; not "1000");
+ *   - a pair whose tone mark may move ("òa", "ủy": the tone stage decides).
  *
  * The tables come from Python (``setup``), built from the same data the regexes are.
  *
@@ -38,19 +40,22 @@
 #define SEPARATOR 8       /* may separate spaced letters (normalize._SEPARATORS) */
 #define LEET 16           /* a leetspeak character: part of a word like a letter */
 #define LEET_ALWAYS 32    /* digits, "$", "€": leetspeak wherever they stand in a word */
+#define TONE_FIRST 64     /* the first of a pair whose tone mark may move ("ò" of "hòa") */
 
 static unsigned char classes[0x10000];
 static unsigned char folds[0x10000]; /* 0: unchanged; else the ASCII letter it folds to */
 static unsigned char leets[0x10000]; /* 0: not leetspeak; else the letter it stands for */
 static PyObject *astral_special = NULL; /* frozenset of astral characters that mean work */
+static PyObject *tone_pairs = NULL; /* frozenset of the pairs whose tone mark may move */
 static int ready = 0;
 
 static PyObject *
 setup(PyObject *self, PyObject *args)
 {
     Py_buffer cls, fld, lt;
-    PyObject *astral;
-    if (!PyArg_ParseTuple(args, "y*y*y*O!", &cls, &fld, &lt, &PyFrozenSet_Type, &astral))
+    PyObject *astral, *tones;
+    if (!PyArg_ParseTuple(args, "y*y*y*O!O!", &cls, &fld, &lt, &PyFrozenSet_Type, &astral,
+                          &PyFrozenSet_Type, &tones))
         return NULL;
     int sizes_ok = cls.len == 0x10000 && fld.len == 0x10000 && lt.len == 0x10000;
     if (sizes_ok) {
@@ -67,6 +72,8 @@ setup(PyObject *self, PyObject *args)
     }
     Py_INCREF(astral);
     Py_XSETREF(astral_special, astral);
+    Py_INCREF(tones);
+    Py_XSETREF(tone_pairs, tones);
     ready = 1;
     Py_RETURN_NONE;
 }
@@ -119,6 +126,22 @@ leet_mark(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_UCS4 ch, un
 #define SPACED_WORK 2
 #define REPEAT_WORK 4
 #define ALL 8
+#define TONE_WORK 16
+
+/* Whether the characters at ``i`` and after it are one of the tone pairs; -1: error */
+static int
+tone_pair(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
+{
+    if (i + 1 >= n)
+        return 0;
+    Py_UCS4 pair[2] = {PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, i + 1)};
+    PyObject *two = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, pair, 2);
+    if (two == NULL)
+        return -1;
+    int found = PySet_Contains(tone_pairs, two);
+    Py_DECREF(two);
+    return found;
+}
 
 /* NONE, ALL, or the stages within words that have work (see above); -1: error */
 static int
@@ -158,6 +181,13 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
             words |= SPACED_WORK;
         if (i >= 2 && ch == prev && ch == prev2 && Py_UNICODE_ISALPHA(ch))
             words |= REPEAT_WORK;
+        if ((c & TONE_FIRST) && !(words & TONE_WORK)) {
+            int found = tone_pair(kind, data, n, i);
+            if (found < 0)
+                return -1;
+            if (found)
+                words |= TONE_WORK;
+        }
         prev2 = prev;
         prev = ch;
     }
@@ -371,11 +401,11 @@ spaced(PyObject *self, PyObject *text)
 
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
-     "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset)"},
+     "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset, tones: frozenset)"},
     {"quick", (PyCFunction)(void (*)(void))quick, METH_FASTCALL,
      "quick(lower, ascii) -> the folded text if no stage but case and diacritics has work, "
      "else 8 if every stage may have, else which stages within words may: 1 leetspeak, "
-     "2 spaced letters, 4 repeats"},
+     "2 spaced letters, 4 repeats, 16 tone marks"},
     {"fold", fold_text, METH_O, "fold(text) -> the text with diacritics dropped, one to one"},
     {"leet", leet, METH_O, "leet(text) -> leetspeak read as letters where words hold it"},
     {"spaced", spaced, METH_O,

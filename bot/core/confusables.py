@@ -151,3 +151,21 @@ FOLD_TABLE = _fold_table()
 VIETNAMESE_LETTERS = frozenset(
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
 )
+
+
+def _tone_moves() -> dict[str, str]:
+    """Old-style tone placement -> new style, in the open syllables where the two differ: "òa"
+    -> "oà", "ỏe" -> "oẻ", "úy" -> "uý" (hòa/hoà, khỏe/khoẻ, thúy/thuý). Both spellings are
+    correct Vietnamese and both are common; matching needs one of them."""
+    moves: dict[str, str] = {}
+    for first, seconds in (("o", "ae"), ("u", "y")):
+        for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            toned = unicodedata.normalize("NFC", first + mark)
+            for second in seconds:
+                moves[toned + second] = first + unicodedata.normalize("NFC", second + mark)
+    return moves
+
+
+# (two characters to two: a text keeps its length and every position)
+TONE_MOVES = _tone_moves()
+TONE_FIRSTS = frozenset(pair[0] for pair in TONE_MOVES)

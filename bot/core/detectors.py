@@ -114,21 +114,28 @@ def _seq_requires_digit(items: list) -> bool:
 
 
 class PatternSet:
-    """Every pattern of every rule in one RE2 alternation, matched once per message."""
+    """Every pattern of every rule in one RE2 alternation, matched once per message.
+
+    Rules that share a pattern share its group, so a match counts for each of them (a rule a
+    community turns on may repeat another's pattern under other conditions).
+    """
 
     def __init__(self, patterns: list[tuple[int, str]]) -> None:
-        self._rules = [rule for rule, _ in patterns]
+        by_pattern: dict[str, list[int]] = {}
+        for rule, p in patterns:
+            by_pattern.setdefault(p, []).append(rule)
+        self._rules = list(by_pattern.values())  # per distinct pattern, the rules it serves
         self._regex = None
         # calling RE2 costs microseconds even on a miss: skip it on text without a digit when
         # every pattern needs one (phone, ID and account numbers do)
-        self._needs_digit = bool(patterns) and all(requires_digit(p) for _, p in patterns)
+        self._needs_digit = bool(patterns) and all(requires_digit(p) for p in by_pattern)
         if patterns:
-            body = "|".join(f"({p})" for _, p in patterns)
+            body = "|".join(f"({p})" for p in by_pattern)
             self._regex = re2.compile(body)
-            # group numbers of each rule's outer group (patterns may hold groups of their own)
+            # group numbers of each pattern's outer group (patterns may hold groups of their own)
             self._groups: list[int] = []
             group = 1
-            for _, p in patterns:
+            for p in by_pattern:
                 self._groups.append(group)
                 group += 1 + re2.compile(p).groups
 
@@ -147,13 +154,13 @@ class PatternSet:
         ascii = len(data) == len(plain)
         out: list[tuple[int, int, int]] = []
         for m in self._regex.finditer(data):
-            for rule, group in zip(self._rules, self._groups):
+            for rules, group in zip(self._rules, self._groups):
                 start, end = m.span(group)
                 if start >= 0:
                     if not ascii:
                         start = len(data[:start].decode("utf-8", "surrogatepass"))
                         end = start + len(data[m.start(group):end].decode("utf-8", "surrogatepass"))
-                    out.append((rule, start, end))
+                    out += [(rule, start, end) for rule in rules]
                     break
             if len(out) >= limit:
                 break

@@ -17,13 +17,17 @@ from typing import Any
 from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
+from bot.core.context import CompiledContext, WordIndex
 from bot.core.language import detect_language
-from bot.core.matcher import Spans, TermEntry, TermMatch, TermMatcher, parse_term
+from bot.core.learned import Overlay
+from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
+from bot.core.model import Model, logit, sigmoid
 from bot.core.normalize import Normalized, fold, normalize, normalize_term
 from bot.core.ruleset import Rule, Ruleset, load_rulesets
-from bot.core.types import ChannelWindow, Hit, Message, Verdict
+from bot.core.types import ChannelWindow, Hit, Message, ModelNote, Verdict
 
 COMMUNITY_CLAUSE = "community"
+REVIEW_FLOOR = 0.4  # (the service's default ``review_floor``)
 # The longest text either platform delivers in one message (Telegram: 4,096 characters; Discord:
 # 2,000, or 4,000 with Nitro). Only a forged update is longer, and reading past this bound would
 # let one forged message stall the bot for as long as its sender likes.
@@ -33,6 +37,7 @@ MAX_CHARS = 4096
 MAX_HITS_PER_RULE = 8
 _CLEAN = Verdict()
 _NONE: Any = frozenset()  # stands for an empty set or mapping until one is needed
+_NO_GROUPS: dict[int, set[int]] = {}  # (never written: stands for no "requires" phrase found)
 _new = tuple.__new__  # a named tuple built without its Python-level constructor
 _DOUBLE = re.compile(r"([^\W\d_])\1")
 
@@ -54,6 +59,10 @@ class CommunityPolicy:
     disabled_categories: frozenset[str] = frozenset()
     extra_terms: tuple[ExtraTerm, ...] = ()
     allow_domains: frozenset[str] = frozenset()
+    enabled_rules: frozenset[str] = frozenset()  # rules shipped off that this community wants
+    learned: Overlay | None = None  # what this community's moderators taught the model
+    model_review: float | None = None  # the model's review threshold here (None: the model's)
+    review_floor: float = 0.4  # below it a hit goes nowhere: the model alone never demotes past it
 
 
 @dataclass
@@ -66,24 +75,61 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
     return hit.start, hit.rule_id
 
 
+def masked_forms(term: str) -> list[str]:
+    """A term with one word's inner letters masked as people mask swear words: each run of
+    inner letters by as many asterisks or, for two, by one ("f*ck", "fu*k", "f**k", "f*k").
+    The first and last letters stay, or nobody could read the word either."""
+    words = term.split(" ")
+    out: list[str] = []
+    for k, word in enumerate(words):
+        for i in range(1, len(word) - 1):
+            for j in range(i + 1, len(word)):
+                inner = word[i:j]
+                if not inner.isalpha():
+                    continue
+                masks = ["*" * len(inner)] + (["*"] if len(inner) == 2 else [])
+                for mask in masks:
+                    out.append(" ".join([*words[:k], word[:i] + mask + word[j:], *words[k + 1:]]))
+    return out
+
+
 class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
-    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts")
+    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "z",
+                 "learned", "words", "innocent")
 
-    def __init__(self, n: Normalized) -> None:
+    def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0) -> None:
         self.n = n
+        self.z = z  # the model's log-odds for the message, if a model is loaded
+        self.learned = learned  # what the community's learned weights add to them
         self.language: str | None = None
         # per rule, its exception phrases' spans: a hit inside one does not count. One
         # bisection per hit, where comparing each hit with each span is quadratic on a forged
         # message.
         self.blocked: dict[int, Spans] = _NONE  # (most messages match no phrase: made if one does)
         self.cancelled: set[int] | frozenset[int] = _NONE  # rules an "unless" phrase switched off
-        self.present: set[int] | frozenset[int] = _NONE  # rules whose "requires" phrase is there
+        # per rule with "requires", which of its groups have a phrase here
+        self.present: dict[int, set[int]] = _NO_GROUPS
         # (rule, start, end) -> (confidence, via); a negative span is already in the original
         # text (patterns, links, whole-message hits) and is never inside a word hit
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
         self.counts: dict[int, int] = {}  # hits kept per rule
+        self.words: WordIndex | None = None  # of the folded text, once a context asks
+        # where the rules read a listed word as an everyday one (its diacritics, its context,
+        # the message's language or an exception said so): spans of the normalised text
+        self.innocent: list[tuple[int, int]] = []
+
+    def _index(self) -> WordIndex:
+        if self.words is None:
+            self.words = WordIndex(self.n.folded)
+        return self.words
+
+    def in_context(self, context: CompiledContext, start: int, end: int) -> bool:
+        return context.holds(self.n, self._index(), start, end)
+
+    def word_count(self) -> int:
+        return len(self._index().list)
 
     def full(self, rule: int) -> bool:
         """Count one more hit of ``rule``; True once it has as many as a verdict lists."""
@@ -102,11 +148,17 @@ class _Scratch:
         return self.language
 
 
-class Engine:
-    """Compiled rulesets; ``check`` is the hot path."""
+# hits whose words the model reads (a flood or a mention count is no matter of wording)
+_WORDS_VIA = frozenset(("exact", "folded", "teencode"))
+_NOT_TEXT_VIA = frozenset(("flood", "duplicate", "mentions"))
 
-    def __init__(self, ruleset: Ruleset) -> None:
+
+class Engine:
+    """Compiled rulesets (and the learned stage's model, if given); ``check`` is the hot path."""
+
+    def __init__(self, ruleset: Ruleset, model: Model | None = None) -> None:
         self.ruleset = ruleset
+        self.model = model
         self.rules: list[Rule] = list(ruleset.rules)
         self.clauses = ruleset.clauses
         entries = self._term_entries(self.rules, 0)
@@ -128,21 +180,28 @@ class Engine:
         self._mention_rules = [i for i, r in enumerate(self.rules) if r.detector == "mentions"]
         self._flood_rules = [i for i, r in enumerate(self.rules) if r.detector in ("flood", "duplicate")]
         self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
-        self._requires = {i for i, r in enumerate(self.rules) if r.requires}
-        self._policies: dict[CommunityPolicy, _Compiled] = {}
+        # rule -> how many "requires" groups it has
+        self._requires = {i: len(r.requires) for i, r in enumerate(self.rules) if r.requires}
+        self._policies: dict[tuple[ExtraTerm, ...], _Compiled] = {}
         self._by_id = {r.id: r for r in self.rules}
+        # the rule a model's own hits cite (its category, clause and explanation are data)
+        self._model_rule = next((i for i, r in enumerate(self.rules) if r.detector == "model"),
+                                None)
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> Engine:
-        return cls(load_rulesets(path))
+    def load(cls, path: Path | str | None = None, model: Model | None = None) -> Engine:
+        return cls(load_rulesets(path), model)
 
     # -- compilation ---------------------------------------------------------------------------
 
     @staticmethod
     def _term_entries(rules: list[Rule], offset: int) -> list[TermEntry]:
         out: list[TermEntry] = []
+        made: set[tuple] = set()  # a form listed twice ("fuck*" and its masked forms') once
         for i, rule in enumerate(rules, start=offset):
-            def add(term: str, foldable: bool, via: str) -> None:
+            def add(term: str, foldable: bool, via: str,
+                    context: CompiledContext | None = None, masked: bool = False,
+                    confidence: tuple[float | None, float | None] = (None, None)) -> None:
                 exact, open_start, open_end = parse_term(term)
                 if not exact:
                     return
@@ -153,22 +212,45 @@ class Engine:
                     squeezed = _DOUBLE.sub(r"\1", form)
                     if squeezed != form:  # "faggggot" squeezes to "fagot"
                         variants.append((squeezed, True))
+                if masked:
+                    variants += [(form, False) for form in masked_forms(exact)]
+                exact_conf = rule.confidence if confidence[0] is None else confidence[0]
+                folded_conf = rule.folded_confidence if confidence[1] is None else confidence[1]
                 for form, squeeze_only in variants:
+                    key = (i, form, foldable, via, open_start, open_end, squeeze_only, context,
+                           exact_conf)
+                    if key in made:
+                        continue
+                    made.add(key)
                     needs_marks = (rule.term_language == "vi" and via == "term"
                                    and not foldable and fold(form) == form)
                     out.append(TermEntry(
-                        i, form, foldable, rule.confidence, rule.folded_confidence, via,
-                        rule.languages, open_start, open_end, squeeze_only, needs_marks,
+                        i, form, foldable, exact_conf, folded_conf, via,
+                        rule.languages, open_start, open_end, squeeze_only, needs_marks, context,
                     ))
             for t in rule.terms:
                 if t not in rule.folded_terms:  # listed in both: the folded entry covers it
                     add(t, False, "term")
             for t in rule.folded_terms:
                 add(t, True, "term")
-            for kind, phrases in (("exception", rule.exceptions), ("unless", rule.unless),
-                                  ("requires", rule.requires)):
+            for t in rule.masked_terms:
+                add(t, False, "term", masked=True)
+            for entry in rule.contexts:
+                context = CompiledContext(entry.context) if entry.context is not None else None
+                own = (entry.confidence, entry.folded_confidence)
+                for t in entry.terms:
+                    if t not in entry.folded_terms:
+                        add(t, False, "term", context, confidence=own)
+                for t in entry.folded_terms:
+                    add(t, True, "term", context, confidence=own)
+            for kind, phrases in (("exception", rule.exceptions), ("unless", rule.unless)):
                 for t in phrases:
                     add(t, True, kind)
+            for group, phrases in enumerate(rule.requires):
+                for t in phrases:
+                    exact, _, _ = parse_term(t)
+                    out.append(TermEntry(i, exact, True, 1.0, 1.0, "requires", (), False, False,
+                                         group=group))
         return out
 
     def _teencode_entries(self, base: TermMatcher) -> list[TermEntry]:
@@ -183,15 +265,16 @@ class Engine:
                 if m.end - m.start < longest:
                     continue  # "dm" is "địt mẹ" (an insult), not also "địt" on its own
                 conf = min(tc.confidence, m.confidence)
+                context = CompiledContext(tc.context) if tc.context is not None else None
                 # abbreviations are matched as written: "dm" and "đm" are separate entries
                 out.append(TermEntry(
                     m.entry.rule, abbr, False, conf, conf, "teencode",
-                    tc.languages, False, False,
+                    tc.languages, False, False, context=context,
                 ))
         return out
 
     def _compiled(self, policy: CommunityPolicy) -> _Compiled:
-        got = self._policies.get(policy)
+        got = self._policies.get(policy.extra_terms)
         if got is None:
             extra = [
                 Rule(
@@ -206,7 +289,7 @@ class Engine:
             got = _Compiled(extra, TermMatcher(self._term_entries(extra, len(self.rules)), MAX_HITS_PER_RULE))
             if len(self._policies) > 10_000:  # one entry per community; bound it anyway
                 self._policies.clear()
-            self._policies[policy] = got
+            self._policies[policy.extra_terms] = got
         return got
 
     # -- checking ------------------------------------------------------------------------------
@@ -214,15 +297,35 @@ class Engine:
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
 
+    def check_example(self, rule_id: str, text: str) -> Verdict:
+        """``text`` checked as one of ``rule_id``'s examples: a rule shipped off is on for it."""
+        if self._by_id[rule_id].enabled:
+            return self.check(text)
+        return self.check(text, CommunityPolicy(enabled_rules=frozenset({rule_id})))
+
     def check(
         self,
         message: Message | str,
         policy: CommunityPolicy | None = None,
         window: ChannelWindow | None = None,
+        *,
+        note: bool = False,
     ) -> Verdict:
-        """Which rules ``message`` breaks. Never raises on any text."""
+        """Which rules ``message`` breaks. Never raises on any text.
+
+        ``note``: say what the model read even of a clean message (for a moderator's decision
+        on a message no rule flagged, which teaches the community's model)."""
         msg = message if isinstance(message, Message) else None
         n = normalize((msg.text if msg is not None else message)[:MAX_CHARS])
+        model = self.model
+        z: float | None = None
+        learned = 0.0
+        if model is not None:
+            overlay = policy.learned if policy is not None else None
+            if overlay:
+                z, learned = model.logits(n, overlay)
+            else:
+                z = model.logit(n)
         rules = self.rules
         matches = self._matcher.scan(n)
         if policy is not None and policy.extra_terms:
@@ -233,15 +336,16 @@ class Engine:
         links = find_links(n.plain) if self._link_index else ()
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
         mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
-        if not (found or links or flood or mentions):
+        if not (found or links or flood or mentions or note) and (
+                z is None or z + learned < self._lowest_review_logit(policy)):
             if not matches:
                 return _CLEAN  # the common case: nothing to look at more closely
             for m in matches:
-                if not m.entry.phrase:
+                if not m.entry.phrase and m.via is not INNOCENT:
                     break
             else:
-                return _CLEAN  # only phrases ("điện thoại"), which cancel or enable hits
-        s = _Scratch(n)
+                return _CLEAN  # only phrases ("điện thoại") and words read as everyday ones
+        s = _Scratch(n, z, learned)
         if matches:
             for m in matches:
                 if m.entry.phrase:
@@ -262,10 +366,25 @@ class Engine:
             self._flood(msg, s, window)
         return self._verdict(s, rules, policy)
 
+    def _lowest_review_logit(self, policy: CommunityPolicy | None) -> float:
+        """Log-odds below which the model alone sends no message to review, in any language."""
+        assert self.model is not None
+        if policy is None or policy.model_review is None:
+            return self.model.lowest_review_logit
+        return logit(policy.model_review)
+
+    def _review_logit(self, policy: CommunityPolicy | None, s: _Scratch) -> float:
+        """The log-odds from which the model alone sends this message to review."""
+        assert self.model is not None
+        if policy is None or policy.model_review is None:
+            return self.model.review_logit_for(s.lang())
+        return logit(policy.model_review)
+
     @staticmethod
     def _phrases(matches: list[TermMatch], s: _Scratch) -> None:
         blocked: defaultdict[int, Spans] = defaultdict(Spans)
-        s.blocked, s.cancelled, s.present = blocked, set(), set()
+        present: defaultdict[int, set[int]] = defaultdict(set)
+        s.blocked, s.cancelled, s.present = blocked, set(), present
         for m in matches:
             via = m.entry.via
             if via == "exception":
@@ -273,18 +392,25 @@ class Engine:
             elif via == "unless":
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":
-                s.present.add(m.entry.rule)
+                present[m.entry.rule].add(m.entry.group)
+
+    def _lacks(self, rule: int, s: _Scratch) -> bool:
+        """Whether ``rule`` needs a "requires" phrase of a group the message does not hold."""
+        return rule in self._requires and len(s.present.get(rule, ())) < self._requires[rule]
 
     def _allowed(self, rule: int, s: _Scratch, languages: tuple[str, ...]) -> bool:
-        if rule in s.cancelled or (rule in self._requires and rule not in s.present):
+        if rule in s.cancelled or self._lacks(rule, s):
             return False
         return not languages or s.lang() in languages
 
     def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
         hits, counts, blocked, cancelled = s.hits, s.counts, s.blocked, s.cancelled
-        requires, present = self._requires, s.present
+        requires = self._requires
         for entry, start, end, via, confidence in matches:
             if entry.phrase:
+                continue
+            if via is INNOCENT:
+                s.innocent.append((start, end))
                 continue
             rule = entry.rule
             key = (rule, start, end)
@@ -292,11 +418,18 @@ class Engine:
             if known is None and counts.get(rule, 0) >= MAX_HITS_PER_RULE:
                 continue  # listed enough of this rule already
             if rule in blocked and blocked[rule].inside(start, end):
+                s.innocent.append((start, end))  # "hạt óc chó": an exception phrase reads it
                 continue
             # (what _allowed says, written out: this runs for every term match)
-            if rule in cancelled or (rule in requires and rule not in present):
+            if rule in cancelled:
+                s.innocent.append((start, end))
                 continue
-            if entry.languages and s.lang() not in entry.languages:
+            if rule in requires and self._lacks(rule, s):
+                continue
+            if (entry.languages and s.lang() not in entry.languages) or (
+                    entry.context is not None and not s.in_context(entry.context, start, end)):
+                # "dm me the link", "lol vui quá", "con bò đỏ ngoài đồng"
+                s.innocent.append((start, end))
                 continue
             if known is None:
                 counts[rule] = counts.get(rule, 0) + 1
@@ -362,26 +495,91 @@ class Engine:
                 s.hits[(i, -1, -len(s.n.original) - 1)] = (r.confidence, r.detector)
 
     def _verdict(self, s: _Scratch, rules: list[Rule], policy: CommunityPolicy | None) -> Verdict:
+        note = None
+        if s.z is not None:
+            note = self._model_hit(s, policy)
         if not s.hits:
-            return Verdict((), s.language)
+            return Verdict((), s.language, note)
         n = s.n
         out: list[Hit] = []
+        changed: list[tuple[str, float, float]] = []
+        floor = policy.review_floor if policy is not None else REVIEW_FLOOR
         for (i, start, end), (conf, via) in self._longest(s.hits).items():
             r = rules[i]
             if policy is not None and (
                 r.id in policy.disabled_rules or r.category in policy.disabled_categories
             ):
                 continue
+            if not r.enabled and (policy is None or r.id not in policy.enabled_rules):
+                continue
             if start < 0:
                 a, b = -start - 1, -end - 1
             else:
                 a, b = n.span(start, end)
+            if note is not None and via != "model":
+                before, conf = conf, self._adjusted(conf, via, s, floor)
+                if round(conf, 3) != round(before, 3):
+                    changed.append((r.id, round(before, 3), round(conf, 3)))
             out.append(_new(Hit, (r.id, r.category, r.clause, r.severity, a, b,
                                   n.original[a:b], round(conf, 3), via)))
         if len(out) > 1:
             out.sort(key=_hit_order)
+        if changed and note is not None:
+            note = ModelNote(note.score, note.base, note.learned, tuple(changed), note.set_aside)
         # a verdict with hits says the language (the member's explanation is written in it)
-        return Verdict(tuple(out), s.lang() if out else s.language)
+        return Verdict(tuple(out), s.lang() if out else s.language, note)
+
+    def _model_hit(self, s: _Scratch, policy: CommunityPolicy | None) -> ModelNote:
+        """What the model says of the message; its own hit where the score reaches review."""
+        assert s.z is not None and self.model is not None
+        set_aside: tuple[str, ...] = ()
+        exact, folded = s.n.exact, s.n.folded
+        if s.innocent:
+            # the model sees "lon" and "lồn", "dm" and "dm", as the same letters; where the rules
+            # read such a word as the everyday one, the model reads the message without it
+            exact, folded, set_aside = self._without(s)
+            overlay = policy.learned if policy is not None else None
+            s.z, s.learned = self.model.logits_of(exact, folded, overlay)
+        z = s.z + s.learned
+        if (self._model_rule is not None and z >= self._lowest_review_logit(policy)
+                and z >= self._review_logit(policy, s)
+                and s.word_count() >= self.model.thresholds.min_words):
+            # (the whole message: the model reads all of it, not a span)
+            s.hits[(self._model_rule, -1, -len(s.n.original) - 1)] = (sigmoid(z), "model")
+        return ModelNote(round(sigmoid(z), 4), round(sigmoid(s.z), 4), round(s.learned, 4),
+                         set_aside=set_aside,
+                         buckets=tuple(self.model.features_of(exact, folded)))
+
+    @staticmethod
+    def _without(s: _Scratch) -> tuple[str, str, tuple[str, ...]]:
+        """The message's two normalised forms with the words the rules read as everyday ones
+        blanked out, and those words as typed."""
+        exact, folded = list(s.n.exact), list(s.n.folded)
+        words = []
+        for start, end in sorted(set(s.innocent)):
+            exact[start:end] = folded[start:end] = " " * (end - start)
+            a, b = s.n.span(start, end)
+            words.append(s.n.original[a:b])
+        return "".join(exact), "".join(folded), tuple(dict.fromkeys(words))
+
+    def _adjusted(self, confidence: float, via: str, s: _Scratch,
+                  floor: float) -> float:
+        """A hit's confidence once the model has read the message: a word hit it finds
+        implausible loses some, but the shipped model alone never takes it below the review
+        floor (a likely collision goes to a moderator, not away); a word hit below the floor
+        in a message the model finds likely goes to review (never further: the model alone
+        punishes nobody); the community's learned weights, its moderators' own decisions, move
+        every hit about the text, either way."""
+        assert self.model is not None and s.z is not None
+        if via in _WORDS_VIA:
+            demotion = self.model.demotion(s.z)
+            if demotion:
+                confidence = max(sigmoid(logit(confidence) - demotion), min(confidence, floor))
+            elif confidence < floor and s.z >= self.model.promote_logit:
+                confidence = floor
+        if s.learned and via not in _NOT_TEXT_VIA:
+            confidence = sigmoid(logit(confidence) + s.learned)
+        return confidence
 
     @staticmethod
     def _longest(hits: dict[tuple[int, int, int], tuple[float, str]]) -> dict:

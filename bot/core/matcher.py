@@ -9,7 +9,6 @@ Each hit on the folded text is then checked against the exact text at the same p
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
@@ -19,6 +18,7 @@ from typing import Iterable, NamedTuple
 import ahocorasick
 
 from bot.core.confusables import VIETNAMESE_LETTERS
+from bot.core.context import CompiledContext, WordIndex
 from bot.core.normalize import Normalized, fold, normalize_term
 
 
@@ -35,14 +35,17 @@ class TermEntry:
     open_end: bool  # "term*": may start a longer word
     squeeze_only: bool = False  # "fagot" for "faggot": only where a run was squeezed
     needs_marks: bool = False  # unaccented Vietnamese term: only in text typed with diacritics
+    context: CompiledContext | None = None  # where it counts (the words around it), if it matters
+    group: int = 0  # a "requires" phrase: which of its rule's groups it belongs to
     phrase: bool = field(init=False)  # an exception, "unless" or "requires" phrase
     # its span depends on more than the match: a wildcard widens it, or it stands only where a
-    # run was squeezed (``_Placer.place`` says where)
+    # run was squeezed (``_Placer.place`` says where), or only in a context
     placed: bool = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "phrase", self.via in _PHRASE_KINDS)
-        object.__setattr__(self, "placed", self.squeeze_only or self.open_start or self.open_end)
+        object.__setattr__(self, "placed", self.squeeze_only or self.open_start or self.open_end
+                           or self.context is not None)
 
 
 _Found = tuple[tuple[TermEntry, str, float], ...]  # entries a typed form matches, how, how sure
@@ -82,35 +85,10 @@ def consistent(typed: str, term: str) -> bool:
     return True
 
 
-_WORD = re.compile(r"[^\W_]+")
 _PHRASE_KINDS = ("exception", "unless", "requires")
+INNOCENT = "innocent"  # a match's ``via`` where the rules read the word as an everyday one
+PARTIAL_MARKS = 0.6  # of a folded hit's confidence, where the typed form has some marks
 _MAX_DECIDED = 20_000
-
-
-class _Words:
-    """Where each word of a text starts and ends, found once per text.
-
-    Widening a wildcard hit to its whole word by walking character by character is quadratic
-    on a hostile message that is one 4,000-letter word full of hits.
-    """
-
-    __slots__ = ("starts", "ends")
-
-    def __init__(self, text: str) -> None:
-        spans = [m.span() for m in _WORD.finditer(text)]
-        self.starts = [a for a, _ in spans]
-        self.ends = [b for _, b in spans]
-
-    def _index(self, pos: int) -> int:
-        return bisect_right(self.starts, pos) - 1
-
-    def start_of(self, pos: int) -> int:
-        """Start of the word holding the character at ``pos``."""
-        return self.starts[self._index(pos)]
-
-    def end_of(self, pos: int) -> int:
-        """End of the word holding the character at ``pos``."""
-        return self.ends[self._index(pos)]
 
 
 class TermMatcher:
@@ -173,6 +151,7 @@ class TermMatcher:
                         continue
                     if (entry.open_start and before) or (entry.open_end and after):
                         return self._scan_many(n)  # widening to whole words: the careful path
+                    # (a context is the engine's to check here, after the cheaper questions)
                     out.append(new(TermMatch, (entry, start, end, via, conf)))
             if len(out) > self.enough:
                 return self._scan_many(n)  # a forged message, most likely
@@ -180,9 +159,10 @@ class TermMatcher:
 
     def _scan_many(self, n: Normalized) -> list[TermMatch]:
         """The scan for messages with many matches or wildcard terms: each typed form is decided
-        once, hits an exception phrase cancels are left out, repeats past what a verdict lists
-        are skipped, and wildcard hits widen to their word with one index of the text's words
-        rather than a walk per hit."""
+        once, hits an exception phrase cancels or a context rules out are left out (so
+        repetitions of an allowed form cannot use up a term's share of hits), repeats past what a
+        verdict lists are skipped, and wildcard hits widen to their word with one index of the
+        text's words rather than a walk per hit."""
         at = _Placer(n)
         matches, blocked = self._collect(at, n.exact == n.folded)
         return self._listed(at, matches, blocked)
@@ -263,7 +243,7 @@ class _Placer:
     def __init__(self, n: Normalized) -> None:
         self.n, self.exact, self.folded = n, n.exact, n.folded
         self.size = len(n.folded)
-        self.words: _Words | None = None
+        self.words: WordIndex | None = None
 
     def bounds(self, start: int, end: int) -> tuple[bool, bool]:
         """Whether a letter or digit touches the match before it, and after it."""
@@ -274,17 +254,24 @@ class _Placer:
     def place(self, entry: TermEntry, start: int, end: int, before: bool,
               after: bool) -> tuple[int, int] | None:
         """The span ``entry`` claims, or None where it stands only for a squeezed run and the
-        text has none there."""
+        text has none there, or only in a context that is not there."""
         if entry.squeeze_only and self.n.squeezed.isdisjoint(range(start, end)):
             return None
         if (entry.open_start and before) or (entry.open_end and after):
-            if self.words is None:
-                self.words = _Words(self.folded)
+            words = self._words()
             if entry.open_start and before:
-                start = self.words.start_of(start - 1)
+                start = words.start_of(start - 1)
             if entry.open_end and after:
-                end = self.words.end_of(end)
+                end = words.end_of(end)
+        if entry.context is not None and not entry.context.holds(self.n, self._words(), start,
+                                                                 end):
+            return None
         return start, end
+
+    def _words(self) -> WordIndex:
+        if self.words is None:
+            self.words = WordIndex(self.folded)
+        return self.words
 
 
 class Spans:
@@ -315,14 +302,26 @@ def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
             unaccented: bool) -> tuple[tuple[TermEntry, str, float], ...]:
     """The entries of ``group`` that ``typed`` matches between these boundaries, and how."""
     found = []
+    innocent = None
     for entry in group:
         if (before and not entry.open_start) or (after and not entry.open_end):
             continue
         if entry.needs_marks and unaccented:
-            continue  # "ngu" in "di ngu thoi" may well be "ngủ"
+            innocent = entry  # "ngu" in "di ngu thoi" may well be "ngủ"
+            continue
         if typed == entry.exact:
             found.append((entry, entry.via if entry.via != "term" else "exact", entry.confidence))
         elif entry.foldable and consistent(typed, entry.exact):
-            found.append((entry, entry.via if entry.via != "term" else "folded",
-                          entry.folded_confidence))
+            confidence = entry.folded_confidence
+            if not typed.isascii() and entry.via == "term":
+                # some marks typed and others not: a person typing without diacritics types
+                # none, so this is more likely another phrase ("cho chết" is not "chó chết")
+                confidence = round(confidence * PARTIAL_MARKS, 3)
+            found.append((entry, entry.via if entry.via != "term" else "folded", confidence))
+        elif typed.isascii() and not entry.phrase:
+            innocent = entry  # "lon", "cac" typed plain: the everyday words, not "lồn", "cặc"
+    if innocent is not None and not found:
+        # the rules read a listed word as an everyday one here; the learned stage, which sees
+        # both as the same letters, is told (``Engine``)
+        found.append((innocent, INNOCENT, 0.0))
     return tuple(found)

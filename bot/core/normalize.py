@@ -6,14 +6,15 @@ Stages, in order:
   3. drop invisible characters (zero-width, bidi controls, NULs, zalgo marks)   -> ``plain``
   4. look-alike letters to Latin; leetspeak inside words that contain letters;
   5. collapse separators between single letters ("đ.ị.t", "f u c k", "c-h-ó");
-  6. squeeze runs of three or more of one letter ("địttttt", "fuuuuck")         -> ``exact``
-  7. drop diacritics (one character to one)                                     -> ``folded``
+  6. squeeze runs of three or more of one letter ("địttttt", "fuuuuck");
+  7. one tone-mark placement: old style "hòa", "khỏe", "thúy" become "hoà", "khoẻ", "thuý" -> ``exact``
+  8. drop diacritics (one character to one)                                     -> ``folded``
 
 ``plain`` keeps digits and punctuation and feeds the pattern detectors (phones, links);
 ``exact`` and ``folded`` are the same length and share one map, and feed the word matcher.
 
 Speed: most chat needs nothing but case and diacritics, and one pass says so (or which of stages
-4-6 have work: only those run; an invisible or look-alike character sends a text through all).
+4-7 have work: only those run; an invisible or look-alike character sends a text through all).
 Most messages change length in no stage, so no map is built at all (an empty chain means the
 identity); a stage that changes length records one map, and maps are walked back only for the
 spans a verdict reports. That pass, leetspeak, spaced letters and the diacritics fold run in C
@@ -36,6 +37,7 @@ from bot.core.confusables import (
     COMBINING_BMP,
     COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
     INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
+    TONE_FIRSTS, TONE_MOVES,
 )
 from bot.core.runs import runs_around
 
@@ -74,6 +76,9 @@ _REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)
 # Characters that send a text through every stage (invisible, look-alike)
 _UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}]")
 _decompose = unicodedata.normalize
+# a pair that may need its tone mark moved, and (what the stage moves) such a pair ending a word
+_TONE_HINT = re.compile("|".join(TONE_MOVES))
+_TONE_AT = re.compile("(?:" + "|".join(TONE_MOVES) + r")(?![^\W\d_])")
 _FOLD_NEEDED = re.compile("[" + "".join(chr(c) for c in FOLD_TABLE) + "]")
 # A list indexed by code point translates twice as fast as the dict; code points past its end
 # raise IndexError, which str.translate takes as "leave unchanged".
@@ -496,6 +501,19 @@ def _squeeze(m: _Mapped) -> None:
     m.squeezed = frozenset(m.squeeze_runs([r.span() for r in runs]))
 
 
+def _tones(m: _Mapped) -> None:
+    """Old-style tone placement in an open syllable moved to the new style ("hòa" -> "hoà",
+    "thủy" -> "thuỷ"): a term and a message then meet whichever style each was written in.
+    Two characters become two, so no map."""
+    text = m.text
+    if not text.isascii() and _TONE_HINT.search(text):
+        m.text = _TONE_AT.sub(_move_tone, text)
+
+
+def _move_tone(pair: re.Match[str]) -> str:
+    return TONE_MOVES[pair.group()]
+
+
 def _fold_py(text: str) -> str:
     """Drop Vietnamese and other Latin diacritics, one character to one (đ -> d).
     (``fold``, where ``_quick.c`` could not be compiled.)"""
@@ -519,12 +537,12 @@ _new = tuple.__new__  # a named tuple built without its Python-level constructor
 
 # What the quick answer says when it is not the folded text: which stages within words may have
 # work, or that a character calls for every stage (invisible, look-alike, control)
-_LEET, _SPACED_WORK, _REPEAT_WORK, _ALL = 1, 2, 4, 8
+_LEET, _SPACED_WORK, _REPEAT_WORK, _ALL, _TONE = 1, 2, 4, 8, 16
 
 
 def _quick_py(lower: str, ascii: bool) -> str | int:
     """The folded text if no stage but case and diacritics has work to do, else _ALL or which
-    stages within words may have (_LEET | _SPACED_WORK | _REPEAT_WORK).
+    stages within words may have (_LEET | _SPACED_WORK | _REPEAT_WORK | _TONE).
     ``lower``: the text lowercased, of its length and in NFKC; ``ascii``: whether the text is.
 
     Most chat is like that. ``_quick.c`` answers the same in one pass where it could be
@@ -543,14 +561,17 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
         work |= _SPACED_WORK
     if _REPEAT_HINT.search(lower) and any(r.group(1).isalpha() for r in _REPEAT.finditer(lower)):
         work |= _REPEAT_WORK  # only runs of letters are squeezed ("1000" stays)
+    if not ascii and _TONE_HINT.search(lower):
+        work |= _TONE
     return work or fold(lower)
 
 
 # A character's classes, as _quick.c names them: work in ASCII text, work in other text, leetspeak
 # between word characters, a separator of spaced letters, part of a leetspeak word, leetspeak
-# wherever it stands in a word with letters
+# wherever it stands in a word with letters, the first of a pair whose tone mark may move
 _C_SPECIAL_ASCII, _C_SPECIAL_OTHER, _C_LEET_PUNCT, _C_SEPARATOR, _C_LEET, _C_LEET_ALWAYS = (
     1, 2, 4, 8, 16, 32)
+_C_TONE_FIRST = 64
 
 
 def _quick_tables() -> tuple[bytes, bytes, bytes]:
@@ -570,6 +591,8 @@ def _quick_tables() -> tuple[bytes, bytes, bytes]:
         classes[ord(ch)] |= _C_LEET
     for ch in "0123456789$€":
         classes[ord(ch)] |= _C_LEET_ALWAYS
+    for ch in TONE_FIRSTS:
+        classes[ord(ch)] |= _C_TONE_FIRST
     folds = bytearray(0x10000)
     for code, to in FOLD_TABLE.items():
         folds[code] = to
@@ -585,7 +608,7 @@ def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
         return _quick_py, _fold_py, _leet_py, _spaced_py
-    _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE))
+    _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE), frozenset(TONE_MOVES))
     return _quick.quick, _quick.fold, _quick.leet, _quick.spaced
 
 
@@ -626,6 +649,7 @@ def _normalize_words(text: str, lower: str, work: int) -> Normalized:
         work |= _REPEAT_WORK if m.text is not before else 0
     if work & _REPEAT_WORK:
         _squeeze(m)
+    _tones(m)  # (a stage before may have made a pair: "h ò a" is "hòa")
     return _new(Normalized, (text, lower, m.text, fold(m.text), m.squeezed, (), tuple(m.maps)))
 
 
@@ -640,6 +664,7 @@ def _normalize_fully(text: str, nfkc: bool) -> Normalized:
     _letters(m)
     _collapse_spaced(m)
     _squeeze(m)
+    _tones(m)
     return _new(Normalized, (text, plain, m.text, fold(m.text), m.squeezed, plain_map,
                              tuple(m.maps)))
 

@@ -19,13 +19,21 @@ CATEGORIES = (
     "hate", "violence", "discrimination", "insult", "obscene", "fake_news", "illegal_ads",
     "undisclosed_ads", "spam", "links", "mentions", "flood", "doxxing",
 )
-DETECTORS = ("terms", "links", "mentions", "flood", "duplicate")
 LANGUAGES = ("vi", "en", "other")
 RULE_FIELDS = {
     "id", "category", "clause", "severity", "confidence", "folded_confidence", "languages",
     "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "explain",
     "examples", "detector", "domains", "threshold", "count", "window_seconds", "shadow",
+    "context", "enabled", "masked_terms",
 }
+DETECTORS = ("terms", "links", "mentions", "flood", "duplicate", "model")
+# where a context entry looks, and what it may say
+CONTEXT_WORDS = ("preceded_by", "not_preceded_by", "followed_by", "not_followed_by")
+CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "confidence",
+                  "folded_confidence", *CONTEXT_WORDS}
+TEENCODE_FIELDS = {"abbr", "means", "confidence", "languages", "within", "unless_name",
+                   *CONTEXT_WORDS}
+MAX_WITHIN = 5
 MAX_PATTERN_LENGTH = 500
 
 
@@ -45,12 +53,43 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """Where a term counts: words that must (or must not) stand just before or after it.
+
+    Each list holds phrases; a phrase is satisfied when it ends at most ``within`` words before
+    the term (``preceded_by``) or starts at most ``within`` words after it (``followed_by``).
+    Every condition given must hold. ``unless_name``: the term does not count written as a name
+    (capitalised, not starting a sentence: "a party with Dick").
+    """
+
+    preceded_by: tuple[str, ...] = ()
+    not_preceded_by: tuple[str, ...] = ()
+    followed_by: tuple[str, ...] = ()
+    not_followed_by: tuple[str, ...] = ()
+    within: int = 1
+    unless_name: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContextTerms:
+    """Terms of a rule that count only in a context, or with a confidence of their own."""
+
+    terms: tuple[str, ...]
+    folded_terms: tuple[str, ...]
+    context: Context | None
+    where: str
+    confidence: float | None = None  # None: the rule's
+    folded_confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TeencodeEntry:
     abbr: str
     means: str
     confidence: float
     languages: tuple[str, ...]
     where: str
+    context: Context | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +104,12 @@ class Rule:
     detector: str
     terms: tuple[str, ...] = ()
     folded_terms: tuple[str, ...] = ()
+    masked_terms: tuple[str, ...] = ()  # also matched with inner letters masked ("f*ck", "f**k")
     patterns: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
+    # each group one phrase of which the message must hold: [[stk, số tài khoản], [của nó, ...]]
+    requires: tuple[tuple[str, ...], ...] = ()
     domains: tuple[str, ...] = ()
     threshold: int = 0
     count: int = 0
@@ -78,6 +119,8 @@ class Rule:
     examples_ok: tuple[str, ...] = ()
     where: str = ""  # file:line, for messages about this rule
     term_language: str = ""  # the file's `language:`: what language the terms are written in
+    contexts: tuple[ContextTerms, ...] = ()
+    enabled: bool = True  # False: off unless a community turns it on (``enabled_rules``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +201,17 @@ def _number(value: Any, where: str, rid: str, key: str, lo: float, hi: float, er
     return value
 
 
+def _requires(value: Any, where: str, rid: str, errors: _Collector) -> tuple[tuple[str, ...], ...]:
+    """``requires``: phrases one of which must be there, or a list of such lists (one of each)."""
+    if value is None:
+        return ()
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        groups = tuple(_str_list(v, where, rid, "requires", errors) for v in value)
+        return tuple(g for g in groups if g)
+    group = _str_list(value, where, rid, "requires", errors)
+    return (group,) if group else ()
+
+
 def check_pattern(pattern: str) -> str | None:
     """Why a pattern cannot be used, or None. Patterns run under RE2: linear time, no hang."""
     if len(pattern) > MAX_PATTERN_LENGTH:
@@ -167,6 +221,83 @@ def check_pattern(pattern: str) -> str | None:
     except Exception as exc:  # re2 raises its own error type per binding version
         return f"pattern {pattern!r} is not valid RE2 (no backreferences or lookaround): {exc}"
     return None
+
+
+def _load_context(raw: dict, where: str, rid: str, errors: _Collector,
+                  allowed: set[str]) -> Context | None:
+    """The context conditions of a mapping (a rule's context entry or a teencode entry)."""
+    words = {k: _str_list(raw.get(k), where, rid, k, errors) for k in CONTEXT_WORDS}
+    within = raw.get("within", 1)
+    if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= MAX_WITHIN:
+        errors.add(where, rid, f"'within' must be a whole number of words from 1 to {MAX_WITHIN}, "
+                               f"got {within!r}")
+        within = 1
+    unless_name = raw.get("unless_name", False)
+    if not isinstance(unless_name, bool):
+        errors.add(where, rid, f"'unless_name' must be true or false, got {unless_name!r}")
+        unless_name = False
+    if not any(words.values()) and not unless_name:
+        if "terms" in allowed and "confidence" not in raw:  # nothing to say: a mistake
+            errors.add(where, rid, "a context entry needs at least one of "
+                                   f"{', '.join(CONTEXT_WORDS)}, unless_name or confidence")
+        return None
+    return Context(**words, within=within, unless_name=unless_name)
+
+
+def _load_contexts(value: Any, where: str, rid: str, path: Path, unconditional: set[str],
+                   errors: _Collector) -> tuple[ContextTerms, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.add(where, rid, "'context' must be a list of entries, each with 'terms' and "
+                               "conditions")
+        return ()
+    out = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            errors.add(where, rid, "each context entry must be a mapping")
+            continue
+        at = f"{path}:{entry['__line__']}"
+        for key, line in entry["__keys__"].items():
+            if key not in CONTEXT_FIELDS:
+                errors.add(f"{path}:{line}", rid, f"unknown context field '{key}' (one of: "
+                                                  f"{', '.join(sorted(CONTEXT_FIELDS))})")
+        terms = _str_list(entry.get("terms"), at, rid, "context.terms", errors)
+        folded = _str_list(entry.get("folded_terms"), at, rid, "context.folded_terms", errors)
+        if not terms and not folded:
+            errors.add(at, rid, "a context entry needs 'terms' or 'folded_terms'")
+        for term in terms + folded:
+            if term in unconditional:
+                errors.add(at, rid, f"term {term!r} is listed both without and with a context")
+        context = _load_context(entry, at, rid, errors, CONTEXT_FIELDS)
+        confidence = folded_conf = None
+        if "confidence" in entry:
+            confidence = float(_number(entry["confidence"], at, rid, "confidence", 0, 1, errors))
+            folded_conf = round(confidence * 0.8, 2)
+        if "folded_confidence" in entry:
+            folded_conf = float(_number(entry["folded_confidence"], at, rid,
+                                        "folded_confidence", 0, 1, errors))
+        if context is not None or confidence is not None:
+            out.append(ContextTerms(terms, folded, context, at, confidence, folded_conf))
+    return tuple(out)
+
+
+def _check_context_examples(rule: Rule, errors: _Collector) -> None:
+    """A term that counts only in context needs an example of each reading, so both are tested."""
+    from bot.core.normalize import fold, normalize_term  # (normalize imports nothing from here)
+
+    def mentions(texts: tuple[str, ...], terms: tuple[str, ...]) -> bool:
+        keys = [fold(normalize_term(t.strip("*"))) for t in terms]
+        return any(k in fold(normalize_term(x)) for x in texts for k in keys)
+
+    for entry in rule.contexts:
+        if entry.context is None:
+            continue  # terms with a confidence of their own: examples of the rule cover them
+        terms = entry.terms + entry.folded_terms
+        for kind, texts in (("match", rule.examples_match), ("ok", rule.examples_ok)):
+            if not mentions(texts, terms):
+                errors.add(entry.where, rule.id, f"context terms {list(terms)} need an "
+                                                 f"examples.{kind} line using one of them")
 
 
 def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collector,
@@ -202,17 +333,30 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
         if lang not in LANGUAGES:
             errors.add(where, rid, f"unknown language {lang!r} (one of: {', '.join(LANGUAGES)})")
     rule_fields = {k: _str_list(raw.get(k), where, rid, k, errors) for k in (
-        "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "domains")}
+        "terms", "folded_terms", "masked_terms", "patterns", "exceptions", "unless", "domains")}
+    requires = _requires(raw.get("requires"), where, rid, errors)
     for pattern in rule_fields["patterns"]:
         problem = check_pattern(pattern)
         if problem:
             errors.add(where, rid, problem)
-    for term in rule_fields["terms"] + rule_fields["folded_terms"]:
+    contexts = _load_contexts(raw.get("context"), where, rid, path,
+                              set(rule_fields["terms"] + rule_fields["folded_terms"]), errors)
+    for term in rule_fields["terms"] + rule_fields["folded_terms"] + rule_fields[
+            "masked_terms"] + tuple(t for c in contexts for t in c.terms + c.folded_terms):
         if "*" in term.strip("*"):
             errors.add(where, rid, f"term {term!r}: '*' is allowed only at the start or end")
+    for term in rule_fields["masked_terms"]:
+        if len(term.strip("*")) < 3:
+            errors.add(where, rid, f"masked term {term!r}: needs at least three letters")
     if detector == "terms" and not (rule_fields["terms"] or rule_fields["folded_terms"]
-                                    or rule_fields["patterns"]):
-        errors.add(where, rid, "a terms rule needs 'terms', 'folded_terms' or 'patterns'")
+                                    or rule_fields["patterns"] or contexts
+                                    or rule_fields["masked_terms"]):
+        errors.add(where, rid, "a terms rule needs 'terms', 'folded_terms', 'context' or "
+                               "'patterns'")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        errors.add(where, rid, f"'enabled' must be true or false, got {enabled!r}")
+        enabled = True
     if detector == "links" and not rule_fields["domains"]:
         errors.add(where, rid, "a links rule needs 'domains'")
     threshold = count = 0
@@ -236,15 +380,18 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     for key in examples.get("__keys__", {}):
         if key not in ("match", "ok"):
             errors.add(where, rid, f"unknown examples key '{key}' (use 'match' and 'ok')")
-    return Rule(
+    rule = Rule(
         id=rid, category=str(category), clause=str(clause), severity=severity,
         confidence=confidence, folded_confidence=folded_conf, languages=languages,
         detector=str(detector), threshold=threshold, count=count, window_seconds=window,
         explain={k: v for k, v in explain.items() if not k.startswith("__")},
         examples_match=_str_list(examples.get("match"), where, rid, "examples.match", errors),
         examples_ok=_str_list(examples.get("ok"), where, rid, "examples.ok", errors),
-        where=where, term_language=term_language, **rule_fields,
+        where=where, term_language=term_language, contexts=contexts, enabled=enabled,
+        requires=requires, **rule_fields,
     )
+    _check_context_examples(rule, errors)
+    return rule
 
 
 def _load_clauses(path: Path, errors: _Collector) -> dict[str, Clause]:
@@ -282,11 +429,12 @@ def _load_teencode(path: Path, errors: _Collector) -> list[TeencodeEntry]:
             errors.add(where, None, "teencode entry needs 'abbr' and 'means' strings")
             continue
         for key in raw["__keys__"]:
-            if key not in ("abbr", "means", "confidence", "languages"):
+            if key not in TEENCODE_FIELDS:
                 errors.add(where, None, f"teencode {raw['abbr']!r}: unknown field '{key}'")
         conf = float(_number(raw.get("confidence", 0.8), where, raw["abbr"], "confidence", 0, 1, errors))
         langs = _str_list(raw.get("languages"), where, raw["abbr"], "languages", errors)
-        out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where))
+        context = _load_context(raw, where, raw['abbr'], errors, TEENCODE_FIELDS)
+        out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where, context))
     return out
 
 
@@ -328,6 +476,10 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                 continue
             seen[rule.id] = rule.where
             rules.append(rule)
+    models = [r for r in rules if r.detector == "model"]
+    for extra in models[1:]:
+        errors.add(extra.where, extra.id, f"a second 'detector: model' rule (the first is "
+                                          f"{models[0].id}, at {models[0].where})")
     if errors.problems:
         raise RulesetError(errors.problems)
     return Ruleset(tuple(rules), clauses, tuple(teencode))

@@ -33,7 +33,21 @@ class Hit(NamedTuple):
     end: int
     matched: str  # original text of the span
     confidence: float
-    via: str  # exact | folded | teencode | pattern | link | mentions | flood | duplicate
+    via: str  # exact | folded | teencode | pattern | link | mentions | flood | duplicate | model
+
+
+@dataclass(frozen=True, slots=True)
+class ModelNote:
+    """What the learned stage contributed to a verdict."""
+
+    score: float  # the probability the message breaks the rules, the community's learning in
+    base: float  # ... by the shipped model alone
+    learned: float  # what the community's learned weights added, in log-odds
+    changed: tuple[tuple[str, float, float], ...] = ()  # (rule, confidence before, after)
+    # words the rules read as everyday ones here ("dm" in "check dm"), which the model did not
+    # read: it sees them as the same letters as the listed words
+    set_aside: tuple[str, ...] = ()
+    buckets: tuple[int, ...] = ()  # the features the model read (what learning would keep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +56,7 @@ class Verdict:
 
     hits: tuple[Hit, ...] = ()
     language: str | None = None  # vi | en | other; None when nothing needed it
+    model: ModelNote | None = None  # None: no model loaded, or a clean message
 
     @property
     def clean(self) -> bool:

@@ -48,6 +48,17 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Trace:
+    """What the learned stage keeps of a judged message, so that a moderator's decision on it
+    can teach the community's model: its feature buckets (hashed words, never text), the model's
+    size, and the log-odds the bot gave it before any learning."""
+
+    buckets: tuple[int, ...]
+    bits: int
+    prior: float
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     id: int
     community_id: str
@@ -71,6 +82,7 @@ class Case:
     created_at: float
     updated_at: float
     outcomes: tuple[tuple[str, str, str], ...] = ()  # (kind, state, reason) per platform action
+    trace: Trace | None = None  # what a moderator's decision on it teaches (no text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +115,9 @@ class ReviewItem:
     severity: int
     why: str  # low_confidence | moderator
     language: str
-    status: str
+    status: str  # open | confirmed | dismissed | over_budget
     created_at: float
+    trace: Trace | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +156,7 @@ class NewCase:
     action_kinds: tuple[str, ...] = ()  # platform actions to track, in order
     schedule: tuple[tuple[str, float], ...] = ()  # (kind, due_at)
     audit_detail: dict = field(default_factory=dict)
+    trace: Trace | None = None
 
 
 class ServiceError(Exception):

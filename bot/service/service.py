@@ -9,16 +9,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from dataclasses import replace
 from typing import Awaitable, Callable
 
-from bot.core import Engine, Hit, Message, detect_language
+from bot.core import CommunityPolicy, Engine, Hit, Message, Verdict, detect_language
+from bot.core.learned import Overlay, replay, step
+from bot.core.model import logit
 from bot.service.ladder import LadderStep, apply_overrides, decayed, step_for
 from bot.service.models import (
-    Action, Appeal, AuditEntry, Case, Incoming, NewCase, ReviewItem, ServiceError,
+    Action, Appeal, AuditEntry, Case, Incoming, NewCase, ReviewItem, ServiceError, Trace,
 )
 from bot.service.settings import Settings, settings_view, update
 from bot.service.storage.base import Storage
 from bot.service.texts import member_text, modlog_case, when
+from bot.service.tiers import ACT, NONE, tier
 from bot.service.windows import LocalWindows, WindowStore
 
 # platform actions per case action, in the order the adapter should perform them: the member
@@ -32,6 +36,8 @@ KINDS = {
 }
 MANUAL_KINDS = {"warn": ("dm",), "mute": ("mute", "dm"), "ban": ("dm", "ban")}
 FAILURE_NOTICE_SECONDS = 3600  # the same failure is reported to moderators once an hour at most
+LEARNED_CHECK_SECONDS = 30.0  # how stale another process's learning may be here
+_NOT_TEXT = ("flood", "duplicate", "mentions")  # hits the learned weights do not move
 
 
 def excerpt(text: str, start: int, end: int, limit: int) -> str:
@@ -59,6 +65,9 @@ class ModerationService:
         self.engine = engine
         self.clock = clock
         self._settings: dict[str, Settings] = {}
+        # per community: (when checked, version, its learned weights, the policy built on them)
+        self._learned: dict[str, tuple[float, int, Overlay | None]] = {}
+        self._policies: dict[str, tuple[Settings, int, CommunityPolicy]] = {}
         self._notified: dict[tuple[str, str, str], float] = {}
         # one decision at a time per member: two offences arriving together escalate in order
         self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
@@ -84,6 +93,58 @@ class ModerationService:
         self._settings[community] = new
         return new
 
+    # -- what the community taught ----------------------------------------------------------
+
+    async def policy(self, community: str, settings: Settings) -> CommunityPolicy:
+        """The engine's view of a community: its settings and what its moderators taught."""
+        if self.engine.model is None:
+            return settings.policy
+        now = self.clock()
+        checked = self._learned.get(community)
+        if checked is None or now - checked[0] >= LEARNED_CHECK_SECONDS:
+            version = await self.storage.learned_version(community)
+            if checked is None or version != checked[1]:
+                overlay = await self._load_learned(community)
+            else:
+                overlay = checked[2]
+            checked = self._learned[community] = (now, version, overlay)
+        built = self._policies.get(community)
+        if built is None or built[0] is not settings or built[1] != checked[1]:
+            policy = replace(settings.policy, learned=checked[2]) if checked[2] else settings.policy
+            built = self._policies[community] = (settings, checked[1], policy)
+        return built[2]
+
+    async def _load_learned(self, community: str) -> Overlay | None:
+        got = await self.storage.learned_weights(community)
+        assert self.engine.model is not None
+        if got is None or got[0] != self.engine.model.bits:
+            return None  # nothing learned, or learned over another model's features
+        return Overlay(got[1]) or None
+
+    def _keep_learned(self, community: str, weights: dict[int, float], version: int) -> None:
+        self._learned[community] = (self.clock(), version, Overlay(weights) or None)
+
+    def _trace(self, verdict: Verdict, top: Hit) -> Trace | None:
+        """What a moderator's decision on this message would teach: its features and the
+        log-odds the bot gave its top hit before the community's learning moved them."""
+        note, model = verdict.model, self.engine.model
+        if note is None or model is None or not note.buckets:
+            return None
+        learned = note.learned if top.via not in _NOT_TEXT else 0.0
+        return Trace(note.buckets, model.bits, logit(top.confidence) - learned)
+
+    async def _learn(self, community: str, member: str, source: str, label: int,
+                     trace: Trace | None, case_id: int | None = None,
+                     review_id: int | None = None) -> None:
+        """One moderator decision, taught to the community's model (if the message was traced
+        and the model reads the same features), from the next message on."""
+        model = self.engine.model
+        if trace is None or model is None or trace.bits != model.bits:
+            return
+        weights, version = await self.storage.learn(community, member, source, label, trace,
+                                                    self.clock(), step, case_id, review_id)
+        self._keep_learned(community, weights, version)
+
     # -- messages ---------------------------------------------------------------------------
 
     async def on_message(self, msg: Incoming,
@@ -95,26 +156,32 @@ class ModerationService:
         platform call for it without slowing clean traffic.
         """
         settings = await self.settings(msg.community_id)
+        policy = await self.policy(msg.community_id, settings)
         window = await self.windows.window_for(
             msg.community_id, msg.author_id, msg.channel_id, msg.timestamp,
             lambda: self.engine.digest(msg.text), self.engine.flood_horizon)
         verdict = self.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
                     msg.mention_count),
-            policy=settings.policy, window=window)
+            policy=policy, window=window)
         if verdict.clean:
             return []
+        tiered = [(h, tier(h, settings)) for h in verdict.hits]
+        flagged = [h for h, t in tiered if t != NONE]
+        if not flagged:
+            return []  # below the review floor: nobody is troubled with it
+        actionable = [h for h, t in tiered if t == ACT]
         language = settings.language if settings.language != "auto" else (
             verdict.language or detect_language(msg.text))
-        actionable = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
         moderator = msg.author_is_moderator or (is_moderator is not None and await is_moderator())
         if moderator or not actionable:
             why = "moderator" if moderator else "low_confidence"
-            return await self._to_review(msg, list(verdict.hits), why, language, settings)
+            return await self._to_review(msg, flagged, why, language, settings, verdict)
         live = [h for h in actionable if h.rule_id not in settings.shadow_rules]
         shadow = settings.shadow or not live
         hits = actionable if shadow else live
-        _, actions = await self._act(msg, hits, language, settings, actor="auto", shadow=shadow)
+        _, actions = await self._act(msg, hits, language, settings, actor="auto", shadow=shadow,
+                                     trace=self._trace(verdict, self._top(hits)))
         return actions
 
     def _top(self, hits: list[Hit]) -> Hit:
@@ -131,20 +198,22 @@ class ModerationService:
 
     async def _act(self, msg: Incoming, hits: list[Hit], language: str, settings: Settings,
                    actor: str, shadow: bool, reason: str = "",
-                   subject: str = "message") -> tuple[Case, list[Action]]:
+                   subject: str = "message", trace: Trace | None = None
+                   ) -> tuple[Case, list[Action]]:
         key = (msg.community_id, msg.author_id)
         lock = self._member_locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
                 return await self._decide_and_record(msg, hits, language, settings, actor,
-                                                     shadow, reason, subject)
+                                                     shadow, reason, subject, trace)
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._member_locks.pop(key, None)
 
     async def _decide_and_record(self, msg: Incoming, hits: list[Hit], language: str,
                                  settings: Settings, actor: str, shadow: bool, reason: str,
-                                 subject: str) -> tuple[Case, list[Action]]:
+                                 subject: str, trace: Trace | None = None
+                                 ) -> tuple[Case, list[Action]]:
         if actor == "auto" and msg.message_id:
             # a platform redelivers what the bot had not acknowledged before a crash: one
             # message, one case, and its actions were issued the first time
@@ -170,7 +239,7 @@ class ModerationService:
             confidence=top.confidence, until=until, reason=reason, language=language,
             action_kinds=kinds,
             schedule=(("mute_expiry", until),) if until and not shadow else (),
-            audit_detail={"points_after": round(total, 3)},
+            audit_detail={"points_after": round(total, 3)}, trace=trace,
         ))
         why = self.engine.explain(top, language)
         text = None
@@ -230,16 +299,31 @@ class ModerationService:
         return out
 
     async def _to_review(self, msg: Incoming, hits: list[Hit], why: str, language: str,
-                         settings: Settings) -> list[Action]:
+                         settings: Settings, verdict: Verdict) -> list[Action]:
         top = self._top(hits)
         rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
+        now = self.clock()
+        posted, higher = await self.storage.review_load(msg.community_id, now - 3600,
+                                                        top.confidence)
+        # At most review_budget_per_hour items an hour, the hour's most confident first: one
+        # is posted only while fewer than the budget were, and fewer than the budget of the
+        # hour's candidates were more confident. The rest are kept (and counted), not posted.
+        over = posted >= settings.review_budget_per_hour or (
+            higher >= settings.review_budget_per_hour)
+        trace = self._trace(verdict, top)
         item = await self.storage.add_review(ReviewItem(
             id=0, community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
             channel_id=msg.channel_id, message_id=msg.message_id, rule_ids=rules,
             clauses=self._clauses(rules),
             excerpt=excerpt(msg.text, top.start, top.end, settings.excerpt_length),
             confidence=top.confidence, severity=top.severity, why=why, language=language,
-            status="open", created_at=self.clock()))
+            status="over_budget" if over else "open", created_at=now, trace=trace))
+        if over:
+            # a shadow case: what the ladder would have done, recorded, done to nobody
+            await self._act(msg, hits, language, settings, actor="auto", shadow=True,
+                            reason=f"review budget of {settings.review_budget_per_hour} an hour "
+                                   f"reached (review #{item.id} not posted)", trace=trace)
+            return []
         if not settings.log_channel:
             return []
         label = "moderator's message" if why == "moderator" else "low confidence"
@@ -257,7 +341,7 @@ class ModerationService:
         if not settings.check_names or not name.strip():
             return []
         verdict = self.engine.check(name, policy=settings.policy)
-        hits = [h for h in verdict.hits if h.confidence >= settings.review_threshold]
+        hits = [h for h in verdict.hits if tier(h, settings) == ACT]
         if not hits:
             return []
         msg = Incoming(platform, community, "", "", member, name, self.clock())
@@ -376,8 +460,10 @@ class ModerationService:
 
     async def manual(self, community: str, platform: str, member: str, moderator: str,
                      action: str, reason: str, minutes: float | None = None,
-                     channel: str = "", message_id: str = "") -> tuple[Case, list[Action]]:
-        """A moderator's warn, mute or ban: same history, same ladder points."""
+                     channel: str = "", message_id: str = "",
+                     text: str = "") -> tuple[Case, list[Action]]:
+        """A moderator's warn, mute or ban: same history, same ladder points. ``text``: the
+        message it answers (a reply to it), which teaches the community's model: a violation."""
         if action not in MANUAL_KINDS:
             raise ServiceError(f"unknown action {action!r} (warn, mute or ban)")
         if action == "mute" and not minutes:
@@ -387,13 +473,26 @@ class ModerationService:
         await self.storage.touch_moderator(community, moderator, now)
         until = now + minutes * 60 if action == "mute" and minutes else None
         kinds = MANUAL_KINDS[action] + (("modlog",) if settings.log_channel else ())
+        trace = await self._read(community, settings, text) if text.strip() else None
         case, ids = await self.storage.record_case(NewCase(
             community_id=community, platform=platform, member_id=member, action=action,
             actor=moderator, status="active", points=settings.manual_points_for(action), now=now,
             channel_id=channel, message_id=message_id, until=until, reason=reason,
             language=settings.language if settings.language != "auto" else "vi",
-            action_kinds=kinds, schedule=(("mute_expiry", until),) if until else ()))
+            action_kinds=kinds, schedule=(("mute_expiry", until),) if until else (),
+            trace=trace))
+        await self._learn(community, member, f"manual_{action}", 1, trace, case_id=case.id)
         return case, self._actions(case, ids, kinds, settings, why=reason)
+
+    async def _read(self, community: str, settings: Settings, text: str) -> Trace | None:
+        """The trace of a message a moderator acted on by hand (whatever the bot made of it)."""
+        verdict = self.engine.check(text, await self.policy(community, settings), note=True)
+        if verdict.model is None or self.engine.model is None:
+            return None
+        if verdict.hits:
+            return self._trace(verdict, self._top(list(verdict.hits)))
+        note = verdict.model
+        return Trace(note.buckets, self.engine.model.bits, logit(note.base))
 
     async def unmute(self, community: str, member: str, moderator: str) -> list[Action]:
         now = self.clock()
@@ -428,6 +527,7 @@ class ModerationService:
                                              status="pardoned", refund=True,
                                              cancel_schedule=True, action_kinds=kinds,
                                              detail={"reason": reason})
+        await self._learn(community, case.member_id, "pardon", 0, case.trace, case_id=case.id)
         text = {"dm": member_text("pardoned", case.language, case=case.number, reason=reason)}
         return self._actions(case, ids, kinds, settings, text=text)
 
@@ -465,14 +565,22 @@ class ModerationService:
                                                self.clock()):
             raise ServiceError(f"review item #{item_id} was decided meanwhile")
         await self.storage.touch_moderator(community, moderator, self.clock())
+        await self._learn(community, item.member_id, "review_confirmed", 1, item.trace,
+                          review_id=item.id)
         _, actions = await self._act(msg, [hit], item.language, settings, actor=moderator,
-                                     shadow=False, reason=f"confirmed from review #{item_id}")
+                                     shadow=False, reason=f"confirmed from review #{item_id}",
+                                     trace=item.trace)
         return actions
 
     async def dismiss_review(self, community: str, item_id: int, moderator: str) -> None:
-        await self._review_item(community, item_id)
-        await self.storage.close_review(item_id, "dismissed", moderator, None, self.clock())
+        """A moderator found a held hit fine: it teaches the community's model so."""
+        item = await self._review_item(community, item_id)
+        if not await self.storage.close_review(item_id, "dismissed", moderator, None,
+                                               self.clock()):
+            raise ServiceError(f"review item #{item_id} was decided meanwhile")
         await self.storage.touch_moderator(community, moderator, self.clock())
+        await self._learn(community, item.member_id, "review_dismissed", 0, item.trace,
+                          review_id=item.id)
 
     async def open_appeals(self, community: str) -> list[Appeal]:
         return await self.storage.open_appeals(community)
@@ -497,6 +605,8 @@ class ModerationService:
                                                   kinds)
         settings = await self.settings(community)
         kind = "appeal_approved" if approve else "appeal_rejected"
+        await self._learn(community, case.member_id, kind, 0 if approve else 1, case.trace,
+                          case_id=case.id)
         text = {"dm": member_text(kind, case.language, case=case.number, reason=reason)}
         return self._actions(case, ids, kinds, settings, text=text)
 
@@ -562,8 +672,14 @@ class ModerationService:
         statistics and accountability, but no longer point at the person."""
         pseudonym = "forgotten-" + hashlib.sha256(
             f"{community}:{member}:{self.clock()}".encode()).hexdigest()[:12]
-        return await self.storage.forget_member(community, member, pseudonym, moderator,
-                                                self.clock())
+        counts = await self.storage.forget_member(community, member, pseudonym, moderator,
+                                                  self.clock())
+        model = self.engine.model
+        if counts.get("learned_examples") and model is not None:
+            # what the model learned from them goes too: the weights, from the rest alone
+            weights = await self.storage.relearn(community, model.bits, self.clock(), replay)
+            self._keep_learned(community, weights, await self.storage.learned_version(community))
+        return counts
 
     async def purge_excerpts(self) -> int:
         """Empty case excerpts older than the retention period (the cases themselves stay)."""

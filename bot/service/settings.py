@@ -27,6 +27,11 @@ class Settings:
     shadow_rules: frozenset[str] = frozenset()
     log_channel: str = ""
     review_threshold: float = 0.6  # hits below this confidence go to review instead of acting
+    review_floor: float = 0.4  # ... and hits below this one go nowhere (none tier)
+    review_budget_per_hour: int = 30  # review items posted an hour; the rest become shadow cases
+    model_review_threshold: float | None = None  # the model alone sends to review (None: its own)
+    model_act_threshold: float | None = None  # the model alone acts from here (None: never)
+    enabled_rules: frozenset[str] = frozenset()  # rules shipped off that this community turns on
     appeal_window_days: float = 14.0
     appeal_max_length: int = 1000
     appeals_per_case: int = 1
@@ -47,7 +52,9 @@ class Settings:
     def policy(self) -> CommunityPolicy:
         """The engine's view of these settings, built once (it is asked for on every message)."""
         return CommunityPolicy(self.disabled_rules, self.disabled_categories, self.extra_terms,
-                               self.allow_domains)
+                               self.allow_domains, self.enabled_rules,
+                               model_review=self.model_review_threshold,
+                               review_floor=self.review_floor)
 
     def manual_points_for(self, action: str) -> float:
         return dict(self.manual_points).get(action, 0.0)
@@ -58,7 +65,8 @@ class Settings:
         data["extra_terms"] = [asdict(t) for t in self.extra_terms]
         data["manual_points"] = dict(self.manual_points)
         data["rule_overrides"] = [list(o) for o in self.rule_overrides]
-        for key in ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules"):
+        for key in ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules",
+                    "enabled_rules"):
             data[key] = sorted(data[key])
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -68,12 +76,16 @@ class Settings:
 
 
 _BOOLS = ("shadow", "check_names", "welcome_rules")
-_SETS = ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules")
+_SETS = ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules", "enabled_rules")
+_OPTIONAL = ("model_review_threshold", "model_act_threshold")  # a number, or off
 
 
 def _convert(name: str, value: Any) -> Any:
     if name in _BOOLS and isinstance(value, str) and value.lower() in ("on", "off", "true", "false"):
         return value.lower() in ("on", "true")
+    if name in _OPTIONAL and (value is None or (isinstance(value, str)
+                                                and value.lower() in ("", "off", "none"))):
+        return None
     if name == "ladder":
         return parse_ladder(value)
     if name in _SETS:
@@ -120,6 +132,10 @@ _CHECKS = {
     "welcome_rules": lambda v: isinstance(v, bool),
     "log_channel": lambda v: isinstance(v, str),
     "review_threshold": lambda v: isinstance(v, (int, float)) and 0 <= v <= 1,
+    "review_floor": lambda v: isinstance(v, (int, float)) and 0 <= v <= 1,
+    "review_budget_per_hour": lambda v: isinstance(v, int) and 1 <= v <= 10_000,
+    "model_review_threshold": lambda v: v is None or (isinstance(v, (int, float)) and 0 < v <= 1),
+    "model_act_threshold": lambda v: v is None or (isinstance(v, (int, float)) and 0 < v <= 1),
     "appeal_window_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 365,
     "appeal_max_length": lambda v: isinstance(v, int) and 10 <= v <= 4000,
     "appeals_per_case": lambda v: isinstance(v, int) and 1 <= v <= 10,
@@ -142,7 +158,11 @@ def update(settings: Settings, changes: dict[str, Any]) -> Settings:
         if check is not None and not check(value):
             raise ServiceError(f"setting '{name}': invalid value {value!r}")
         values[name] = value
-    return replace(settings, **values)
+    new = replace(settings, **values)
+    if new.review_floor > new.review_threshold:
+        raise ServiceError(f"setting 'review_floor' ({new.review_floor:g}) must not be above "
+                           f"'review_threshold' ({new.review_threshold:g})")
+    return new
 
 
 def settings_view(settings: Settings) -> dict[str, Any]:

@@ -242,9 +242,12 @@ class TelegramAdapter:
             minutes, rest = parse_duration(rest[0]), rest[1:]
         reason = " ".join(rest) or f"{action} by a moderator"
         replied = msg.reply_to_message
+        # the replied message's text teaches the community's model (a violation); only its
+        # hashed features are kept
         case, actions = await self.service.manual(
             community, "telegram", member, mod, action, reason, minutes=minutes,
-            channel=community, message_id=str(replied.message_id) if replied else "")
+            channel=community, message_id=str(replied.message_id) if replied else "",
+            text=(replied.text or replied.caption or "") if replied else "")
         await self.performer.perform(actions)
         self.scheduler.wake()
         await msg.reply_text(f"Case #{case.number}: {action} member {member}.")

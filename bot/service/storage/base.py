@@ -7,8 +7,10 @@ never leaves a case without its audit trail or an appeal decision without its po
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Callable
 
-from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem
+from bot.core.learned import Example
+from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem, Trace
 
 
 class Storage(ABC):
@@ -118,6 +120,38 @@ class Storage(ABC):
     async def close_review(self, item_id: int, status: str, moderator: str, case_id: int | None,
                            now: float) -> bool:
         """Close an open review item; False if it was not open (already decided)."""
+
+    @abstractmethod
+    async def review_load(self, community: str, since: float, confidence: float
+                          ) -> tuple[int, int]:
+        """Since ``since``: (review items posted, candidates more confident than
+        ``confidence``, posted or not)."""
+
+    # learning from moderators
+    @abstractmethod
+    async def learn(self, community: str, member: str, source: str, label: int, trace: Trace,
+                    now: float, update: Callable[[dict[int, float], Example], dict[int, float]],
+                    case_id: int | None = None, review_id: int | None = None
+                    ) -> tuple[dict[int, float], int]:
+        """Keep one moderator decision as an example and apply ``update`` to the community's
+        learned weights, in one transaction; return the new weights and their version."""
+
+    @abstractmethod
+    async def learned_weights(self, community: str) -> tuple[int, dict[int, float], int] | None:
+        """(bits, weights, version) of the community's learned weights, if it has any."""
+
+    @abstractmethod
+    async def learned_version(self, community: str) -> int:
+        """The version of the community's learned weights (0: none), a cheap question."""
+
+    @abstractmethod
+    async def relearn(self, community: str, bits: int, now: float,
+                      replay: Callable[[list[Example]], dict[int, float]]) -> dict[int, float]:
+        """Weights again from the examples still kept (after a member's were forgotten)."""
+
+    @abstractmethod
+    async def learning_stats(self, community: str | None = None) -> dict:
+        """Per community: decisions learned, and moderators' overturn rate before and after."""
 
     # timed actions
     @abstractmethod

@@ -108,6 +108,10 @@ class PostgresDialect(Dialect):
     def json_items(self, column: str) -> str:
         return f"jsonb_array_elements_text({column}::jsonb) AS j(value)"
 
+    async def lock_row(self, conn: Any, table: str, key: str) -> None:
+        # (the row may not exist yet: a lock on its name, held until the transaction ends)
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?))", table, key)
+
     async def reset_ids(self, conn: Any, table: str) -> None:
         await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"GREATEST((SELECT MAX(id) FROM {table}), 1))")

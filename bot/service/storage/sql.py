@@ -12,9 +12,10 @@ import re
 from abc import ABC, abstractmethod
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
-from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem
+from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem, Trace
+from bot.core.learned import Example
 from bot.service.storage.base import Storage
 
 _MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
@@ -69,6 +70,10 @@ class Dialect(ABC):
     def json_items(self, column: str) -> str:
         """A FROM item yielding ``j.value`` for each element of the JSON list in ``column``."""
 
+    async def lock_row(self, conn: Conn, table: str, key: str) -> None:
+        """Serialise writers of one community's row of ``table`` until the transaction ends
+        (SQLite's one writer does already; PostgreSQL takes an advisory lock)."""
+
     async def reset_ids(self, conn: Conn, table: str) -> None:
         """After rows were copied in with their ids, new ids continue after the largest."""
 
@@ -88,6 +93,18 @@ def _storable(number: int) -> bool:
     return -(2**63) <= number < 2**63
 
 
+def _trace_json(trace: Trace | None) -> str | None:
+    return None if trace is None else json.dumps({"b": list(trace.buckets), "n": trace.bits})
+
+
+def _trace(row: Any) -> Trace | None:
+    raw = row["features"]
+    if not raw or row["prior"] is None:
+        return None
+    data = json.loads(raw)
+    return Trace(tuple(data["b"]), data["n"], row["prior"])
+
+
 def _case(row: Any, outcomes: tuple = ()) -> Case:
     span = (row["span_start"], row["span_end"]) if row["span_start"] is not None else None
     return Case(
@@ -98,8 +115,12 @@ def _case(row: Any, outcomes: tuple = ()) -> Case:
         confidence=row["confidence"], action=row["action"], until=row["until"],
         actor=row["actor"], reason=row["reason"], status=row["status"], points=row["points"],
         language=row["language"], created_at=row["created_at"], updated_at=row["updated_at"],
-        outcomes=outcomes,
+        outcomes=outcomes, trace=_trace(row),
     )
+
+
+def _weights(row: Any) -> dict[int, float]:
+    return {int(k): float(v) for k, v in json.loads(row["weights"]).items()}
 
 
 def _appeal(row: Any) -> Appeal:
@@ -118,7 +139,7 @@ def _review(row: Any) -> ReviewItem:
         rule_ids=tuple(json.loads(row["rule_ids"])), clauses=tuple(json.loads(row["clauses"])),
         excerpt=row["excerpt"], confidence=row["confidence"], severity=row["severity"],
         why=row["why"], language=row["language"], status=row["status"],
-        created_at=row["created_at"],
+        created_at=row["created_at"], trace=_trace(row),
     )
 
 
@@ -228,13 +249,15 @@ class SqlStorage(Storage):
             row = await db.fetchone(
                 "INSERT INTO cases (community_id, number, platform, member_id, channel_id, "
                 "message_id, rule_ids, clauses, span_start, span_end, excerpt, confidence, "
-                "action, until, actor, reason, status, points, language, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "action, until, actor, reason, status, points, language, created_at, updated_at, "
+                "features, prior) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "RETURNING *",
                 new.community_id, number, new.platform, new.member_id, new.channel_id,
                 new.message_id, json.dumps(list(new.rule_ids)), json.dumps(list(new.clauses)),
                 span[0], span[1], new.excerpt, new.confidence, new.action, new.until, new.actor,
-                new.reason, new.status, float(new.points), new.language, new.now, new.now)
+                new.reason, new.status, float(new.points), new.language, new.now, new.now,
+                _trace_json(new.trace), new.trace.prior if new.trace else None)
             case_id = row["id"]
             if new.points and new.status == "active":
                 await db.execute("INSERT INTO points (community_id, member_id, case_id, points, at) "
@@ -423,12 +446,15 @@ class SqlStorage(Storage):
             item_id = await db.insert(
                 "INSERT INTO review_queue (community_id, platform, member_id, channel_id, "
                 "message_id, rule_ids, clauses, excerpt, confidence, severity, why, language, "
-                "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+                "status, created_at, features, prior) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 item.community_id, item.platform, item.member_id, item.channel_id,
                 item.message_id, json.dumps(list(item.rule_ids)), json.dumps(list(item.clauses)),
                 item.excerpt, float(item.confidence), item.severity, item.why, item.language,
-                item.created_at)
-            await self._add_audit(db, item.community_id, None, "auto", "review_added",
+                item.status, item.created_at, _trace_json(item.trace),
+                item.trace.prior if item.trace else None)
+            await self._add_audit(db, item.community_id, None, "auto",
+                                  "review_added" if item.status == "open" else "review_over_budget",
                                   {"review": item_id, "rules": list(item.rule_ids),
                                    "why": item.why}, item.created_at)
             row = await db.fetchone("SELECT * FROM review_queue WHERE id = ?", item_id)
@@ -439,6 +465,18 @@ class SqlStorage(Storage):
             rows = await db.fetchall("SELECT * FROM review_queue WHERE community_id = ? "
                                      "AND status = 'open' ORDER BY id", community)
         return [_review(r) for r in rows]
+
+    async def review_load(self, community: str, since: float, confidence: float
+                          ) -> tuple[int, int]:
+        """Since ``since``: review items posted, and candidates (posted or not) more confident
+        than ``confidence``."""
+        async with self.d.read() as db:
+            row = await db.fetchone(
+                "SELECT COALESCE(SUM(CASE WHEN status != 'over_budget' THEN 1 ELSE 0 END), 0) "
+                "AS posted, COALESCE(SUM(CASE WHEN confidence > ? THEN 1 ELSE 0 END), 0) "
+                "AS higher FROM review_queue WHERE community_id = ? AND created_at >= ?",
+                float(confidence), community, since)
+        return int(row["posted"]), int(row["higher"])
 
     async def get_review(self, item_id: int) -> ReviewItem | None:
         if not _storable(item_id):
@@ -459,6 +497,108 @@ class SqlStorage(Storage):
             await self._add_audit(db, row["community_id"], case_id, moderator, f"review_{status}",
                                   {"review": item_id}, now)
         return True
+
+    # -- learning -----------------------------------------------------------------------------
+
+    async def learn(self, community: str, member: str, source: str, label: int, trace: Trace,
+                    now: float, update: Callable[[dict[int, float], Example], dict[int, float]],
+                    case_id: int | None = None, review_id: int | None = None
+                    ) -> tuple[dict[int, float], int]:
+        async with self.d.tx() as db:
+            await self.d.lock_row(db, "learned_weights", community)
+            await db.execute(
+                "INSERT INTO learned_examples (community_id, member_id, source, label, prior, "
+                "bits, features, case_id, review_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", community, member, source, int(label),
+                float(trace.prior), trace.bits, json.dumps(list(trace.buckets)), case_id,
+                review_id, now)
+            row = await db.fetchone("SELECT bits, weights, examples, version FROM learned_weights "
+                                    "WHERE community_id = ?", community)
+            weights = _weights(row) if row and row["bits"] == trace.bits else {}
+            weights = update(weights, Example(trace.buckets, trace.prior, int(label)))
+            version = (row["version"] + 1) if row else 1
+            examples = (row["examples"] + 1) if row else 1
+            await self._save_weights(db, community, trace.bits, weights, examples, version, now)
+            await self._add_audit(db, community, case_id, "auto", "learned",
+                                  {"source": source, "label": int(label),
+                                   **({"review": review_id} if review_id else {})}, now)
+        return weights, version
+
+    async def _save_weights(self, db: Conn, community: str, bits: int, weights: dict[int, float],
+                            examples: int, version: int, now: float) -> None:
+        await db.execute(
+            "INSERT INTO learned_weights VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (community_id) "
+            "DO UPDATE SET bits = excluded.bits, weights = excluded.weights, "
+            "examples = excluded.examples, version = excluded.version, "
+            "updated_at = excluded.updated_at",
+            community, bits, json.dumps({str(k): round(v, 6) for k, v in weights.items()}),
+            examples, version, now)
+
+    async def learned_weights(self, community: str) -> tuple[int, dict[int, float], int] | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT bits, weights, version FROM learned_weights "
+                                    "WHERE community_id = ?", community)
+        return (row["bits"], _weights(row), row["version"]) if row else None
+
+    async def learned_version(self, community: str) -> int:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT version FROM learned_weights WHERE community_id = ?",
+                                    community)
+        return row["version"] if row else 0
+
+    async def relearn(self, community: str, bits: int, now: float,
+                      replay: Callable[[list[Example]], dict[int, float]]) -> dict[int, float]:
+        async with self.d.tx() as db:
+            await self.d.lock_row(db, "learned_weights", community)
+            rows = await db.fetchall("SELECT label, prior, features FROM learned_examples "
+                                     "WHERE community_id = ? AND bits = ? ORDER BY id",
+                                     community, bits)
+            weights = replay([Example(tuple(json.loads(r["features"])), r["prior"], r["label"])
+                              for r in rows])
+            row = await db.fetchone("SELECT version FROM learned_weights WHERE community_id = ?",
+                                    community)
+            await self._save_weights(db, community, bits, weights, len(rows),
+                                     (row["version"] + 1) if row else 1, now)
+        return weights
+
+    async def learning_stats(self, community: str | None = None) -> dict:
+        scope, args = ("WHERE community_id = ?", (community,)) if community else ("", ())
+        out: dict = {}
+        async with self.d.read() as db:
+            rows = await db.fetchall(
+                "SELECT community_id, source, label, COUNT(*) AS n, MIN(created_at) AS first "
+                f"FROM learned_examples {scope} GROUP BY community_id, source, label "
+                "ORDER BY community_id, source, label", *args)
+            for r in rows:
+                c = out.setdefault(r["community_id"], {"decisions": {}, "since": r["first"]})
+                c["decisions"][f"{r['source']}:{r['label']}"] = r["n"]
+                c["since"] = min(c["since"], r["first"])
+            for cid, c in out.items():
+                c["overturn_before"], c["overturn_after"] = await self._overturns(db, cid,
+                                                                                  c["since"])
+        return out
+
+    @staticmethod
+    async def _overturns(db: Conn, community: str, since: float) -> tuple[dict, dict]:
+        """Automatic decisions moderators reversed, before and after learning began: dismissed
+        review items and pardoned or overturned automatic cases, over all of them."""
+        out = []
+        for op in ("<", ">="):
+            row = await db.fetchone(
+                "SELECT (SELECT COUNT(*) FROM review_queue WHERE community_id = ? AND "
+                f"created_at {op} ? AND status IN ('confirmed', 'dismissed')) AS reviewed, "
+                "(SELECT COUNT(*) FROM review_queue WHERE community_id = ? AND "
+                f"created_at {op} ? AND status = 'dismissed') AS dismissed, "
+                "(SELECT COUNT(*) FROM cases WHERE community_id = ? AND actor = 'auto' AND "
+                f"status != 'shadow' AND created_at {op} ?) AS cases, "
+                "(SELECT COUNT(*) FROM cases WHERE community_id = ? AND actor = 'auto' AND "
+                f"status IN ('pardoned', 'overturned') AND created_at {op} ?) AS reversed",
+                community, since, community, since, community, since, community, since)
+            decided = row["reviewed"] + row["cases"]
+            wrong = row["dismissed"] + row["reversed"]
+            out.append({"decisions": decided, "overturned": wrong,
+                        "rate": round(wrong / decided, 4) if decided else None})
+        return out[0], out[1]
 
     # -- timed actions ----------------------------------------------------------------------
 
@@ -514,6 +654,9 @@ class SqlStorage(Storage):
                                      "ORDER BY id", community, member),
                 "audit": await rows("SELECT * FROM audit WHERE community_id = ? AND actor = ? "
                                     "ORDER BY id", community, member),
+                "learned_examples": await rows(
+                    "SELECT id, source, label, created_at FROM learned_examples "
+                    "WHERE community_id = ? AND member_id = ? ORDER BY id", community, member),
             }
 
     async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
@@ -530,8 +673,12 @@ class SqlStorage(Storage):
                     "DELETE FROM points WHERE community_id = ? AND member_id = ?", community, member),
                 "cases": await db.execute(
                     "UPDATE cases SET member_id = ?, excerpt = '', span_start = NULL, "
-                    "span_end = NULL, excerpt_purged_at = ? WHERE community_id = ? AND member_id = ?",
+                    "span_end = NULL, excerpt_purged_at = ?, features = NULL, prior = NULL "
+                    "WHERE community_id = ? AND member_id = ?",
                     pseudonym, now, community, member),
+                "learned_examples": await db.execute(
+                    "DELETE FROM learned_examples WHERE community_id = ? AND member_id = ?",
+                    community, member),
             }
             # The audit log refuses edits; the law's right to erasure is the one exception, done
             # here with the guard lifted inside this transaction only.
@@ -584,4 +731,10 @@ class SqlStorage(Storage):
                             "overturn_rate": round(r["overturned"] / r["cases"], 4)}
                 for r in rows
             }
+            rscope = "WHERE community_id = ?" if community else ""
+            rows = await db.fetchall(
+                f"SELECT status AS k, COUNT(*) AS n FROM review_queue {rscope} GROUP BY status "
+                "ORDER BY COUNT(*) DESC, status", *args)
+            # 'over_budget': held hits the hourly review budget left unposted (shadow cases)
+            out["review_by_status"] = {r["k"]: r["n"] for r in rows}
         return out

@@ -1,0 +1,1 @@
+"""The shipped model of the learned stage (``default.qtm``) and its card (``MODEL_CARD.md``)."""
