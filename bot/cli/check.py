@@ -1,57 +1,99 @@
-"""``quytac check "text"``: what the engine says about one message, and why."""
+"""``quytac check "text"``: what the engine says about one message, why, and what would follow.
+
+Exit code: 0 when nothing is acted on or sent to review, 1 when something is, 2 on an error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from bot.cli.common import load_engine
-from bot.core import detect_language, normalize
+from bot.cli.common import engine_with_model
+from bot.core import Hit, detect_language, normalize
+from bot.service.ladder import step_for
+from bot.service.settings import Settings
+from bot.service.tiers import ACT, NONE, REVIEW, tier
+
+_TIER_TEXT = {ACT: "act (the member is sanctioned at once)",
+              REVIEW: "review (a moderator decides; nobody is sanctioned meanwhile)",
+              NONE: "none (recorded in nothing, sent to nobody)"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="check one message against the rulesets")
+    p = sub.add_parser("check", help="check one message against the rulesets",
+                       description="Check one message. Exit code 1 when it would be acted on "
+                                   "or sent to review, 0 otherwise, 2 on an error.")
     p.add_argument("text", help="the message text")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped rulesets)")
+    p.add_argument("--model", default="default",
+                   help="model file of the learned stage, 'default' (the shipped one) or 'none'")
     p.set_defaults(func=run)
 
 
+def _first_offence(hits: list[Hit], settings: Settings) -> str:
+    acted = [h for h in hits if tier(h, settings) == ACT]
+    if not acted:
+        return "nothing until a moderator confirms" if hits else "nothing"
+    top = max(acted, key=lambda h: (h.severity, h.confidence))
+    step = step_for(settings.ladder, float(top.severity))
+    return f"{step.as_text().split(':', 1)[1]} ({top.severity} points, a member with no history)"
+
+
 def run(args: argparse.Namespace) -> int:
-    engine = load_engine(args.rules)
+    engine = engine_with_model(args.rules, args.model)
     if engine is None:
         return 2
-    verdict = engine.check(args.text)
-    language = verdict.language or detect_language(args.text, thorough=True)
+    settings = Settings()
+    verdict = engine.check(args.text, settings.policy, note=engine.model is not None)
+    language = verdict.language or (detect_language(args.text, thorough=True)
+                                    if args.text.strip() else None)
     n = normalize(args.text)
     hits = [
         {
             "rule": h.rule_id, "category": h.category, "clause": h.clause,
             "cite": engine.clauses[h.clause].cite if h.clause in engine.clauses else h.clause,
             "span": [h.start, h.end], "matched": h.matched, "confidence": h.confidence,
-            "via": h.via, "severity": h.severity, "explanation": engine.explain(h, language),
+            "via": h.via, "severity": h.severity, "tier": tier(h, settings),
+            "explanation": engine.explain(h, language),
         }
         for h in verdict.hits
     ]
+    flagged = [h for h in verdict.hits if tier(h, settings) != NONE]
+    overall = max((tier(h, settings) for h in verdict.hits), key=(NONE, REVIEW, ACT).index,
+                  default=NONE)
+    note = verdict.model
+    model = None if note is None else {
+        "score": round(note.score, 4), "base": round(note.base, 4),
+        "learned": round(note.learned, 4), "set_aside": list(note.set_aside),
+        "changed": [{"rule": r, "from": a, "to": b} for r, a, b in note.changed],
+    }
+    first = _first_offence(list(verdict.hits), settings)
     if args.json:
         print(json.dumps({
             "text": args.text, "language": language, "normalized": n.exact,
             "folded": n.folded, "expanded": engine.expand_teencode(n.exact), "hits": hits,
+            "tier": overall, "first_offence": first, "model": model,
         }, ensure_ascii=False, indent=2))
-        return 1 if hits else 0
-    print(f"language:   {language}")
+        return 1 if flagged else 0
+    print(f"language:   {language or '-'}")
     print(f"normalized: {n.exact}")
     if n.folded != n.exact:
         print(f"folded:     {n.folded}")
     expanded = engine.expand_teencode(n.exact)
     if expanded != n.exact:
         print(f"teencode:   {expanded}")
-    if not hits:
-        print("clean")
-        return 0
+    if model is not None:
+        aside = (f"; read without {', '.join(repr(w) for w in note.set_aside)} (the rules read "
+                 "it as the everyday word)") if note.set_aside else ""
+        print(f"model:      score {model['score']:.3f}{aside}")
     for h in hits:
         print(f"- {h['rule']} [{h['category']}] {h['cite']}")
         print(f"    span {h['span'][0]}..{h['span'][1]} {h['matched']!r}  confidence {h['confidence']}"
-              f" ({h['via']}), severity {h['severity']}")
+              f" ({h['via']}), severity {h['severity']}, tier {h['tier']}")
         print(f"    {h['explanation']}")
-    return 1
+    for rule, before, after in (note.changed if note else ()):
+        print(f"  (the model moved {rule} from {before} to {after})")
+    print(f"tier:       {_TIER_TEXT[overall] if hits else 'none (clean)'}")
+    print(f"first offence under default settings: {first}")
+    return 1 if flagged else 0

@@ -15,8 +15,11 @@ from bot.service.export import export
 from bot.service.texts import when
 
 
+DB_HELP = "database (default: DATABASE_URL, else quytac.db in the user data directory)"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    db_help = "database (default: DATABASE_URL, else quytac.db in the user data directory)"
+    db_help = DB_HELP
     m = sub.add_parser("migrate", help="create or upgrade the database schema")
     m.add_argument("--database", help=db_help)
     m.add_argument("--to", metavar="URL",
@@ -64,6 +67,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--json", action="store_true")
     s.add_argument("--database", help=db_help)
     s.set_defaults(func=lambda a: _run(a, _stats))
+
+
+def run_on_database(args: argparse.Namespace,
+                    body: Callable[[SqlStorage, argparse.Namespace], Awaitable[int]]) -> int:
+    """Open ``--database``, refuse one with no schema yet, and run ``body`` on it."""
+    return _run(args, body)
 
 
 def _run(args: argparse.Namespace, body: Callable[[SqlStorage, argparse.Namespace],
@@ -214,4 +223,7 @@ async def _stats(storage: SqlStorage, args: argparse.Namespace) -> int:
     for rule, row in stats["by_rule"].items():
         print(f"  {rule:<34} {row['cases']:>6} {row['appealed']:>6} {row['overturned']:>6} "
               f"{row['overturn_rate']:>8.1%}")
+    print("review queue (over_budget: held hits past the hourly budget, kept as shadow cases):")
+    for status, count in stats["review_by_status"].items():
+        print(f"  {status:<20} {count}")
     return 0

@@ -22,7 +22,8 @@ from bot.cli.progress import Progress
 from bot.service.models import ServiceError
 from bot.service.settings import Settings, update
 from bot.service.tiers import ACT, NONE, REVIEW, tier
-from bot.train.data import DataError, read_labelled
+from bot.core import Engine
+from bot.train.data import DataError, Labelled, read_labelled
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -85,8 +86,21 @@ def run(args: argparse.Namespace) -> int:
     if args.min_confidence is not None:
         settings = replace(settings, review_threshold=args.min_confidence,
                            review_floor=min(settings.review_floor, args.min_confidence))
+    report, by_label = measure(data, engine, settings, args.min_confidence is not None)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    _print(report, by_label, args)
+    return 0
+
+
+def measure(data: Labelled, engine: Engine, settings: Settings, acted_only: bool = False
+            ) -> tuple[dict, Counter[str]]:
+    """Both tiers of ``engine`` on ``data`` under ``settings``: the report ``--json`` prints,
+    and the messages per label. ``overall`` counts what is acted on or sent to review
+    (``acted_only``: what is acted on)."""
     policy = settings.policy
-    counted = (ACT,) if args.min_confidence is not None else (ACT, REVIEW)
+    counted = (ACT,) if acted_only else (ACT, REVIEW)
     tiers = {"acted": _Tally(), "review": _Tally(), "flagged": _Tally()}
     overall = _Tally()
     by_label: Counter[str] = Counter()
@@ -121,9 +135,8 @@ def run(args: argparse.Namespace) -> int:
     report = {
         "file": data.name, "messages": len(data.rows),
         "positive_labels": sorted(data.layout.positive),
-        "min_confidence": args.min_confidence if args.min_confidence is not None
-        else settings.review_threshold,
-        "model": model.path if model else None,
+        "min_confidence": settings.review_threshold,
+        "model": engine.model.path if engine.model else None,
         "overall": overall.report(),
         "tiers": {name: t.report() for name, t in tiers.items()},
         "model_only": {"flagged": model_only.tp + model_only.fp, "violations": model_only.tp},
@@ -141,11 +154,7 @@ def run(args: argparse.Namespace) -> int:
         },
         "messages_per_second": round(len(data.rows) / elapsed) if elapsed else None,
     }
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-        return 0
-    _print(report, by_label, args)
-    return 0
+    return report, by_label
 
 
 def _settings(pairs: list[str]) -> Settings | None:

@@ -44,8 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--label-col", help="column holding the label")
         q.add_argument("--positive", help="comma-separated labels that mean 'violation'")
         q.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped)")
+    c = msub.add_parser("card", help="write a model's card: its data, how it was made, and its "
+                                     "figures on labelled files it was not trained on")
+    c.add_argument("--model", default="default", help="model file (default: the shipped model)")
+    c.add_argument("--eval", nargs="*", default=[], metavar="FILE",
+                   help="labelled files to measure it on, with the rules (FILE#b: one half)")
+    c.add_argument("--output", help="card to write (default: standard output)")
+    c.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped)")
     t.set_defaults(func=run_train)
     e.set_defaults(func=run_eval)
+    c.set_defaults(func=run_card)
+    from bot.cli.learned import register_stats
+
+    register_stats(msub)
 
 
 def _files(args: argparse.Namespace) -> list | None:
@@ -162,4 +173,31 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"{name}: {m['messages']:,} messages, AUC {m['auc']:.3f}, precision "
               f"{m['precision']:.3f} recall {m['recall']:.3f} F1 {m['f1']:.3f}, clean messages "
               f"sent to review {m['clean_share']:.2%}")
+    return 0
+
+
+def run_card(args: argparse.Namespace) -> int:
+    from bot.cli.evaluate import measure
+    from bot.service.settings import Settings
+    from bot.train.card import render
+
+    model = load_model_option(args.model)
+    if model is None:
+        return 2
+    engine = load_engine(args.rules, model)
+    if engine is None:
+        return 2
+    measured = []
+    try:
+        for spec in args.eval:
+            measured.append(measure(read_labelled(spec), engine, Settings())[0])
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    card = render(model, measured)
+    if args.output:
+        Path(args.output).write_text(card, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(card, end="")
     return 0

@@ -20,12 +20,9 @@
 #include <string.h>
 
 #define MAX_WORDS 64
-#define SHORT 4 /* letter n-grams are read in words of at most this many letters */
 #define WORD 1
 #define PAIR 2
-#define GRAM 4
-/* words, pairs, and a short word's 3- and 4-letter pieces with its edges */
-#define MAX_FEATURES (MAX_WORDS * 2 + MAX_WORDS * ((SHORT + 2 - 2) + (SHORT + 2 - 3)))
+#define MAX_FEATURES (MAX_WORDS * 2) /* words and pairs */
 
 typedef struct {
     PyObject_HEAD
@@ -53,10 +50,21 @@ bucket(uint32_t h, uint32_t mask)
     return (h ^ (h >> 16)) & mask;
 }
 
-typedef struct {
-    int kind_e, kind_f;
-    const void *data_e, *data_f;
-} Texts;
+/* what str.isalnum says, looked up for ASCII (most chat), asked of Unicode's tables beyond */
+static inline int
+is_alnum(Py_UCS4 ch)
+{
+    if (ch < 128)
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z');
+    return Py_UNICODE_ISALNUM(ch);
+}
+
+/* A pair of words from their two hashes (as ``features.pair_hash`` does) */
+static inline uint32_t
+pair_hash(uint32_t first, uint32_t second)
+{
+    return (((first ^ PAIR) * 0x9E3779B1u) ^ second) * 16777619u;
+}
 
 /* The buckets of the message's features into ``out``; returns how many, or -1 with an error. */
 static Py_ssize_t
@@ -67,17 +75,18 @@ collect(PyObject *exact, PyObject *folded, uint32_t mask, uint32_t *out)
         PyErr_SetString(PyExc_ValueError, "exact and folded must have the same length");
         return -1;
     }
-    Texts t = {PyUnicode_KIND(exact), PyUnicode_KIND(folded), PyUnicode_DATA(exact),
-               PyUnicode_DATA(folded)};
+    int kind_e = PyUnicode_KIND(exact), kind_f = PyUnicode_KIND(folded);
+    const void *data_e = PyUnicode_DATA(exact), *data_f = PyUnicode_DATA(folded);
     Py_ssize_t starts[MAX_WORDS], ends[MAX_WORDS];
+    uint32_t hashes[MAX_WORDS];
     int words = 0;
     for (Py_ssize_t i = 0; i < n && words < MAX_WORDS;) {
-        if (!Py_UNICODE_ISALNUM(PyUnicode_READ(t.kind_f, t.data_f, i))) {
+        if (!is_alnum(PyUnicode_READ(kind_f, data_f, i))) {
             i++;
             continue;
         }
         Py_ssize_t j = i + 1;
-        while (j < n && Py_UNICODE_ISALNUM(PyUnicode_READ(t.kind_f, t.data_f, j)))
+        while (j < n && is_alnum(PyUnicode_READ(kind_f, data_f, j)))
             j++;
         starts[words] = i;
         ends[words] = j;
@@ -88,37 +97,12 @@ collect(PyObject *exact, PyObject *folded, uint32_t mask, uint32_t *out)
     for (int k = 0; k < words; k++) {
         uint32_t h = fnv_start(WORD);
         for (Py_ssize_t i = starts[k]; i < ends[k]; i++)
-            h = fnv_add(h, PyUnicode_READ(t.kind_e, t.data_e, i));
+            h = fnv_add(h, PyUnicode_READ(kind_e, data_e, i));
+        hashes[k] = h;
         out[count++] = bucket(h, mask);
     }
-    for (int k = 0; k + 1 < words; k++) {
-        uint32_t h = fnv_start(PAIR);
-        for (Py_ssize_t i = starts[k]; i < ends[k]; i++)
-            h = fnv_add(h, PyUnicode_READ(t.kind_e, t.data_e, i));
-        h = fnv_add(h, ' ');
-        for (Py_ssize_t i = starts[k + 1]; i < ends[k + 1]; i++)
-            h = fnv_add(h, PyUnicode_READ(t.kind_e, t.data_e, i));
-        out[count++] = bucket(h, mask);
-    }
-    Py_UCS4 edged[SHORT + 2];
-    for (int k = 0; k < words; k++) {
-        Py_ssize_t len = ends[k] - starts[k];
-        if (len > SHORT)
-            continue;
-        edged[0] = ' ';
-        for (Py_ssize_t i = 0; i < len; i++)
-            edged[i + 1] = PyUnicode_READ(t.kind_e, t.data_e, starts[k] + i);
-        edged[len + 1] = ' ';
-        Py_ssize_t size = len + 2;
-        for (int gram = 3; gram <= 4; gram++) {
-            for (Py_ssize_t i = 0; i + gram <= size; i++) {
-                uint32_t h = fnv_start(GRAM);
-                for (int g = 0; g < gram; g++)
-                    h = fnv_add(h, edged[i + g]);
-                out[count++] = bucket(h, mask);
-            }
-        }
-    }
+    for (int k = 0; k + 1 < words; k++)
+        out[count++] = bucket(pair_hash(hashes[k], hashes[k + 1]), mask);
     return count;
 }
 
@@ -157,6 +141,25 @@ Scorer_features(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
         PyList_SET_ITEM(list, i, v);
     }
     return list;
+}
+
+static PyObject *
+count_words(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "count_words(folded): folded must be str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), words = 0;
+    int inside = 0;
+    for (Py_ssize_t i = 0; i < n && words < MAX_WORDS; i++) {
+        int alnum = is_alnum(PyUnicode_READ(kind, data, i));
+        words += alnum && !inside;
+        inside = alnum;
+    }
+    return PyLong_FromSsize_t(words);
 }
 
 static double
@@ -281,10 +284,16 @@ static PyTypeObject ScorerType = {
     .tp_methods = Scorer_methods,
 };
 
+static PyMethodDef module_methods[] = {
+    {"count_words", count_words, METH_O,
+     "count_words(folded) -> how many words the model reads (at most MAX_WORDS)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_score",
-    "The learned stage's score, in C (see bot/core/features.py, its reference).", -1, NULL,
-    NULL, NULL, NULL, NULL,
+    "The learned stage's score, in C (see bot/core/features.py, its reference).", -1,
+    module_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC

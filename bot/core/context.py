@@ -15,7 +15,18 @@ from bot.core.normalize import Normalized, fold, normalize_term
 from bot.core.ruleset import Context
 
 _WORD = re.compile(r"[^\W_]+")
+# in ASCII text (most folded text), words are what is left of it once everything but letters
+# and digits is a space: a translate and a split, several times faster than a regex
+_ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+
+
+def _words_in(text: str, start: int, end: int) -> list[str]:
+    piece = text[start:end]
+    if piece.isascii():
+        return piece.translate(_ASCII_SPACES).split()
+    return _WORD.findall(piece)
 _SENTENCE_END = frozenset(".!?…\n:;")
+_SPAN = 24  # characters of text to read per word a context looks at, either side
 
 
 class WordIndex:
@@ -53,43 +64,57 @@ NUMBER = "<number>"  # a context word that stands for any number ("500 ml" is no
 
 
 class _Phrases:
-    """Context phrases by their length in words, so a check looks at each window once."""
+    """Context phrases: single words in a set, longer ones by their length in words, so a check
+    looks at each window once."""
 
-    __slots__ = ("by_size", "number")
+    __slots__ = ("singles", "by_size", "number")
 
     def __init__(self, texts: tuple[str, ...]) -> None:
         self.number = NUMBER in texts
+        singles: set[str] = set()
         by_size: dict[int, set[tuple[str, ...]]] = {}
         for t in texts:
             if t != NUMBER:
                 words = tuple(_WORD.findall(fold(normalize_term(t))))
-                if words:
+                if len(words) == 1:
+                    singles.add(words[0])
+                elif words:
                     by_size.setdefault(len(words), set()).add(words)
+        self.singles = frozenset(singles)
         self.by_size = tuple(by_size.items())
 
     def __bool__(self) -> bool:
-        return bool(self.by_size) or self.number
+        return bool(self.singles or self.by_size) or self.number
 
-    def before(self, words: WordIndex, first: int, within: int) -> bool:
-        """Whether one of the phrases ends at most ``within`` words before word ``first``."""
+    def longest(self) -> int:
+        return max([1, *(size for size, _ in self.by_size)])
+
+    def _one(self, word: str) -> bool:
+        return word in self.singles or (self.number and word.isdecimal())
+
+    def before(self, words: list[str], within: int) -> bool:
+        """Whether one of the phrases ends at most ``within`` words before the term (``words``:
+        the words before it, nearest last)."""
         for gap in range(within):
-            end = first - gap
-            if self.number and end >= 1 and words.list[end - 1].isdecimal():
+            end = len(words) - gap
+            if end < 1:
+                return False
+            if self._one(words[end - 1]):
                 return True
             for size, phrases in self.by_size:
-                if end - size >= 0 and tuple(words.list[end - size:end]) in phrases:
+                if end - size >= 0 and tuple(words[end - size:end]) in phrases:
                     return True
         return False
 
-    def after(self, words: WordIndex, last: int, within: int) -> bool:
-        """Whether one of the phrases starts at most ``within`` words after word ``last``."""
-        count = len(words.list)
-        for gap in range(within):
-            start = last + 1 + gap
-            if self.number and start < count and words.list[start].isdecimal():
+    def after(self, words: list[str], within: int) -> bool:
+        """Whether one of the phrases starts at most ``within`` words after the term
+        (``words``: the words after it, nearest first)."""
+        count = len(words)
+        for start in range(min(within, count)):
+            if self._one(words[start]):
                 return True
             for size, phrases in self.by_size:
-                if start + size <= count and tuple(words.list[start:start + size]) in phrases:
+                if start + size <= count and tuple(words[start:start + size]) in phrases:
                     return True
         return False
 
@@ -97,28 +122,41 @@ class _Phrases:
 class CompiledContext:
     """A rule's context with its phrases normalised and folded, as the text will be."""
 
-    __slots__ = ("before", "not_before", "after", "not_after", "within", "unless_name")
+    __slots__ = ("before", "not_before", "after", "not_after", "within", "unless_name", "reach",
+                 "looks_before", "looks_after")
 
     def __init__(self, spec: Context) -> None:
-        self.before = _Phrases(spec.preceded_by)
-        self.not_before = _Phrases(spec.not_preceded_by)
-        self.after = _Phrases(spec.followed_by)
-        self.not_after = _Phrases(spec.not_followed_by)
+        self.before = _Phrases(spec.preceded_by) or None
+        self.not_before = _Phrases(spec.not_preceded_by) or None
+        self.after = _Phrases(spec.followed_by) or None
+        self.not_after = _Phrases(spec.not_followed_by) or None
+        self.looks_before = self.before is not None or self.not_before is not None
+        self.looks_after = self.after is not None or self.not_after is not None
         self.within = spec.within
         self.unless_name = spec.unless_name
+        # how many words either side a check may need: the window, and the longest phrase
+        longest = max((p.longest() for p in (self.before, self.not_before, self.after,
+                                             self.not_after) if p is not None), default=1)
+        self.reach = self.within + longest
 
-    def holds(self, n: Normalized, words: WordIndex, start: int, end: int) -> bool:
-        """Whether the hit at [start, end) of the folded text counts where it stands."""
-        first, last = words.index(start), words.index(max(start, end - 1))
-        within = self.within
-        if self.before and not self.before.before(words, first, within):
-            return False
-        if self.not_before and self.not_before.before(words, first, within):
-            return False
-        if self.after and not self.after.after(words, last, within):
-            return False
-        if self.not_after and self.not_after.after(words, last, within):
-            return False
+    def holds(self, n: Normalized, start: int, end: int) -> bool:
+        """Whether the hit at [start, end) of the folded text counts where it stands. (The
+        words either side are read from a stretch of the text around it, not the whole.)"""
+        folded = n.folded
+        within, reach = self.within, self.reach
+        span = _SPAN * reach
+        if self.looks_before:
+            before = _words_in(folded, max(0, start - span), start)[-reach:]
+            if self.before is not None and not self.before.before(before, within):
+                return False
+            if self.not_before is not None and self.not_before.before(before, within):
+                return False
+        if self.looks_after:
+            after = _words_in(folded, end, end + span)[:reach]
+            if self.after is not None and not self.after.after(after, within):
+                return False
+            if self.not_after is not None and self.not_after.after(after, within):
+                return False
         return not (self.unless_name and _written_as_name(n, start, end))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
-from bot.core.context import CompiledContext, WordIndex
+from bot.core.context import CompiledContext
 from bot.core.language import detect_language
 from bot.core.learned import Overlay
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
@@ -75,6 +75,23 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
     return hit.start, hit.rule_id
 
 
+def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
+    """``n``'s two forms with each span blanked by as many spaces (every position stays)."""
+    exact, folded = n.exact, n.folded
+    pos = 0
+    e_parts, f_parts = [], []
+    for start, end in sorted(spans):
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        e_parts += (exact[pos:start], " " * (end - start))
+        f_parts += (folded[pos:start], " " * (end - start))
+        pos = end
+    e_parts.append(exact[pos:])
+    f_parts.append(folded[pos:])
+    return "".join(e_parts), "".join(f_parts)
+
+
 def masked_forms(term: str) -> list[str]:
     """A term with one word's inner letters masked as people mask swear words: each run of
     inner letters by as many asterisks or, for two, by one ("f*ck", "fu*k", "f**k", "f*k").
@@ -97,7 +114,7 @@ class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
     __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "z",
-                 "learned", "words", "innocent")
+                 "learned", "innocent")
 
     def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0) -> None:
         self.n = n
@@ -115,21 +132,12 @@ class _Scratch:
         # text (patterns, links, whole-message hits) and is never inside a word hit
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
         self.counts: dict[int, int] = {}  # hits kept per rule
-        self.words: WordIndex | None = None  # of the folded text, once a context asks
         # where the rules read a listed word as an everyday one (its diacritics, its context,
         # the message's language or an exception said so): spans of the normalised text
         self.innocent: list[tuple[int, int]] = []
 
-    def _index(self) -> WordIndex:
-        if self.words is None:
-            self.words = WordIndex(self.n.folded)
-        return self.words
-
     def in_context(self, context: CompiledContext, start: int, end: int) -> bool:
-        return context.holds(self.n, self._index(), start, end)
-
-    def word_count(self) -> int:
-        return len(self._index().list)
+        return context.holds(self.n, start, end)
 
     def full(self, rule: int) -> bool:
         """Count one more hit of ``rule``; True once it has as many as a verdict lists."""
@@ -159,12 +167,16 @@ class Engine:
     def __init__(self, ruleset: Ruleset, model: Model | None = None) -> None:
         self.ruleset = ruleset
         self.model = model
+        # the model's log-odds of a text's two forms (the C scorer itself, where there is one:
+        # this is asked of every message)
+        self._logit = model.logit_function() if model is not None else None
+        self._lowest = model.lowest_review_logit if model is not None else 0.0
         self.rules: list[Rule] = list(ruleset.rules)
         self.clauses = ruleset.clauses
         entries = self._term_entries(self.rules, 0)
         base = TermMatcher((e for e in entries if e.via == "term"), MAX_HITS_PER_RULE)
         entries += self._teencode_entries(base)
-        self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE)
+        self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE, innocents=model is not None)
         self.term_count = self._matcher.size
         self._patterns = PatternSet(
             [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
@@ -286,7 +298,8 @@ class Engine:
                 )
                 for k, t in enumerate(policy.extra_terms, start=1)
             ]
-            got = _Compiled(extra, TermMatcher(self._term_entries(extra, len(self.rules)), MAX_HITS_PER_RULE))
+            got = _Compiled(extra, TermMatcher(self._term_entries(extra, len(self.rules)),
+                                               MAX_HITS_PER_RULE, self.model is not None))
             if len(self._policies) > 10_000:  # one entry per community; bound it anyway
                 self._policies.clear()
             self._policies[policy.extra_terms] = got
@@ -317,15 +330,14 @@ class Engine:
         on a message no rule flagged, which teaches the community's model)."""
         msg = message if isinstance(message, Message) else None
         n = normalize((msg.text if msg is not None else message)[:MAX_CHARS])
-        model = self.model
         z: float | None = None
         learned = 0.0
-        if model is not None:
+        if self.model is not None:
             overlay = policy.learned if policy is not None else None
             if overlay:
-                z, learned = model.logits(n, overlay)
+                z, learned = self.model.logits(n, overlay)
             else:
-                z = model.logit(n)
+                z = self._logit(n.exact, n.folded)
         rules = self.rules
         matches = self._matcher.scan(n)
         if policy is not None and policy.extra_terms:
@@ -336,15 +348,17 @@ class Engine:
         links = find_links(n.plain) if self._link_index else ()
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
         mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
-        if not (found or links or flood or mentions or note) and (
-                z is None or z + learned < self._lowest_review_logit(policy)):
-            if not matches:
-                return _CLEAN  # the common case: nothing to look at more closely
-            for m in matches:
-                if not m.entry.phrase and m.via is not INNOCENT:
-                    break
-            else:
-                return _CLEAN  # only phrases ("điện thoại") and words read as everyday ones
+        if not (found or links or flood or mentions or note):
+            if z is None or z + learned < self._lowest_review_logit(policy):
+                if not matches:
+                    return _CLEAN  # the common case: nothing to look at more closely
+                for m in matches:
+                    if not m.entry.phrase and m.via is not INNOCENT:
+                        break
+                else:
+                    return _CLEAN  # only phrases ("điện thoại") and words read as everyday ones
+            elif matches and self._only_everyday(n, matches, policy):
+                return _CLEAN
         s = _Scratch(n, z, learned)
         if matches:
             for m in matches:
@@ -364,13 +378,30 @@ class Engine:
         if flood:
             assert msg is not None and window is not None
             self._flood(msg, s, window)
-        return self._verdict(s, rules, policy)
+        return self._verdict(s, rules, policy, note)
+
+    def _only_everyday(self, n: Normalized, matches: list[TermMatch],
+                       policy: CommunityPolicy | None) -> bool:
+        """Whether a message the model would send to review holds only listed words the
+        rules read as everyday ones ("lon bia") and phrases, and the model, reading it without
+        those words, would not: most such chat ends here, without the careful path."""
+        spans = []
+        for m in matches:
+            if m.via is INNOCENT:
+                spans.append((m.start, m.end))
+            elif not m.entry.phrase:
+                return False
+        if not spans:
+            return False
+        assert self.model is not None
+        exact, folded = _blanked(n, spans)
+        z, learned = self.model.logits_of(exact, folded, policy.learned if policy else None)
+        return z + learned < self._lowest_review_logit(policy)
 
     def _lowest_review_logit(self, policy: CommunityPolicy | None) -> float:
         """Log-odds below which the model alone sends no message to review, in any language."""
-        assert self.model is not None
         if policy is None or policy.model_review is None:
-            return self.model.lowest_review_logit
+            return self._lowest
         return logit(policy.model_review)
 
     def _review_logit(self, policy: CommunityPolicy | None, s: _Scratch) -> float:
@@ -494,16 +525,22 @@ class Engine:
             if within(window, msg.author_id, msg.channel_id, now, r.window_seconds, same) >= r.count:
                 s.hits[(i, -1, -len(s.n.original) - 1)] = (r.confidence, r.detector)
 
-    def _verdict(self, s: _Scratch, rules: list[Rule], policy: CommunityPolicy | None) -> Verdict:
-        note = None
+    def _verdict(self, s: _Scratch, rules: list[Rule], policy: CommunityPolicy | None,
+                 wanted: bool = False) -> Verdict:
+        read: tuple[str, str] | None = None
         if s.z is not None:
-            note = self._model_hit(s, policy)
+            read = self._model_hit(s, policy, wanted)
         if not s.hits:
-            return Verdict((), s.language, note)
+            if wanted and read is not None:
+                return Verdict((), s.language, self._note(s, read))
+            return _CLEAN  # (what the model read goes unsaid: nothing is flagged)
+        note = self._note(s, read) if read is not None else None
         n = s.n
         out: list[Hit] = []
         changed: list[tuple[str, float, float]] = []
         floor = policy.review_floor if policy is not None else REVIEW_FLOOR
+        # (most flagged messages the model leaves as they are: no hit to look at again)
+        adjust = note is not None and self._adjusts(s)
         for (i, start, end), (conf, via) in self._longest(s.hits).items():
             r = rules[i]
             if policy is not None and (
@@ -516,51 +553,70 @@ class Engine:
                 a, b = -start - 1, -end - 1
             else:
                 a, b = n.span(start, end)
-            if note is not None and via != "model":
-                before, conf = conf, self._adjusted(conf, via, s, floor)
-                if round(conf, 3) != round(before, 3):
-                    changed.append((r.id, round(before, 3), round(conf, 3)))
+            rounded = round(conf, 3)
+            if adjust and via != "model":
+                before, rounded = rounded, round(self._adjusted(conf, via, s, floor), 3)
+                if rounded != before:
+                    changed.append((r.id, before, rounded))
             out.append(_new(Hit, (r.id, r.category, r.clause, r.severity, a, b,
-                                  n.original[a:b], round(conf, 3), via)))
+                                  n.original[a:b], rounded, via)))
         if len(out) > 1:
             out.sort(key=_hit_order)
         if changed and note is not None:
-            note = ModelNote(note.score, note.base, note.learned, tuple(changed), note.set_aside)
+            note = note._replace(changed=tuple(changed))
         # a verdict with hits says the language (the member's explanation is written in it)
         return Verdict(tuple(out), s.lang() if out else s.language, note)
 
-    def _model_hit(self, s: _Scratch, policy: CommunityPolicy | None) -> ModelNote:
-        """What the model says of the message; its own hit where the score reaches review."""
+    def _model_hit(self, s: _Scratch, policy: CommunityPolicy | None, wanted: bool
+                   ) -> tuple[str, str]:
+        """What the model reads of the message (its two forms), and its own hit where the
+        score reaches review."""
         assert s.z is not None and self.model is not None
-        set_aside: tuple[str, ...] = ()
         exact, folded = s.n.exact, s.n.folded
-        if s.innocent:
+        lowest = self._lowest_review_logit(policy)
+        if s.innocent and (wanted or s.hits or s.z + s.learned >= lowest):
             # the model sees "lon" and "lồn", "dm" and "dm", as the same letters; where the rules
             # read such a word as the everyday one, the model reads the message without it
-            exact, folded, set_aside = self._without(s)
+            # (asked only where its score could change something)
+            exact, folded = self._without(s)
             overlay = policy.learned if policy is not None else None
             s.z, s.learned = self.model.logits_of(exact, folded, overlay)
         z = s.z + s.learned
-        if (self._model_rule is not None and z >= self._lowest_review_logit(policy)
-                and z >= self._review_logit(policy, s)
-                and s.word_count() >= self.model.thresholds.min_words):
+        # the model's own hit, for a message the rules leave below the review floor
+        floor = policy.review_floor if policy is not None else REVIEW_FLOOR
+        if (z >= lowest and self._model_rule is not None
+                and (not s.hits or max(conf for conf, _ in s.hits.values()) < floor)
+                and self.model.count_words(s.n.folded) >= self.model.thresholds.min_words
+                and z >= self._review_logit(policy, s)):
             # (the whole message: the model reads all of it, not a span)
             s.hits[(self._model_rule, -1, -len(s.n.original) - 1)] = (sigmoid(z), "model")
-        return ModelNote(round(sigmoid(z), 4), round(sigmoid(s.z), 4), round(s.learned, 4),
-                         set_aside=set_aside,
-                         buckets=tuple(self.model.features_of(exact, folded)))
+        return exact, folded
+
+    def _note(self, s: _Scratch, read: tuple[str, str]) -> ModelNote:
+        assert s.z is not None and self.model is not None
+        set_aside = self._set_aside(s) if read[0] is not s.n.exact else ()
+        return _new(ModelNote, (s.z, s.learned, (), set_aside, read))
 
     @staticmethod
-    def _without(s: _Scratch) -> tuple[str, str, tuple[str, ...]]:
+    def _without(s: _Scratch) -> tuple[str, str]:
         """The message's two normalised forms with the words the rules read as everyday ones
-        blanked out, and those words as typed."""
-        exact, folded = list(s.n.exact), list(s.n.folded)
+        blanked out."""
+        return _blanked(s.n, s.innocent)
+
+    @staticmethod
+    def _set_aside(s: _Scratch) -> tuple[str, ...]:
+        """The words the rules read as everyday ones, as typed."""
         words = []
         for start, end in sorted(set(s.innocent)):
-            exact[start:end] = folded[start:end] = " " * (end - start)
             a, b = s.n.span(start, end)
             words.append(s.n.original[a:b])
-        return "".join(exact), "".join(folded), tuple(dict.fromkeys(words))
+        return tuple(dict.fromkeys(words))
+
+    def _adjusts(self, s: _Scratch) -> bool:
+        """Whether the model may change a hit's confidence in this message."""
+        assert self.model is not None and s.z is not None
+        return bool(s.learned) or s.z < self.model.implausible_logit or (
+            s.z >= self.model.promote_logit)
 
     def _adjusted(self, confidence: float, via: str, s: _Scratch,
                   floor: float) -> float:

@@ -1,22 +1,21 @@
-"""The learned stage's features: hashed words, word pairs and short words' letters.
+"""The learned stage's features: hashed words and word pairs of a message.
 
 A message is read as the normaliser leaves it (``exact`` and ``folded``, the same length, so a
 word sits at the same place in both). Each word is read as it was typed: with its diacritics
-where it has them ("đít" is not "địt", "bò" is not "bo"), folded where it was typed without
-("dit" may be either, and the model learns how often each). Its features, each hashed into one
-of ``2**bits`` buckets:
+where it has them ("đít" is not "địt", "bò" is not "bo"), as it is where it has none ("dit" may
+be either, and the model learns how often each). Its features, each hashed into one of
+``2**bits`` buckets:
 
   1. each word, read so;
-  2. each pair of neighbouring words ("thằng ngu", "thang ngu");
-  3. the three- and four-letter pieces of each word of at most ``SHORT`` letters, with its edges
-     (" vl ", "vcl": teencode spelled many ways).
+  2. each pair of neighbouring words ("thằng ngu", "thang ngu"), from the two words' hashes.
 
-Letter pieces of longer words are left out: a model that reads them finds "ass" in "password"
-and "cunt" in "Scunthorpe" (measured: it sent "class assignment due tomorrow" to review). Only
-the first ``MAX_WORDS`` words count, so a forged message costs what a long one does. A feature
-is FNV-1a over its kind and its code points. The model's score is the sum of the buckets'
-weights over the square root of the number of features (a count each, repeats included): a
-linear model on length-normalised counts.
+Whole words, not pieces of them: a model that reads letter n-grams finds "ass" in "password"
+and "cunt" in "Scunthorpe" (measured: it sent "class assignment due tomorrow" to review), and
+the pieces of short words, tried as well, measured no better on held-out comments while
+tripling the work of every message. Only the first ``MAX_WORDS`` words count, so a forged
+message costs what a long one does. A word is FNV-1a over its kind and its code points. The
+model's score is the sum of the buckets' weights over the square root of the number of
+features (a count each, repeats included): a linear model on length-normalised counts.
 
 This module is the reference; ``_score.c`` computes the same features where it could be
 compiled, and the tests hold the two to the same answers.
@@ -29,18 +28,29 @@ import re
 from typing import Iterable
 
 MAX_WORDS = 64
-SHORT = 4  # letter n-grams are read in words of at most this many letters
-GRAMS = (3, 4)
-WORD, PAIR, GRAM = 1, 2, 4
+WORD, PAIR = 1, 2
 _FNV_OFFSET, _FNV_PRIME, _MASK32 = 2166136261, 16777619, 0xFFFFFFFF
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _hash(kind: int, text: str, bits: int) -> int:
+def _fnv(kind: int, text: str) -> int:
     h = ((_FNV_OFFSET ^ kind) * _FNV_PRIME) & _MASK32
     for ch in text:
         h = ((h ^ ord(ch)) * _FNV_PRIME) & _MASK32
+    return h
+
+
+def pair_hash(first: int, second: int) -> int:
+    """A pair of neighbouring words from the two words' hashes (each word is hashed once)."""
+    return ((((first ^ PAIR) * 0x9E3779B1) & _MASK32 ^ second) * _FNV_PRIME) & _MASK32
+
+
+def _bucket(h: int, bits: int) -> int:
     return (h ^ (h >> 16)) & ((1 << bits) - 1)
+
+
+def _hash(kind: int, text: str, bits: int) -> int:
+    return _bucket(_fnv(kind, text), bits)
 
 
 def features_py(exact: str, folded: str, bits: int) -> list[int]:
@@ -51,14 +61,20 @@ def features_py(exact: str, folded: str, bits: int) -> list[int]:
         words.append(exact[a:b])  # as typed: folded where it has no marks, which is the same
         if len(words) == MAX_WORDS:
             break
-    out = [_hash(WORD, w, bits) for w in words]
-    out += [_hash(PAIR, f"{a} {b}", bits) for a, b in zip(words, words[1:])]
-    for w in words:
-        if len(w) <= SHORT:
-            edged = f" {w} "
-            for size in GRAMS:
-                out += [_hash(GRAM, edged[i:i + size], bits) for i in range(len(edged) - size + 1)]
+    hashes = [_fnv(WORD, w) for w in words]
+    out = [_bucket(h, bits) for h in hashes]
+    out += [_bucket(pair_hash(a, b), bits) for a, b in zip(hashes, hashes[1:])]
     return out
+
+
+def count_words_py(folded: str) -> int:
+    """How many words the model reads of a text (at most ``MAX_WORDS``)."""
+    count = 0
+    for _ in _WORD.finditer(folded):
+        count += 1
+        if count == MAX_WORDS:
+            break
+    return count
 
 
 def logit_py(buckets: Iterable[int], weights: list[float] | memoryview, bias: float) -> float:

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-LEARNING_RATE = 1.0
+LEARNING_RATE = 1.5
 MAX_WEIGHT = 6.0  # per bucket: no run of decisions makes one word decide alone
 _GOLDEN = 2654435761  # the probe's multiplier, as _score.c has it
 

@@ -94,8 +94,12 @@ _MAX_DECIDED = 20_000
 class TermMatcher:
     """Aho-Corasick over folded keys; each key carries the entries that share it."""
 
-    def __init__(self, entries: Iterable[TermEntry], enough: int = 8) -> None:
+    def __init__(self, entries: Iterable[TermEntry], enough: int = 8,
+                 innocents: bool = False) -> None:
+        """``innocents``: also report where a listed word typed without marks was read as the
+        everyday word ("lon" for "lồn"), for a learned stage that cannot tell them apart."""
         self.enough = enough
+        self.innocents = innocents
         table: dict[str, list[TermEntry]] = {}
         for entry in entries:
             table.setdefault(fold(entry.exact), []).append(entry)
@@ -117,7 +121,7 @@ class TermMatcher:
         if got is None:
             if len(self._decided) >= _MAX_DECIDED:
                 self._decided.clear()  # a forged message brings thousands of new forms
-            found = _decide(group, typed, before, after, unaccented)
+            found = _decide(group, typed, before, after, unaccented, self.innocents)
             careful = any(e.placed for e, _, _ in found)
             got = self._decided[key] = (found, careful)
         return got
@@ -263,8 +267,7 @@ class _Placer:
                 start = words.start_of(start - 1)
             if entry.open_end and after:
                 end = words.end_of(end)
-        if entry.context is not None and not entry.context.holds(self.n, self._words(), start,
-                                                                 end):
+        if entry.context is not None and not entry.context.holds(self.n, start, end):
             return None
         return start, end
 
@@ -299,7 +302,8 @@ class Spans:
 
 
 def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
-            unaccented: bool) -> tuple[tuple[TermEntry, str, float], ...]:
+            unaccented: bool, innocents: bool = False
+            ) -> tuple[tuple[TermEntry, str, float], ...]:
     """The entries of ``group`` that ``typed`` matches between these boundaries, and how."""
     found = []
     innocent = None
@@ -320,7 +324,7 @@ def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
             found.append((entry, entry.via if entry.via != "term" else "folded", confidence))
         elif typed.isascii() and not entry.phrase:
             innocent = entry  # "lon", "cac" typed plain: the everyday words, not "lồn", "cặc"
-    if innocent is not None and not found:
+    if innocent is not None and not found and innocents:
         # the rules read a listed word as an everyday one here; the learned stage, which sees
         # both as the same letters, is told (``Engine``)
         found.append((innocent, INNOCENT, 0.0))

@@ -22,11 +22,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.core.features import delta_py, features_py, logit_py
+from bot.core.features import count_words_py, delta_py, features_py, logit_py
 from bot.core.normalize import Normalized
 
 FORMAT = "quytac-model/1"
-FEATURES = "features/2"  # the feature definition the weights were trained on
+FEATURES = "features/4"  # the feature definition the weights were trained on
 MAX_FILE_BYTES = 8 * 2**20
 
 try:
@@ -97,6 +97,11 @@ class Model:
 
     # -- scoring -----------------------------------------------------------------------------
 
+    @staticmethod
+    def count_words(folded: str) -> int:
+        """How many words the model reads of a text (``min_words`` counts these)."""
+        return _score.count_words(folded) if _score else count_words_py(folded)
+
     def features(self, n: Normalized) -> list[int]:
         return self.features_of(n.exact, n.folded)
 
@@ -110,6 +115,13 @@ class Model:
         if self._c is not None:
             return self._c.logit(n.exact, n.folded)
         return logit_py(features_py(n.exact, n.folded, self.bits), self._floats, self.bias)
+
+    def logit_function(self) -> Any:
+        """``f(exact, folded)`` -> log-odds: the C scorer's own method where there is one."""
+        if self._c is not None:
+            return self._c.logit
+        return lambda exact, folded: logit_py(features_py(exact, folded, self.bits),
+                                              self._floats, self.bias)
 
     def logits(self, n: Normalized, learned: Any) -> tuple[float, float]:
         """(log-odds, what a community's learned weights add): ``learned`` an ``Overlay``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -36,18 +37,36 @@ class Hit(NamedTuple):
     via: str  # exact | folded | teencode | pattern | link | mentions | flood | duplicate | model
 
 
-@dataclass(frozen=True, slots=True)
-class ModelNote:
-    """What the learned stage contributed to a verdict."""
+class ModelNote(NamedTuple):
+    """What the learned stage contributed to a verdict (a named tuple, as ``Hit``: one is built
+    for every flagged message; the probabilities are worked out when asked for)."""
 
-    score: float  # the probability the message breaks the rules, the community's learning in
-    base: float  # ... by the shipped model alone
-    learned: float  # what the community's learned weights added, in log-odds
+    z: float  # the shipped model's log-odds that the message breaks the rules
+    learned: float  # what the community's learned weights added to them
     changed: tuple[tuple[str, float, float], ...] = ()  # (rule, confidence before, after)
     # words the rules read as everyday ones here ("dm" in "check dm"), which the model did not
     # read: it sees them as the same letters as the listed words
     set_aside: tuple[str, ...] = ()
-    buckets: tuple[int, ...] = ()  # the features the model read (what learning would keep)
+    # the message's two normalised forms as the model read them (``Model.features_of`` gives
+    # what learning keeps of it: hashed features; the text itself is never stored)
+    read: tuple[str, str] = ("", "")
+
+    @property
+    def score(self) -> float:
+        """The probability the message breaks the rules, the community's learning in."""
+        return _sigmoid(self.z + self.learned)
+
+    @property
+    def base(self) -> float:
+        """The same by the shipped model alone."""
+        return _sigmoid(self.z)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1 / (1 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1 + e)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,13 @@ LEARNED_CHECK_SECONDS = 30.0  # how stale another process's learning may be here
 _NOT_TEXT = ("flood", "duplicate", "mentions")  # hits the learned weights do not move
 
 
+def review_allowance(confidence: float, settings: Settings) -> int:
+    """How many review items an hour an item of this confidence may come after."""
+    span = max(settings.review_threshold - settings.review_floor, 1e-6)
+    share = 0.5 + 0.5 * min(1.0, max(0.0, (confidence - settings.review_floor) / span))
+    return max(1, int(settings.review_budget_per_hour * share))
+
+
 def excerpt(text: str, start: int, end: int, limit: int) -> str:
     """At most ``limit`` characters around the matched span, on one line."""
     text = " ".join(text.split()) if "\n" in text else text
@@ -128,10 +135,13 @@ class ModerationService:
         """What a moderator's decision on this message would teach: its features and the
         log-odds the bot gave its top hit before the community's learning moved them."""
         note, model = verdict.model, self.engine.model
-        if note is None or model is None or not note.buckets:
+        if note is None or model is None:
+            return None
+        buckets = tuple(model.features_of(*note.read))
+        if not buckets:
             return None
         learned = note.learned if top.via not in _NOT_TEXT else 0.0
-        return Trace(note.buckets, model.bits, logit(top.confidence) - learned)
+        return Trace(buckets, model.bits, logit(top.confidence) - learned)
 
     async def _learn(self, community: str, member: str, source: str, label: int,
                      trace: Trace | None, case_id: int | None = None,
@@ -303,13 +313,13 @@ class ModerationService:
         top = self._top(hits)
         rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
         now = self.clock()
-        posted, higher = await self.storage.review_load(msg.community_id, now - 3600,
-                                                        top.confidence)
-        # At most review_budget_per_hour items an hour, the hour's most confident first: one
-        # is posted only while fewer than the budget were, and fewer than the budget of the
-        # hour's candidates were more confident. The rest are kept (and counted), not posted.
-        over = posted >= settings.review_budget_per_hour or (
-            higher >= settings.review_budget_per_hour)
+        posted, _ = await self.storage.review_load(msg.community_id, now - 3600,
+                                                   top.confidence)
+        # At most review_budget_per_hour items an hour, the most confident first: the least
+        # confident may use half of the hour's budget, the most confident all of it, so a burst
+        # of doubtful hits cannot leave no room for a likely one. What is not posted is kept (a
+        # review item 'over_budget' and a shadow case) and counted, never dropped.
+        over = posted >= review_allowance(top.confidence, settings)
         trace = self._trace(verdict, top)
         item = await self.storage.add_review(ReviewItem(
             id=0, community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
@@ -492,7 +502,8 @@ class ModerationService:
         if verdict.hits:
             return self._trace(verdict, self._top(list(verdict.hits)))
         note = verdict.model
-        return Trace(note.buckets, self.engine.model.bits, logit(note.base))
+        return Trace(tuple(self.engine.model.features_of(*note.read)), self.engine.model.bits,
+                     logit(note.base))
 
     async def unmute(self, community: str, member: str, moderator: str) -> list[Action]:
         now = self.clock()

@@ -1,0 +1,155 @@
+"""Rules that read context: terms that count only with (or without) certain words around them,
+masked terms, requires groups, rules shipped off; one tone-mark placement; and the errors a
+ruleset author gets, with file and line."""
+
+import re
+
+import pytest
+
+from bot.core import CommunityPolicy, Engine, RulesetError, load_rulesets, normalize
+from bot.core.confusables import TONE_MOVES
+from tests.test_ruleset_errors import _write
+
+RULE = """
+  - id: t.ctx
+    category: insult
+    clause: c1
+    severity: 2
+    terms: [badword]
+    context:
+      - terms: [moi]
+        preceded_by: [bon, lu]
+        not_followed_by: [nguoi, mien]
+      - terms: [hurt you]
+        preceded_by: [i will]
+        not_preceded_by: [not]
+        within: 3
+      - terms: [ml]
+        not_preceded_by: ["<number>"]
+      - terms: [dick]
+        unless_name: true
+      - terms: [meh]
+        confidence: 0.45
+    masked_terms: [fudge]
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [bon moi, i will hurt you, con ml, dick, meh]
+      ok: [bon moi nguoi, not hurt you, 500 ml, with Dick, badwo]
+"""
+
+
+@pytest.fixture
+def ctx(tmp_path) -> Engine:
+    return Engine(load_rulesets(_write(tmp_path, RULE)))
+
+
+def _rules(engine, text, policy=None):
+    return [(h.rule_id, h.matched) for h in engine.check(text, policy).hits]
+
+
+@pytest.mark.parametrize("text,hit", [
+    ("bon moi", "moi"), ("lu moi kia", "moi"), ("bon moi nguoi", None), ("dan moi mien", None),
+    ("moi", None), ("bon, moi", "moi"),
+    ("i will hurt you", "hurt you"), ("i will really hurt you", "hurt you"),
+    ("i will not hurt you", None), ("it will hurt you", None),
+    ("con ml", "ml"), ("500 ml", None), ("ml", "ml"),
+    ("dick", "dick"), ("party with Dick tonight", None), ("you DICK", "DICK"),
+    ("Dick is here", "Dick"),
+    ("f*dge off", "f*dge"), ("fu**e off", "fu**e"), ("f*e", None),
+])
+def test_context_decides_where_a_term_counts(ctx, text, hit):
+    assert _rules(ctx, text) == ([("t.ctx", hit)] if hit else [])
+
+
+def test_a_context_entry_can_carry_its_own_confidence(ctx):
+    assert [h.confidence for h in ctx.check("meh").hits] == [0.45]
+    assert [h.confidence for h in ctx.check("badword").hits] == [0.9]
+
+
+def test_a_context_is_not_used_up_by_repetitions_of_the_exempt_reading(ctx):
+    # "bon moi nguoi" repeated past what a verdict lists cannot hide the slur after it
+    text = "bon moi nguoi " * 50 + "bon moi"
+    assert ("t.ctx", "moi") in _rules(ctx, text)
+
+
+@pytest.mark.parametrize("field,value,error", [
+    ("within", "9", "'within' must be a whole number of words from 1 to 5, got 9"),
+    ("unless_name", "maybe", "'unless_name' must be true or false, got 'maybe'"),
+    ("preceded_by", "bon", "'preceded_by' must be a list of non-empty strings"),
+    ("wherever", "[x]", "unknown context field 'wherever'"),
+])
+def test_context_errors_name_file_line_rule_and_field(tmp_path, field, value, error):
+    bad = RULE.replace("        preceded_by: [bon, lu]\n",
+                       f"        preceded_by: [bon, lu]\n        {field}: {value}\n", 1)
+    if field == "preceded_by":
+        bad = RULE.replace("        preceded_by: [bon, lu]\n", f"        preceded_by: {value}\n")
+    path = _write(tmp_path, bad)
+    with pytest.raises(RulesetError) as info:
+        load_rulesets(path)
+    (problem,) = [p for p in info.value.problems if error in p]
+    assert problem.startswith(f"{path / 'rules.yaml'}:") and " rule t.ctx: " in problem
+
+
+def test_a_context_term_needs_examples_of_both_readings(tmp_path):
+    bad = RULE.replace("      ok: [bon moi nguoi,", "      ok: [bon cai nguoi,")
+    path = _write(tmp_path, bad)
+    with pytest.raises(RulesetError) as info:
+        load_rulesets(path)
+    (problem,) = info.value.problems
+    line = bad.splitlines().index("      - terms: [moi]") + 1
+    assert problem == (f"{path / 'rules.yaml'}:{line}: rule t.ctx: context terms ['moi'] need "
+                       "an examples.ok line using one of them")
+
+
+def test_a_term_cannot_count_both_with_and_without_a_context(tmp_path):
+    path = _write(tmp_path, RULE.replace("terms: [badword]", "terms: [badword, moi]"))
+    with pytest.raises(RulesetError, match="term 'moi' is listed both without and with a context"):
+        load_rulesets(path)
+
+
+def test_requires_groups_need_one_phrase_of_each(engine):
+    assert _rules(engine, "stk của thằng này 0123456789 vcb") == [
+        ("privacy.bank-account", "0123456789")]
+    assert _rules(engine, "stk 0123456789 vcb") == []  # whose? the pointer is missing
+    assert _rules(engine, "của thằng này 0123456789") == []  # an account word is missing
+
+
+def test_a_rule_shipped_off_counts_only_for_a_community_that_turns_it_on(engine):
+    text = "zalo mình 0912345678 nhé"
+    assert _rules(engine, text) == []
+    on = CommunityPolicy(enabled_rules=frozenset({"privacy.phone-any"}))
+    assert _rules(engine, text, on) == [("privacy.phone-any", "0912345678")]
+
+
+def test_some_marks_typed_and_others_not_is_another_phrase(engine):
+    (plain,) = engine.check("thang cho").hits
+    (mixed,) = engine.check("thải cho chết bớt").hits
+    assert plain.confidence == 0.75 and mixed.confidence < 0.6
+
+
+def test_old_and_new_tone_marks_are_one_spelling():
+    for old, new in TONE_MOVES.items():
+        assert normalize(f"x {old} y").exact == normalize(f"x {new} y").exact
+        assert normalize(f"{old}").exact == new
+    # inside a longer syllable both styles already agree, and nothing moves
+    assert normalize("hoàng").exact == "hoàng" and normalize("quý").exact == "quý"
+
+
+def test_every_term_matches_in_either_tone_style(engine):
+    """Every listed term written in one style is found in text written in the other."""
+    swap = {**TONE_MOVES, **{v: k for k, v in TONE_MOVES.items()}}
+    tried = 0
+    for rule in engine.rules:
+        if not rule.enabled or rule.requires or rule.contexts:
+            continue
+        for term in rule.terms + rule.folded_terms:
+            term = term.strip("*")
+            # (the styles differ only where the pair ends a syllable: "hoà", not "hoài")
+            other = re.sub("(" + "|".join(swap) + r")(?![^\W\d_])",
+                           lambda m: swap[m.group()], term)
+            if other == term:
+                continue
+            tried += 1
+            for text in (term, other):
+                assert rule.id in {h.rule_id for h in engine.check(text).hits}, (rule.id, text)
+    assert tried >= 5

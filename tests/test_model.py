@@ -1,0 +1,247 @@
+"""The learned stage: its features and scores in C against the Python reference, model files,
+training from a labelled file, and what the engine does with the score."""
+
+import csv
+import json
+import random
+import re
+from array import array
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.cli import main
+from bot.core import CommunityPolicy, Engine, normalize
+from bot.core.features import count_words_py, delta_py, features_py, logit_py
+from bot.core.learned import Example, Overlay, replay, step
+from bot.core.model import Model, ModelError, Thresholds, default_model, load_model, parse_model
+
+try:
+    from bot.core import _score as C
+except ImportError:  # pragma: no cover - only where no compiler built it
+    C = None
+
+needs_c = pytest.mark.skipif(C is None, reason="bot.core._score was not compiled here")
+BITS = 12
+
+
+def _weights(seed: int = 1, bits: int = BITS) -> bytes:
+    rng = random.Random(seed)
+    return array("f", [rng.uniform(-2, 2) for _ in range(1 << bits)]).tobytes()
+
+
+PIECES = ["địt", "mẹ", "mày", "các", "bạn", "ơi", "dm", "lol", "hello", "world", "ｆｕｃｋ",
+          "2024", "x²", "½", "٣", "Ⅷ", "😂", "\u200b", "đ.ị.t", " ", "  ", ",", "-", "_", "ß",
+          "İ", "ǅ", "a" * 30, "Hòa", "thủy"]
+texts = st.one_of(st.text(max_size=60),
+                  st.lists(st.sampled_from(PIECES), max_size=80).map(" ".join))
+
+
+@needs_c
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_c_features_and_score_are_the_python_reference(text):
+    n = normalize(text)
+    scorer = C.Scorer(_weights(), BITS, 0.25)
+    assert scorer.features(n.exact, n.folded) == features_py(n.exact, n.folded, BITS)
+    floats = memoryview(_weights()).cast("f")
+    expected = logit_py(features_py(n.exact, n.folded, BITS), floats, 0.25)
+    assert scorer.logit(n.exact, n.folded) == pytest.approx(expected, abs=1e-9)
+    assert C.count_words(n.folded) == count_words_py(n.folded)
+
+
+@needs_c
+def test_c_reads_every_bmp_character_as_the_reference():
+    scorer = C.Scorer(_weights(), BITS, 0.0)
+    for code in range(0x10000):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        for text in (f"a{ch}b c", f"{ch}{ch} x", f"x {ch}"):
+            assert scorer.features(text, text) == features_py(text, text, BITS), hex(code)
+            assert C.count_words(text) == count_words_py(text), hex(code)
+
+
+@needs_c
+@settings(max_examples=500, deadline=None)
+@given(texts, st.dictionaries(st.integers(0, (1 << BITS) - 1),
+                              st.floats(-5, 5, allow_nan=False), max_size=200))
+def test_c_adds_a_communitys_learned_weights_as_the_reference(text, learned):
+    n = normalize(text)
+    overlay = Overlay(learned)
+    scorer = C.Scorer(_weights(), BITS, 0.0)
+    base, delta = scorer.logits(n.exact, n.folded, overlay.keys, overlay.vals)
+    buckets = features_py(n.exact, n.folded, BITS)
+    # (the table holds float32: the sum is the reference's to float32 precision)
+    assert delta == pytest.approx(delta_py(buckets, overlay.weights), abs=1e-4)
+    assert base == pytest.approx(logit_py(buckets, memoryview(_weights()).cast("f"), 0.0))
+
+
+def test_a_forged_message_reads_a_bounded_number_of_words():
+    n = normalize("word " * 5000)
+    assert len(features_py(n.exact, n.folded, BITS)) == 64 + 63  # words and pairs, capped
+
+
+def _model(**thresholds) -> Model:
+    return Model(BITS, -1.0, _weights(), Thresholds(**thresholds), {"note": "test"})
+
+
+def test_model_files_round_trip(tmp_path):
+    model = _model(review=0.7, review_by_language=(("vi", 0.6),), min_words=3)
+    path = tmp_path / "m.qtm"
+    model.save(path)
+    again = load_model(path)
+    assert (again.bits, again.bias, again.weights) == (model.bits, model.bias, model.weights)
+    assert again.thresholds == model.thresholds and again.info == {"note": "test"}
+    assert again.review_for("vi") == 0.6 and again.review_for("en") == 0.7
+
+
+def test_bad_model_files_say_which_file_and_what_is_wrong(tmp_path):
+    path = tmp_path / "bad.qtm"
+    path.write_bytes(b"not a model\n")
+    with pytest.raises(ModelError, match=r"bad\.qtm: not a quytac model file"):
+        load_model(path)
+    good = _model().header()
+    path.write_bytes(json.dumps({**good, "features": "features/0"}).encode() + b"\n")
+    with pytest.raises(ModelError, match="trained on features 'features/0'.*retrain"):
+        load_model(path)
+    path.write_bytes(json.dumps(good).encode() + b"\n" + b"\0" * 10)
+    with pytest.raises(ModelError, match="expected 16384 bytes of weights"):
+        load_model(path)
+    with pytest.raises(ModelError, match="more than a model may have"):
+        parse_model(b"x" * (9 * 2**20), "huge.qtm")
+    with pytest.raises(ModelError, match="missing.qtm: cannot read"):
+        load_model(tmp_path / "missing.qtm")
+
+
+def test_the_shipped_model_loads_and_scores_its_cards_examples():
+    """The model card lists example messages with the score the shipped model gives each."""
+    from importlib import resources
+
+    model = default_model()
+    assert model is not None
+    card = (resources.files("bot.models") / "MODEL_CARD.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (0\.\d{3}) \| `([^`]+)` \|", card, re.MULTILINE)
+    assert len(rows) >= 10
+    for score, text in rows:
+        assert round(model.score(normalize(text)), 3) == float(score), text
+    assert model.header()["trained"]["files"], "the card's data: the model says what it read"
+
+
+def _labelled(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["message", "verdict"])
+        w.writerows(rows)
+
+
+def _generated(seed: int, size: int) -> list[tuple[str, str]]:
+    """A small made-up set: rude phrases built from a few words nobody's ruleset lists."""
+    rng = random.Random(seed)
+    rude = ["mày là đồ rùa rụt cổ", "thằng này rùa rụt cổ thật", "lũ rùa rụt cổ", "đồ rùa bò",
+            "you wobbly turnip", "what a wobbly turnip", "shut it turnip head"]
+    kind = ["hôm nay trời đẹp quá", "các bạn ơi đi ăn không", "cảm ơn bạn nhiều nhé",
+            "see you tomorrow", "the meeting is at noon", "con rùa nhà mình bò chậm lắm",
+            "turnip soup for dinner", "mình thích ăn củ cải"]
+    rows = []
+    for _ in range(size):
+        bad = rng.random() < 0.3
+        text = rng.choice(rude if bad else kind)
+        rows.append((text + rng.choice(["", " nhé", " !", " đấy", " lol"]), "bad" if bad else "ok"))
+    return rows
+
+
+def test_training_on_a_small_set_gives_a_model_that_learned_it(tmp_path, capsys):
+    data = tmp_path / "small.csv"
+    _labelled(data, _generated(1, 1200))
+    out = tmp_path / "small.qtm"
+    code = main(["model", "train", str(data), "--text-col", "message", "--label-col", "verdict",
+                 "--positive", "bad", "--bits", "14", "--c", "4", "--output", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert f"wrote {out}" in printed and "held-out part" in printed
+    model = load_model(out)
+    assert model.bits == 14 and model.info["trained"]["files"][0]["rows"] == 1200
+    assert model.info["trained"]["fit_rows"] + model.info["trained"]["held_out_rows"] == 1200
+    rude = model.score(normalize("mày đúng là rùa rụt cổ"))
+    kind = model.score(normalize("con rùa nhà mình dễ thương"))
+    assert rude > 0.8 > 0.2 > kind
+    # and the engine, with no rule for these words, sends the rude one to review
+    engine = Engine.load(model=model)
+    hit = [h for h in engine.check("mày đúng là rùa rụt cổ").hits]
+    assert [h.rule_id for h in hit] == ["model.violation"] and hit[0].via == "model"
+    assert engine.check("con rùa nhà mình dễ thương").hits == ()
+
+
+def test_training_refuses_what_it_cannot_use(tmp_path, capsys):
+    data = tmp_path / "one-sided.csv"
+    _labelled(data, [(f"hello there {i}", "ok") for i in range(200)])
+    assert main(["model", "train", str(data), "--text-col", "message", "--label-col", "verdict",
+                 "--positive", "bad", "--output", str(tmp_path / "x.qtm")]) == 2
+    assert "need both violations and clean messages" in capsys.readouterr().err
+    assert main(["model", "train", str(data), "--text-col", "nope", "--label-col", "verdict",
+                 "--positive", "bad"]) == 2
+    assert "--text-col 'nope' is not a column (columns: message, verdict)" in (
+        capsys.readouterr().err)
+
+
+def _engine_with(thresholds: Thresholds, bits: int = BITS, weights: bytes | None = None,
+                 bias: float = 0.0) -> Engine:
+    return Engine.load(model=Model(bits, bias, weights or bytes(4 << bits), thresholds))
+
+
+def _with_word(word: str, weight: float, bits: int = BITS) -> bytes:
+    """Weights that give ``word`` (as a feature) the weight, every other bucket nothing."""
+    w = array("f", bytes(4 << bits))
+    n = normalize(word)
+    for b in features_py(n.exact, n.folded, bits):
+        w[b] = weight
+    return w.tobytes()
+
+
+def test_a_word_hit_the_model_finds_implausible_goes_to_review_never_away():
+    # a model that scores everything very low: "thằng ngu" (0.9) is demoted, to review at most
+    engine = _engine_with(Thresholds(review=0.99, implausible=0.3, demote_slope=2, demote_cap=3),
+                          bias=-6.0)
+    (hit,) = engine.check("thằng ngu").hits
+    assert 0.4 <= hit.confidence < 0.6
+    assert engine.check("thằng ngu").model.changed == (("vi.insult.stupid", 0.9, hit.confidence),)
+    # a hit already below the floor stays where it is
+    (low,) = engine.check("đẹp vl").hits
+    assert low.confidence == 0.35
+
+
+def test_the_model_alone_sends_to_review_and_reads_without_the_words_rules_call_everyday():
+    weights = _with_word("dm", 8.0)
+    engine = _engine_with(Thresholds(review=0.5, min_words=1), weights=weights, bias=-3.0)
+    # in English "dm" is a direct message: the rules say so, and the model reads without it
+    verdict = engine.check("dm me the link")
+    assert verdict.hits == ()
+    note = engine.check("dm me the link", note=True).model
+    assert note.set_aside == ("dm",) and note.score < 0.5
+    # an unlisted message the model scores high goes to review as the model's own hit
+    (hit,) = engine.check("thằng đó dm").hits
+    assert hit.rule_id in ("model.violation", "vi.insult.mother")
+    # a community's own threshold, and a community that turned the model's hits off
+    quiet = CommunityPolicy(model_review=0.999)
+    assert all(h.via != "model" for h in engine.check("thằng đó đúng là dm", quiet).hits)
+
+
+def test_short_messages_are_not_judged_by_the_model_alone():
+    weights = _with_word("turnip", 8.0)
+    engine = _engine_with(Thresholds(review=0.5, min_words=3), weights=weights, bias=-3.0)
+    assert engine.check("turnip").hits == ()
+    assert [h.rule_id for h in engine.check("you are turnip").hits] == ["model.violation"]
+
+
+def test_learning_moves_a_phrase_in_log_odds_and_replays_the_same():
+    examples = [Example((1, 2, 3), 0.2, 0), Example((1, 2, 3), 0.2, 0), Example((4, 5), -2.0, 1)]
+    weights = {}
+    for e in examples:
+        weights = step(weights, e)
+    assert replay(examples) == weights
+    overlay = Overlay(weights)
+    assert overlay.delta((1, 2, 3)) < -0.6  # twice dismissed: clearly lower
+    assert overlay.delta((4, 5)) > 0.5  # once confirmed: higher
+    assert overlay.delta((9,)) == 0.0  # elsewhere: nothing
