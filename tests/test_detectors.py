@@ -170,3 +170,13 @@ def test_pattern_spans_are_those_re2_finds_in_the_text(engine, text):
                             if m.start(g) >= 0)
         whole += [(rule, m.start(group), m.end(group)) for rule in rules]
     assert patterns.scan(text) == whole[:64]
+
+
+def test_patterns_that_all_need_a_digit_skip_text_without_one(engine):
+    """RE2 costs microseconds even on a miss; with every shipped pattern needing a digit, text
+    without one never reaches it (RE2's Unicode classes included: \\pL is no digit)."""
+    from bot.core.detectors import requires_digit
+
+    assert requires_digit(r"\b\d{1,4}\s+\pL{2,}(?:\s+\p{Latin}+)?")
+    assert not requires_digit(r"\pL+") and not requires_digit(r"fb\d*")
+    assert engine._patterns._needs_digit

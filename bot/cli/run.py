@@ -9,7 +9,8 @@ import os
 import signal
 import sys
 
-from bot.cli.common import load_engine
+from bot.cli.common import engine_with_model, load_engine
+from bot.core.model import default_model
 from bot.cli.logs import setup_logging
 
 
@@ -21,7 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = load_engine(args.rules)  # a broken ruleset fails here, not on the first message
+    # a broken ruleset or model fails here, not on the first message
+    model = os.environ.get("QUYTAC_MODEL", "default")
+    engine = engine_with_model(args.rules, model) if model != "default" or default_model() \
+        else load_engine(args.rules)
     if engine is None:
         return 2
     telegram = os.environ.get("TELEGRAM_BOT_TOKEN", "")
@@ -42,7 +46,8 @@ async def _serve(args: argparse.Namespace, engine) -> int:
 
     storage = await open_storage(args.database)
     log = logging.getLogger("quytac")
-    log.info("database %s, %d rules loaded", describe(storage), len(engine.rules))
+    log.info("database %s, %d rules loaded, learned stage: %s", describe(storage),
+             len(engine.rules), engine.model.path if engine.model else "off")
     retention = float(os.environ.get("EXCERPT_RETENTION_DAYS", "90"))
     windows = None
     if os.environ.get("REDIS_URL"):

@@ -27,6 +27,7 @@ _NO_SPACE = re.compile(r"\S*")
 _SHORT = 40  # characters: a text this short is searched whole, faster than finding its words
 _DIGIT = re.compile(r"\d")
 _MENTION = re.compile(r"(?<![\w@])@[\w.]{2,}")
+_UNICODE_CLASS = re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ def requires_digit(pattern: str) -> bool:
         from re import _parser as parser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - Python < 3.11
         import sre_parse as parser  # type: ignore[no-redef]
+    # RE2's Unicode classes (\pL, \p{Greek}) are no digit; Python's parser knows no \p
+    pattern = _UNICODE_CLASS.sub("a", pattern)
     try:
         tree = parser.parse(pattern)
     except Exception:

@@ -78,6 +78,10 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
 def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
     """``n``'s two forms with each span blanked by as many spaces (every position stays)."""
     exact, folded = n.exact, n.folded
+    if len(spans) == 1:  # (most often one word: plain slices)
+        (start, end), = spans
+        gap = " " * (end - start)
+        return exact[:start] + gap + exact[end:], folded[:start] + gap + folded[end:]
     pos = 0
     e_parts, f_parts = [], []
     for start, end in sorted(spans):
@@ -118,7 +122,7 @@ class _Scratch:
 
     def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0) -> None:
         self.n = n
-        self.z = z  # the model's log-odds for the message, if a model is loaded
+        self.z = z  # the model's log-odds for the whole message, if a model is loaded
         self.learned = learned  # what the community's learned weights add to them
         self.language: str | None = None
         # per rule, its exception phrases' spans: a hit inside one does not count. One
@@ -349,7 +353,8 @@ class Engine:
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
         mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
         if not (found or links or flood or mentions or note):
-            if z is None or z + learned < self._lowest_review_logit(policy):
+            if z is None or z + learned < (self._lowest if policy is None
+                                           else self._lowest_review_logit(policy)):
                 if not matches:
                     return _CLEAN  # the common case: nothing to look at more closely
                 for m in matches:
@@ -527,7 +532,7 @@ class Engine:
 
     def _verdict(self, s: _Scratch, rules: list[Rule], policy: CommunityPolicy | None,
                  wanted: bool = False) -> Verdict:
-        read: tuple[str, str] | None = None
+        read: tuple[str, str, float, float] | None = None
         if s.z is not None:
             read = self._model_hit(s, policy, wanted)
         if not s.hits:
@@ -555,7 +560,8 @@ class Engine:
                 a, b = n.span(start, end)
             rounded = round(conf, 3)
             if adjust and via != "model":
-                before, rounded = rounded, round(self._adjusted(conf, via, s, floor), 3)
+                before, rounded = rounded, round(self._adjusted(conf, via, r.category, s,
+                                                                floor), 3)
                 if rounded != before:
                     changed.append((r.id, before, rounded))
             out.append(_new(Hit, (r.id, r.category, r.clause, r.severity, a, b,
@@ -568,34 +574,35 @@ class Engine:
         return Verdict(tuple(out), s.lang() if out else s.language, note)
 
     def _model_hit(self, s: _Scratch, policy: CommunityPolicy | None, wanted: bool
-                   ) -> tuple[str, str]:
-        """What the model reads of the message (its two forms), and its own hit where the
-        score reaches review."""
+                   ) -> tuple[str, str, float, float]:
+        """What the model reads of the message (its two forms, its log-odds and the
+        community's), and its own hit where the score reaches review."""
         assert s.z is not None and self.model is not None
         exact, folded = s.n.exact, s.n.folded
+        z_read, learned = s.z, s.learned
         lowest = self._lowest_review_logit(policy)
-        if s.innocent and (wanted or s.hits or s.z + s.learned >= lowest):
+        floor = policy.review_floor if policy is not None else REVIEW_FLOOR
+        # the model's own hit is for a message the rules leave below the review floor
+        open_ = not s.hits or max(conf for conf, _ in s.hits.values()) < floor
+        if s.innocent and (wanted or (open_ and s.z + s.learned >= lowest)):
             # the model sees "lon" and "lồn", "dm" and "dm", as the same letters; where the rules
             # read such a word as the everyday one, the model reads the message without it
-            # (asked only where its score could change something)
+            # (asked only where its score could send the message to review, or is asked for)
             exact, folded = self._without(s)
             overlay = policy.learned if policy is not None else None
-            s.z, s.learned = self.model.logits_of(exact, folded, overlay)
-        z = s.z + s.learned
-        # the model's own hit, for a message the rules leave below the review floor
-        floor = policy.review_floor if policy is not None else REVIEW_FLOOR
-        if (z >= lowest and self._model_rule is not None
-                and (not s.hits or max(conf for conf, _ in s.hits.values()) < floor)
+            z_read, learned = self.model.logits_of(exact, folded, overlay)
+        z = z_read + learned
+        if (open_ and z >= lowest and self._model_rule is not None
                 and self.model.count_words(s.n.folded) >= self.model.thresholds.min_words
                 and z >= self._review_logit(policy, s)):
             # (the whole message: the model reads all of it, not a span)
             s.hits[(self._model_rule, -1, -len(s.n.original) - 1)] = (sigmoid(z), "model")
-        return exact, folded
+        return exact, folded, z_read, learned
 
-    def _note(self, s: _Scratch, read: tuple[str, str]) -> ModelNote:
-        assert s.z is not None and self.model is not None
-        set_aside = self._set_aside(s) if read[0] is not s.n.exact else ()
-        return _new(ModelNote, (s.z, s.learned, (), set_aside, read))
+    def _note(self, s: _Scratch, read: tuple[str, str, float, float]) -> ModelNote:
+        exact, folded, z, learned = read
+        set_aside = self._set_aside(s) if exact is not s.n.exact else ()
+        return _new(ModelNote, (z, learned, (), set_aside, (exact, folded)))
 
     @staticmethod
     def _without(s: _Scratch) -> tuple[str, str]:
@@ -618,16 +625,17 @@ class Engine:
         return bool(s.learned) or s.z < self.model.implausible_logit or (
             s.z >= self.model.promote_logit)
 
-    def _adjusted(self, confidence: float, via: str, s: _Scratch,
+    def _adjusted(self, confidence: float, via: str, category: str, s: _Scratch,
                   floor: float) -> float:
         """A hit's confidence once the model has read the message: a word hit it finds
         implausible loses some, but the shipped model alone never takes it below the review
         floor (a likely collision goes to a moderator, not away); a word hit below the floor
         in a message the model finds likely goes to review (never further: the model alone
         punishes nobody); the community's learned weights, its moderators' own decisions, move
-        every hit about the text, either way."""
+        every hit about the text, either way. The shipped model judges only the categories its
+        data labelled (a model that never saw a scam ad knows nothing of one)."""
         assert self.model is not None and s.z is not None
-        if via in _WORDS_VIA:
+        if via in _WORDS_VIA and category in self.model.covers:
             demotion = self.model.demotion(s.z)
             if demotion:
                 confidence = max(sigmoid(logit(confidence) - demotion), min(confidence, floor))

@@ -28,6 +28,8 @@ from bot.core.normalize import Normalized
 FORMAT = "quytac-model/1"
 FEATURES = "features/4"  # the feature definition the weights were trained on
 MAX_FILE_BYTES = 8 * 2**20
+# what offensive-language data labels (ViHSD, Davidson): insults, obscenity, hate, contempt
+COVERS = ("insult", "obscene", "hate", "discrimination")
 
 try:
     from bot.core import _score  # type: ignore[attr-defined]
@@ -94,6 +96,8 @@ class Model:
         self.lowest_review_logit = min([self.review_logit, *self._review_logits.values()])
         self.implausible_logit = logit(t.implausible)
         self.promote_logit = logit(t.promote) if t.promote < 1 else math.inf
+        # the categories of hit its training data labelled: the only ones it may move
+        self.covers = frozenset(self.info.get("covers", COVERS))
 
     # -- scoring -----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from bot.core import CommunityPolicy, Engine, detect_language, normalize
 from bot.core.context import WordIndex
-from bot.core.model import Model, Thresholds, logit
+from bot.core.model import COVERS, Model, Thresholds, logit
 from bot.train.data import Labelled, Row
 
 ACT = 0.6  # the acted tier under default settings (``review_threshold``)
@@ -96,7 +96,8 @@ class _Held:
     positive: Any
     word: Any
     other: Any
-    z: Any
+    z: Any  # the model's log-odds as it reads a message for its own hit (everyday words aside)
+    whole: Any  # ... of the whole message, as it reads it to move a rule's hit
     language: Any  # of each message, as the engine reads it
     words: Any  # how many words each message has
 
@@ -111,20 +112,22 @@ def _held(rows: list[Row], rules: Engine, model: Model,
     probe = Engine(rules.ruleset, Model(model.bits, model.bias, model.weights,
                                         Thresholds(review=1.0, demote_cap=0.0)))
     everything = CommunityPolicy(model_review=1e-9)
-    positive, word, other, z, language, words = [], [], [], [], [], []
+    positive, word, other, z, whole, language, words = [], [], [], [], [], [], []
     for r in progress(rows, "tuning", len(rows)):
         verdict = probe.check(r.text, everything, note=True)
         assert verdict.model is not None
         hits = [h for h in verdict.hits if h.via != "model"]
         positive.append(r.positive)
-        word.append(max((h.confidence for h in hits if h.via in WORD_VIA), default=0.0))
-        other.append(max((h.confidence for h in hits if h.via not in WORD_VIA), default=0.0))
+        moved = [h.via in WORD_VIA and h.category in COVERS for h in hits]
+        word.append(max((h.confidence for h, m in zip(hits, moved) if m), default=0.0))
+        other.append(max((h.confidence for h, m in zip(hits, moved) if not m), default=0.0))
         z.append(logit(verdict.model.base))
         n = normalize(r.text)
+        whole.append(model.logit(n))
         language.append(verdict.language or detect_language(n.exact))
         words.append(len(WordIndex(n.folded).list))
     return _Held(np.array(positive), np.array(word), np.array(other), np.array(z),
-                 np.array(language), np.array(words))
+                 np.array(whole), np.array(language), np.array(words))
 
 
 def _rule_tiers(h: _Held, t: Thresholds) -> tuple[Any, Any]:
@@ -132,7 +135,7 @@ def _rule_tiers(h: _Held, t: Thresholds) -> tuple[Any, Any]:
     settings, as the engine would judge (the model's own hits aside)."""
     import numpy as np
 
-    below = np.clip(logit(t.implausible) - h.z, 0, None)
+    below = np.clip(logit(t.implausible) - h.whole, 0, None)
     demote = np.minimum(t.demote_cap, t.demote_slope * below)
     c = np.clip(h.word, 1e-6, 1 - 1e-6)
     demoted = 1 / (1 + np.exp(demote - np.log(c / (1 - c))))
@@ -141,7 +144,7 @@ def _rule_tiers(h: _Held, t: Thresholds) -> tuple[Any, Any]:
     word = np.where(h.word > 0, np.maximum(demoted, np.minimum(h.word, FLOOR)), 0.0)
     if t.promote < 1:
         word = np.where((h.word > 0) & (h.word < FLOOR) & (demote == 0)
-                        & (h.z >= logit(t.promote)), FLOOR, word)
+                        & (h.whole >= logit(t.promote)), FLOOR, word)
     top = np.maximum(word, h.other)
     return top >= ACT, top >= FLOOR
 
@@ -326,5 +329,6 @@ def train(files: list[Labelled], rules: Engine, bits: int = 18,
             "seconds": round(time.monotonic() - started, 1),
         },
         "held_out_figures": figures,
+        "covers": list(COVERS),
     }
     return Fitted(Model(bits, model.bias, model.weights, thresholds, info), figures)
