@@ -38,7 +38,9 @@ async def _held(service, text, author, community=G):
 
 
 async def test_a_phrase_dismissed_three_times_no_longer_goes_to_review_there(service, storage):
-    phrase = "nó chạy nhanh như con bò"  # the model alone holds it (comments use "bò" as a slur)
+    # the model alone holds it (comments use "bò" as a slur), with a margin over the threshold
+    # at each step: after two dismissals it still scores above it, after three well below
+    phrase = "con bò này chạy nhanh như con bò"
     for k in range(3):
         item = await _held(service, phrase, f"m{k}")
         assert item is not None, f"before dismissal {k + 1} it should still be held"
