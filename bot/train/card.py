@@ -90,7 +90,8 @@ def render(model: Model, measured: list[dict[str, Any]]) -> str:
         + ")",
         f"- thresholds: review from {t.review} (" + ", ".join(
             f"{lang} {v}" for lang, v in t.review_by_language) + f"), only for messages of at "
-        f"least {t.min_words} words; a word hit in a message scoring below {t.implausible} "
+        f"least {t.min_words} word{'' if t.min_words == 1 else 's'}; a word hit in a message "
+        f"scoring below {t.implausible} "
         f"(at most what it gives a message of words it never saw, {sigmoid(model.bias):.3f}: "
         "a word it does not know is no evidence of innocence) "
         f"loses {t.demote_slope} log-odds per log-odds below it, at most {t.demote_cap}; "
