@@ -92,11 +92,12 @@ def test_c_results_are_ordinary_strings():
     assert folded == "cac ban oi 😂" and hash(folded) == hash("cac ban oi 😂")
     assert C.quick("đi đâu", False) == "di dau"
     assert C.quick("sh!t", True) == N._LEET and C.quick("f u c k", True) == N._SPACED_WORK
-    assert C.quick("fuuuck 3pm", True) == N._REPEAT_WORK | N._LEET
+    assert C.quick("fuuuck 5hit", True) == N._REPEAT_WORK | N._LEET
+    assert C.quick("fuuuck 3pm", True) == N._REPEAT_WORK  # a number with its unit
 
 
 def test_numbers_alone_are_not_leetspeak_but_in_words_they_are():
-    assert N.normalize("gọi 0912345678 lúc 3pm").exact == "gọi 0912345678 lúc epm"
+    assert N.normalize("gọi 0912345678 lúc sh1t").exact == "gọi 0912345678 lúc shit"
     assert N.normalize("gọi 0912345678 lúc 9h").exact == "gọi 0912345678 lúc 9h"  # 9: no letter
     assert N.normalize("tổng 1000 đồng").folded == "tong 1000 dong"
     assert N.normalize("sh1t").exact == "shit"
@@ -144,3 +145,27 @@ _LEET_WORD_SPEC = re.compile(
 @given(chat_text)
 def test_leet_words_are_those_the_regex_finds(text):
     assert N._leet_words(text) == [m.span() for m in _LEET_WORD_SPEC.finditer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "chai 7ml giá 150k", "cao 1m70 nặng 55kg", "hẹn 7h30 tối nay", "lương 2tr5 một tháng",
+    "the meeting is at 3pm", "size 4xl", "phòng 3pn 2wc", "ship 30k nhé!!", "1st place", "1m",
+])
+def test_a_number_with_its_units_is_a_quantity_not_leetspeak(text):
+    """"7ml" is not "tml", "1m" is not "im": a word that starts with a number and whose letters
+    are all units (``data/units.yaml``) stays as typed, in C and in Python alike."""
+    assert N.normalize(text).exact == text.lower()
+    assert N._leet_py(text.lower()) == text.lower()
+    if C is not None:
+        assert C.leet(text.lower()) == text.lower()
+
+
+@pytest.mark.parametrize("text, read", [
+    ("5hit", "shit"), ("a55", "ass"), ("sh1t", "shit"), ("7mlx", "tmlx"), ("1mx2", "imx2"),
+    ("150kg!|", "150kg!|"), ("5ml@", "smla"),
+])
+def test_digits_in_a_word_that_is_not_a_quantity_are_leetspeak(text, read):
+    assert N._leet_py(text) == read
+    if C is not None:
+        assert C.leet(text) == read
+        assert bool(C.quick(text, True) != N.fold(text)) == (read != text)

@@ -15,7 +15,8 @@
  *   - a character of the "special" class (control characters in ASCII text; invisible
  *     characters and look-alike letters in other text; astral invisibles);
  *   - leetspeak: a word (a run of word and leetspeak characters) holding a letter and a digit,
- *     "$" or "€", or "@", "!" or "|" between two word characters ("sh!t", "3pm"; not "2024");
+ *     "$" or "€", or "@", "!" or "|" between two word characters ("sh!t", "5hit"), unless it is
+ *     a number with its units ("3pm", "150k") or a number alone ("2024");
  *   - a separator, a word character, a separator and a word character ending a word ("f u c k");
  *   - one letter three times in a row ("fuuuck"; not "1000");
  *   - a pair whose tone mark may move ("òa", "ủy": the tone stage decides).
@@ -25,7 +26,7 @@
  * fold(text) -> the text with diacritics dropped by the same table, one character to one: what
  * ``bot.core.normalize.fold`` gives (where this is not compiled, it is that function).
  *
- * leet(text) -> leetspeak read as letters in the words that hold it ("sh!t", "3pm"; not "2024"),
+ * leet(text) -> leetspeak read as letters in the words that hold it ("sh!t"; not "2024", "3pm"),
  * one character to one: what ``bot.core.normalize._leet_py`` gives.
  *
  * spaced(text) -> which characters to keep once spaced letters are joined ("f u c k", "đ.ị.t"),
@@ -47,15 +48,16 @@ static unsigned char folds[0x10000]; /* 0: unchanged; else the ASCII letter it f
 static unsigned char leets[0x10000]; /* 0: not leetspeak; else the letter it stands for */
 static PyObject *astral_special = NULL; /* frozenset of astral characters that mean work */
 static PyObject *tone_pairs = NULL; /* frozenset of the pairs whose tone mark may move */
+static PyObject *units = NULL; /* frozenset of the units written after a number ("ml", "k") */
 static int ready = 0;
 
 static PyObject *
 setup(PyObject *self, PyObject *args)
 {
     Py_buffer cls, fld, lt;
-    PyObject *astral, *tones;
-    if (!PyArg_ParseTuple(args, "y*y*y*O!O!", &cls, &fld, &lt, &PyFrozenSet_Type, &astral,
-                          &PyFrozenSet_Type, &tones))
+    PyObject *astral, *tones, *unit_set;
+    if (!PyArg_ParseTuple(args, "y*y*y*O!O!O!", &cls, &fld, &lt, &PyFrozenSet_Type, &astral,
+                          &PyFrozenSet_Type, &tones, &PyFrozenSet_Type, &unit_set))
         return NULL;
     int sizes_ok = cls.len == 0x10000 && fld.len == 0x10000 && lt.len == 0x10000;
     if (sizes_ok) {
@@ -74,6 +76,8 @@ setup(PyObject *self, PyObject *args)
     Py_XSETREF(astral_special, astral);
     Py_INCREF(tones);
     Py_XSETREF(tone_pairs, tones);
+    Py_INCREF(unit_set);
+    Py_XSETREF(units, unit_set);
     ready = 1;
     Py_RETURN_NONE;
 }
@@ -121,6 +125,45 @@ leet_mark(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_UCS4 ch, un
     return is_letter(ch) ? LETTER_MARK : 0;
 }
 
+/* Whether text[start:end] is a number written with its units ("7ml", "150k", "1m70", "7h30"):
+ * an ASCII digit first, then runs of ASCII digits and runs of letters that are each a unit;
+ * trailing "!" and "|" are punctuation. Such a word is not leetspeak ("7ml" is not "tml").
+ * What ``bot.core.normalize.quantity`` answers; -1: error. */
+static int
+is_quantity(PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    while (end > start && (PyUnicode_READ(kind, data, end - 1) == '!'
+                           || PyUnicode_READ(kind, data, end - 1) == '|'))
+        end--;
+    if (start >= end)
+        return 0;
+    Py_UCS4 first = PyUnicode_READ(kind, data, start);
+    if (first < '0' || first > '9')
+        return 0;
+    Py_ssize_t i = start;
+    while (i < end) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch >= '0' && ch <= '9') {
+            i++;
+            continue;
+        }
+        if (!is_letter(ch))
+            return 0;
+        Py_ssize_t j = i + 1;
+        while (j < end && is_letter(PyUnicode_READ(kind, data, j)))
+            j++;
+        PyObject *unit = PyUnicode_Substring(text, i, j);
+        if (unit == NULL)
+            return -1;
+        int found = PySet_Contains(units, unit);
+        Py_DECREF(unit);
+        if (found <= 0)
+            return found;
+        i = j;
+    }
+    return 1;
+}
+
 #define NONE 0
 #define LEET_WORK 1
 #define SPACED_WORK 2
@@ -143,12 +186,25 @@ tone_pair(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
     return found;
 }
 
+/* ``words`` with LEET_WORK added unless text[start:end] is a quantity; -1: error */
+static int
+quantity_or_leet(PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssize_t end,
+                 int words)
+{
+    int q = is_quantity(text, kind, data, start, end);
+    if (q < 0)
+        return -1;
+    return q ? words : words | LEET_WORK;
+}
+
 /* NONE, ALL, or the stages within words that have work (see above); -1: error */
 static int
-has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
+has_work(PyObject *text, int kind, const void *data, Py_ssize_t n, unsigned char special)
 {
     Py_UCS4 prev2 = 0, prev = 0;
     int marks = 0; /* of the leetspeak word being read */
+    Py_ssize_t start = 0; /* where it starts */
+    int pending = 0; /* it reads as leetspeak unless it is a quantity, known at its end */
     int words = NONE;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
@@ -167,12 +223,23 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
                 return ALL;
         }
         if (in_leet_word(ch)) {
+            if (i == 0 || !in_leet_word(prev))
+                start = i;
             marks |= leet_mark(kind, data, n, i, ch, c);
-            if (marks == (LEET_MARK | LETTER_MARK))
-                words |= LEET_WORK;
+            if (marks == (LEET_MARK | LETTER_MARK) && !(words & LEET_WORK)) {
+                Py_UCS4 first = PyUnicode_READ(kind, data, start);
+                if (first >= '0' && first <= '9')
+                    pending = 1; /* "7ml" or "5hit": its end tells */
+                else
+                    words |= LEET_WORK;
+            }
         }
-        else
+        else {
+            if (pending && (words = quantity_or_leet(text, kind, data, start, i, words)) < 0)
+                return -1;
+            pending = 0;
             marks = 0;
+        }
         if ((c & SEPARATOR) && i + 3 < n
                 && is_word(PyUnicode_READ(kind, data, i + 1))
                 && is_separator(PyUnicode_READ(kind, data, i + 2))
@@ -191,6 +258,8 @@ has_work(int kind, const void *data, Py_ssize_t n, unsigned char special)
         prev2 = prev;
         prev = ch;
     }
+    if (pending)
+        return quantity_or_leet(text, kind, data, start, n, words);
     return words;
 }
 
@@ -253,7 +322,7 @@ quick(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int work = has_work(kind, data, n, ascii ? SPECIAL_ASCII : SPECIAL_OTHER);
+    int work = has_work(text, kind, data, n, ascii ? SPECIAL_ASCII : SPECIAL_OTHER);
     if (work < 0)
         return NULL;
     if (work != NONE)
@@ -297,6 +366,13 @@ leet(PyObject *self, PyObject *text)
         }
         if (marks != (LEET_MARK | LETTER_MARK))
             continue;
+        int q = is_quantity(text, kind, data, start, i);
+        if (q < 0) {
+            PyMem_Free(out);
+            return NULL;
+        }
+        if (q)
+            continue; /* "150k", "7ml": a number and its units */
         Py_ssize_t from = start, to = i;
         if (PyUnicode_READ(kind, data, start) == '@')
             from = start + 1;
@@ -401,7 +477,8 @@ spaced(PyObject *self, PyObject *text)
 
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
-     "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset, tones: frozenset)"},
+     "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset, tones: frozenset, "
+     "units: frozenset)"},
     {"quick", (PyCFunction)(void (*)(void))quick, METH_FASTCALL,
      "quick(lower, ascii) -> the folded text if no stage but case and diacritics has work, "
      "else 8 if every stage may have, else which stages within words may: 1 leetspeak, "

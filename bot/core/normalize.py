@@ -27,8 +27,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
 from itertools import accumulate, compress
 from typing import Callable, NamedTuple
+
+import yaml
 
 from bot.core.confusables import (
     ASTRAL_COMBINING, ASTRAL_EXPANDING, ASTRAL_INVISIBLE, ASTRAL_NFKC_ONE, CASEFOLD_EXPANDING,
@@ -61,6 +64,8 @@ _LEET_HINT = re.compile(r"[0-9$€]|\w[@!|]\w")
 _LEET_RUN = re.compile(rf"[\w{_LEET_CHARS}]*")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LETTER = r"[^\W\d_]"
+# a word's runs of ASCII digits and of letters (anything else is a run of one)
+_QUANTITY_PARTS = re.compile(r"[0-9]+|[^\W\d_]+|.", re.DOTALL)
 # three or more single letters, each separated by a short run of separators
 _SPACED = re.compile(
     rf"(?<![^\W_]){_LETTER}(?:[ ._\-~+*/\\]{{1,3}}{_LETTER}(?![^\W_])){{2,}}"
@@ -425,9 +430,27 @@ def _leet_words(text: str) -> list[tuple[int, int]]:
     return runs_around(text, _LEET_HINT, _LEET_RUN)
 
 
+def _load_units() -> frozenset[str]:
+    data = yaml.safe_load((Path(__file__).parent / "data" / "units.yaml").read_text("utf-8"))
+    return frozenset(str(u) for u in data["units"])
+
+
+UNITS = _load_units()
+
+
+def quantity(word: str) -> bool:
+    """Whether a word is a number written with its units ("7ml", "150k", "1m70", "7h30"), which
+    is not leetspeak: "7ml" is not "tml". Trailing "!" and "|" are punctuation."""
+    body = word.rstrip("!|")
+    if not body or not "0" <= body[0] <= "9":
+        return False
+    return all("0" <= part[0] <= "9" or part in UNITS
+               for part in _QUANTITY_PARTS.findall(body))
+
+
 def _leet_token(token: str) -> str:
-    if not _HAS_LETTER.search(token):
-        return token  # "2024", "!!!": numbers and punctuation, not leetspeak
+    if not _HAS_LETTER.search(token) or quantity(token):
+        return token  # "2024", "!!!", "150k": numbers, punctuation, quantities
     if token[0] == "@":  # a mention, not a leet "a"
         return token[0] + token[1:].translate(_LEET_TABLE)
     body = token.rstrip("!|")  # trailing "!" is punctuation
@@ -436,7 +459,8 @@ def _leet_token(token: str) -> str:
 
 def _leet_py(text: str) -> str:
     """Leetspeak read as letters in the words that hold it, one character to one ("sh!t",
-    "3pm"; not "2024"). ``_quick.c`` does the same in one pass where it could be compiled."""
+    "5hit"; not "2024", "3pm", "7ml"). ``_quick.c`` does the same in one pass where it could be
+    compiled."""
     # a forged message repeats a few words hundreds of times: each is worked out once
     done: dict[str, str] = {}
     pieces: list[str] = []
@@ -555,8 +579,9 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
         return _ALL
     work = 0
     if _LEET_HINT.search(lower) and any(
-            _HAS_LETTER.search(lower, a, b) for a, b in _leet_words(lower)):
-        work |= _LEET  # numbers alone ("0912345678", "2024") are left as they are
+            _HAS_LETTER.search(lower, a, b) and not quantity(lower[a:b])
+            for a, b in _leet_words(lower)):
+        work |= _LEET  # numbers ("0912345678", "2024") and quantities ("150k") are left be
     if _SPACED_HINT.search(lower):
         work |= _SPACED_WORK
     if _REPEAT_HINT.search(lower) and any(r.group(1).isalpha() for r in _REPEAT.finditer(lower)):
@@ -608,7 +633,7 @@ def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
         return _quick_py, _fold_py, _leet_py, _spaced_py
-    _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE), frozenset(TONE_MOVES))
+    _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE), frozenset(TONE_MOVES), UNITS)
     return _quick.quick, _quick.fold, _quick.leet, _quick.spaced
 
 
