@@ -56,7 +56,7 @@ def test_c_answers_as_the_python_reference(text):
 @needs_c
 def test_c_answers_as_the_python_reference_for_every_bmp_character():
     contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ", "@{}3!", "{}3pm!|",
-                "h{}a", "th{}y", "kh{}e nhé"]
+                "h{}a", "th{}y", "kh{}e nhé", "7m{}", "15{}k!", "1{}70"]
     for code in range(0x10000):
         ch = chr(code)
         for ctx in contexts:
@@ -64,6 +64,7 @@ def test_c_answers_as_the_python_reference_for_every_bmp_character():
             for ascii in ((True, False) if text.isascii() else (False,)):
                 assert C.quick(text, ascii) == N._quick_py(text, ascii), (hex(code), ctx, ascii)
             assert C.leet(text) == N._leet_py(text), (hex(code), ctx)
+            assert C.has_digit(text) == N._has_digit_py(text), (hex(code), ctx)
         for ctx in ["{} . a . b", "a.{}.b.c", "a {} b {} c", "x{} a b c", "a b c{}", "đ.{}.t m.ẹ"]:
             text = ctx.format(ch, ch)
             assert C.spaced(text) == N._spaced_py(text), (hex(code), ctx)

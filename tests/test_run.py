@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 
+from tests.fakes import free_port
 from tests.fakes.telegram import FakeTelegram
 
 GROUP = -1001
@@ -175,7 +176,7 @@ async def test_sigkill_in_webhook_mode_loses_and_duplicates_nothing(tmp_path):
 
     fake = FakeTelegram()
     await fake.start()
-    port = _free_port()
+    port = free_port()
     url, secret = f"http://127.0.0.1:{port}/hook", "webhook-secret"
     db = tmp_path / "crash.db"
     env = _telegram_env(fake, str(db), TELEGRAM_WEBHOOK_URL=url, TELEGRAM_WEBHOOK_SECRET=secret,
@@ -207,14 +208,6 @@ async def test_sigkill_in_webhook_mode_loses_and_duplicates_nothing(tmp_path):
     assert pending == (0,)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_two_webhook_workers_behind_one_url_on_postgresql():
     """Two processes share one webhook URL and one PostgreSQL database: every violation gets
     exactly one case, and each group's case numbers run 1..N with no gap."""
@@ -223,7 +216,7 @@ async def test_two_webhook_workers_behind_one_url_on_postgresql():
     from tests.conftest import PG_URL, pg_schema
 
     secret = "webhook-secret"
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     updates, violations = _raid(400, users=50, every=4)
     acked: set[int] = set()
     async with pg_schema("wh") as schema:

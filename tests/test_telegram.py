@@ -9,6 +9,7 @@ import pytest
 
 from bot.adapters.telegram import TelegramConfig, running
 from bot.service import ModerationService
+from tests.fakes import free_port
 from tests.fakes.telegram import FakeTelegram
 
 GROUP, LOG = -1001, -2002
@@ -299,7 +300,7 @@ async def test_webhook_mode_checks_the_secret(fake, storage, engine):
     import aiohttp
 
     service = ModerationService(storage, engine)
-    port = fake.port + 1
+    port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     config = TelegramConfig(token=fake.token, api_base_url=fake.base_url, webhook_url=url,
                             webhook_secret="s3cret-token", webhook_listen="127.0.0.1",
@@ -322,6 +323,26 @@ async def test_webhook_mode_checks_the_secret(fake, storage, engine):
                 assert r.status == 200
         (delete,) = await fake.wait_for("deleteMessage")
         assert delete == {"chat_id": str(GROUP), "message_id": "77"}
+
+
+async def test_webhook_port_taken_is_one_clear_error(fake, storage, engine):
+    """A receiver that cannot listen names the address, and the application is stopped."""
+    import socket
+
+    from bot.adapters.telegram.webhook import WebhookError
+
+    service = ModerationService(storage, engine)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        config = TelegramConfig(token=fake.token, api_base_url=fake.base_url,
+                                webhook_url=f"http://127.0.0.1:{port}/hook",
+                                webhook_secret="s3cret-token", webhook_listen="127.0.0.1",
+                                webhook_port=port)
+        with pytest.raises(WebhookError, match=f"cannot listen on 127.0.0.1:{port}"):
+            async with running(config, service, engine):
+                pass
 
 
 def test_config_repr_hides_secrets():

@@ -175,6 +175,9 @@ class Engine:
         # this is asked of every message)
         self._logit = model.logit_function() if model is not None else None
         self._lowest = model.lowest_review_logit if model is not None else 0.0
+        # where the model may move a word hit (``_adjusts``): below one, at or above the other
+        self._implausible = model.implausible_logit if model is not None else 0.0
+        self._promote = model.promote_logit if model is not None else 0.0
         self.rules: list[Rule] = list(ruleset.rules)
         self.clauses = ruleset.clauses
         entries = self._term_entries(self.rules, 0)
@@ -336,25 +339,30 @@ class Engine:
         n = normalize((msg.text if msg is not None else message)[:MAX_CHARS])
         z: float | None = None
         learned = 0.0
+        # whether the model's reading may matter: its score could send the message to review,
+        # or a note is asked for (only then are the words the rules read as everyday ones,
+        # which the model reads without, looked for)
+        reads = False
         if self.model is not None:
             overlay = policy.learned if policy is not None else None
             if overlay:
                 z, learned = self.model.logits(n, overlay)
             else:
                 z = self._logit(n.exact, n.folded)
+            reads = note or z + learned >= (self._lowest if policy is None
+                                            else self._lowest_review_logit(policy))
         rules = self.rules
-        matches = self._matcher.scan(n)
+        matches = self._matcher.scan(n, reads)
         if policy is not None and policy.extra_terms:
             compiled = self._compiled(policy)
             rules = self.rules + compiled.rules
-            matches += compiled.matcher.scan(n)
+            matches += compiled.matcher.scan(n, reads)
         found = self._patterns.scan(n.plain)
         links = find_links(n.plain) if self._link_index else ()
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
         mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
         if not (found or links or flood or mentions or note):
-            if z is None or z + learned < (self._lowest if policy is None
-                                           else self._lowest_review_logit(policy)):
+            if not reads:
                 if not matches:
                     return _CLEAN  # the common case: nothing to look at more closely
                 for m in matches:
@@ -581,6 +589,8 @@ class Engine:
         exact, folded = s.n.exact, s.n.folded
         z_read, learned = s.z, s.learned
         lowest = self._lowest_review_logit(policy)
+        if not wanted and z_read + learned < lowest:
+            return exact, folded, z_read, learned  # (most messages: nothing to read again)
         floor = policy.review_floor if policy is not None else REVIEW_FLOOR
         # the model's own hit is for a message the rules leave below the review floor
         open_ = not s.hits or max(conf for conf, _ in s.hits.values()) < floor
@@ -621,9 +631,7 @@ class Engine:
 
     def _adjusts(self, s: _Scratch) -> bool:
         """Whether the model may change a hit's confidence in this message."""
-        assert self.model is not None and s.z is not None
-        return bool(s.learned) or s.z < self.model.implausible_logit or (
-            s.z >= self.model.promote_logit)
+        return bool(s.learned) or s.z < self._implausible or s.z >= self._promote  # type: ignore
 
     def _adjusted(self, confidence: float, via: str, category: str, s: _Scratch,
                   floor: float) -> float:

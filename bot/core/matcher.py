@@ -112,23 +112,29 @@ class TermMatcher:
         # what each typed form decides (typed, bounds and whether the text has marks at all
         # determine it): chat repeats its words, and deciding walks the entries letter by letter.
         # With it, whether any entry found is a wildcard or stands for a squeezed run.
-        self._decided: dict[tuple[str, bool, bool, bool], tuple[_Found, bool]] = {}
+        # With it, the same without the everyday readings (``innocents``), for a scan that
+        # does not want them.
+        self._decided: dict[tuple[str, bool, bool, bool], tuple[_Found, bool, _Found, bool]] = {}
 
     def _decide(self, group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
-                unaccented: bool) -> tuple[_Found, bool]:
+                unaccented: bool) -> tuple[_Found, bool, _Found, bool]:
         key = (typed, before, after, unaccented)
         got = self._decided.get(key)
         if got is None:
             if len(self._decided) >= _MAX_DECIDED:
                 self._decided.clear()  # a forged message brings thousands of new forms
             found = _decide(group, typed, before, after, unaccented, self.innocents)
-            careful = any(e.placed for e, _, _ in found)
-            got = self._decided[key] = (found, careful)
+            plain = tuple(f for f in found if f[1] is not INNOCENT)
+            got = self._decided[key] = (found, any(e.placed for e, _, _ in found),
+                                        plain, any(e.placed for e, _, _ in plain))
         return got
 
-    def scan(self, n: Normalized) -> list[TermMatch]:
+    def scan(self, n: Normalized, innocents: bool = True) -> list[TermMatch]:
+        """The matches in ``n``; ``innocents``: with the listed words the rules read as everyday
+        ones here (for a matcher made to report them), which only a model's reading needs."""
         if not self.size:
             return []
+        pick = 0 if innocents else 2
         exact, folded = n.exact, n.folded
         unaccented = exact == folded
         out: list[TermMatch] = []
@@ -143,7 +149,7 @@ class TermMatcher:
             got = decided.get((typed, before, after, unaccented))
             if got is None:
                 got = self._decide(group, typed, before, after, unaccented)
-            found, careful = got
+            found, careful = got[pick], got[pick + 1]
             if not found:
                 continue
             if not careful:

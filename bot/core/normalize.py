@@ -627,18 +627,28 @@ def _quick_tables() -> tuple[bytes, bytes, bytes]:
     return bytes(classes), bytes(folds), bytes(leets)
 
 
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _has_digit_py(text: str) -> bool:
+    """Whether ``text`` holds an ASCII digit (what RE2's \\d matches)."""
+    return _ASCII_DIGIT.search(text) is not None
+
+
 def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str],
-                           Callable[[str], str], Callable[[str], bytes | None]]:
+                           Callable[[str], str], Callable[[str], bytes | None],
+                           Callable[[str], bool]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py, _fold_py, _leet_py, _spaced_py
+        return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py
     _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE), frozenset(TONE_MOVES), UNITS)
-    return _quick.quick, _quick.fold, _quick.leet, _quick.spaced
+    return _quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit
 
 
-# fold(text): diacritics dropped, one character to one (đ -> d), by the table
-_plain_fold, fold, _leet, _spaced = _load_quick()
+# fold(text): diacritics dropped, one character to one (đ -> d), by the table;
+# has_digit(text): whether it holds an ASCII digit
+_plain_fold, fold, _leet, _spaced, has_digit = _load_quick()
 
 
 def normalize(text: str) -> Normalized:

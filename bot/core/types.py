@@ -69,9 +69,9 @@ def _sigmoid(z: float) -> float:
     return e / (1 + e)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What the engine says about one message."""
+class Verdict(NamedTuple):
+    """What the engine says about one message (a named tuple, as ``Hit``: one is built for
+    every flagged message)."""
 
     hits: tuple[Hit, ...] = ()
     language: str | None = None  # vi | en | other; None when nothing needed it

@@ -12,6 +12,15 @@ from aiohttp import web
 T = TypeVar("T")
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now (the OS chose it)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
     """Serve ``app`` on a free port of 127.0.0.1: the runner (to clean up) and the port."""
     runner = web.AppRunner(app)

@@ -167,18 +167,20 @@ async def running(config: TelegramConfig, service: ModerationService,
         await adapter.on_start(app)
         await app.start()
         poller = receiver = None
-        if config.webhook_url:
-            # every request must prove it comes from Telegram: make a secret if none is set
-            secret = config.webhook_secret or secrets.token_urlsafe(32)
-            await app.bot.set_webhook(url=config.webhook_url, secret_token=secret,
-                                      allowed_updates=Update.ALL_TYPES)
-            receiver = await start_webhook(
-                app, config.webhook_listen, config.webhook_port,
-                config.webhook_url.rstrip("/").rsplit("/", 1)[-1], secret)
-        else:
-            state = Polling()
-            poller = asyncio.create_task(poll(app, state=state))
+        # a receiver that cannot start (its port taken) must still stop the application, or
+        # leaving the block raises "still running" over the error that says what went wrong
         try:
+            if config.webhook_url:
+                # every request must prove it comes from Telegram: make a secret if none is set
+                secret = config.webhook_secret or secrets.token_urlsafe(32)
+                await app.bot.set_webhook(url=config.webhook_url, secret_token=secret,
+                                          allowed_updates=Update.ALL_TYPES)
+                receiver = await start_webhook(
+                    app, config.webhook_listen, config.webhook_port,
+                    config.webhook_url.rstrip("/").rsplit("/", 1)[-1], secret)
+            else:
+                state = Polling()
+                poller = asyncio.create_task(poll(app, state=state))
             yield adapter
         finally:
             if poller is not None:

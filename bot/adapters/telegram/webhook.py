@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+class WebhookError(RuntimeError):
+    """The receiver could not start; the message names the address."""
+
+
 def webhook_app(app: Application, path: str, secret: str) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -44,6 +48,11 @@ async def start_webhook(app: Application, listen: str, port: int, path: str,
                         secret: str) -> web.AppRunner:
     runner = web.AppRunner(webhook_app(app, path, secret), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, listen, port).start()
+    try:
+        await web.TCPSite(runner, listen, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise WebhookError(f"webhook: cannot listen on {listen}:{port}: {exc.strerror or exc}") \
+            from exc
     log.info("webhook listening on %s:%d", listen, port)
     return runner
