@@ -52,6 +52,13 @@ def test_unknown_field_names_line_and_rule(tmp_path):
     assert problem == f"{tmp_path / 'rules.yaml'}:6: rule t.ok: unknown field 'severty'"
 
 
+def test_a_field_nothing_reads_is_refused(tmp_path):
+    """'shadow' was accepted and ignored: a rule author believed a rule shadowed that acted."""
+    _write(tmp_path, GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    shadow: true\n"))
+    (problem,) = _problems(tmp_path)
+    assert problem.endswith("rule t.ok: unknown field 'shadow'")
+
+
 def test_duplicate_id_points_at_both(tmp_path):
     _write(tmp_path, GOOD_RULE + GOOD_RULE)
     (problem,) = _problems(tmp_path)

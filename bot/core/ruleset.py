@@ -23,7 +23,7 @@ LANGUAGES = ("vi", "en", "other")
 RULE_FIELDS = {
     "id", "category", "clause", "severity", "confidence", "folded_confidence", "languages",
     "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "explain",
-    "examples", "detector", "domains", "threshold", "count", "window_seconds", "shadow",
+    "examples", "detector", "domains", "threshold", "count", "window_seconds",
     "context", "enabled", "masked_terms",
 }
 DETECTORS = ("terms", "links", "mentions", "flood", "duplicate", "model")
