@@ -47,7 +47,7 @@ async def fault_run(messages: int = 300, members: int = 0, timeout_delay: float 
     service = ModerationService(storage, engine)
     await service.update_settings(str(group), "setup", {"log_channel": str(log_chat)})
     config = TelegramConfig(token=fake.token, api_base_url=fake.base_url,
-                            request_timeout=request_timeout)
+                            request_timeout=request_timeout, pacing=None)  # (no limit enforced)
     actions = FaultSchedule(ACTION_FAULTS, delay=timeout_delay)
     polls = FaultSchedule(POLL_FAULTS, methods=frozenset({"getUpdates"}))
     violations: dict[int, int] = {}  # message id -> member

@@ -25,7 +25,7 @@ def shipped() -> Engine:
 async def service(storage, shipped):
     svc = ModerationService(storage, shipped, Clock())
     for community in (G, OTHER):
-        await svc.update_settings(community, "admin", {"log_channel": "modlog"})
+        await svc.update_settings(community, "admin", {"log_channel": "-1009"})
     return svc
 
 
@@ -109,7 +109,7 @@ async def test_another_process_sees_what_was_learned_within_its_check_interval(
     clock = Clock()
     first = ModerationService(storage, shipped, clock)
     second = ModerationService(storage, shipped, clock)
-    await first.update_settings(G, "admin", {"log_channel": "modlog"})
+    await first.update_settings(G, "admin", {"log_channel": "-1009"})
     phrase = "đéo hiểu gì luôn"
     assert await _held(second, phrase, "p0") is not None  # (and `second` caches what it knows)
     item = await _held(first, phrase, "p1")
@@ -130,7 +130,7 @@ def test_model_stats_shows_decisions_and_overturn_rates(tmp_path, shipped, capsy
         await storage.migrate()
         clock = Clock()
         svc = ModerationService(storage, shipped, clock)
-        await svc.update_settings(G, "admin", {"log_channel": "modlog"})
+        await svc.update_settings(G, "admin", {"log_channel": "-1009"})
         first = await _held(svc, "đéo hiểu gì luôn", "s1")
         clock.advance(DAY)
         await svc.dismiss_review(G, first.id, "mod1")

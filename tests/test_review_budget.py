@@ -8,7 +8,7 @@ from tests.test_service import G, Clock, kinds, msg
 async def test_the_budget_posts_the_likely_ones_and_keeps_the_rest(storage, engine):
     clock = Clock()
     svc = ModerationService(storage, engine, clock)
-    await svc.update_settings(G, "admin", {"log_channel": "modlog", "review_budget_per_hour": 4})
+    await svc.update_settings(G, "admin", {"log_channel": "-1009", "review_budget_per_hour": 4})
     doubtful = "đéo hiểu gì luôn"  # 0.45: may use half the budget
     posted = [kinds(await svc.on_message(msg(doubtful, f"d{k}", clock=clock))) for k in range(4)]
     assert posted == [["modlog"], ["modlog"], [], []]
@@ -28,7 +28,7 @@ async def test_the_budget_posts_the_likely_ones_and_keeps_the_rest(storage, engi
 
 async def test_over_budget_items_punish_nobody(storage, engine):
     svc = ModerationService(storage, engine, Clock())
-    await svc.update_settings(G, "admin", {"log_channel": "modlog", "review_budget_per_hour": 1})
+    await svc.update_settings(G, "admin", {"log_channel": "-1009", "review_budget_per_hour": 1})
     await svc.on_message(msg("đéo hiểu gì luôn", "a"))
     assert await svc.on_message(msg("đéo hiểu gì luôn", "b")) == []
     assert await storage.member_points(G, "b") == []

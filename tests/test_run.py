@@ -16,8 +16,11 @@ BAD = "địt mẹ mày"
 def _telegram_env(fake: FakeTelegram, database: str, log_level: str = "WARNING",
                   **extra: str) -> dict[str, str]:
     """The environment of ``quytac run`` on the fake Bot API alone (no Discord token)."""
+    # (the fake Bot API enforces no rate limit, and these tests are about crashes and processes:
+    # paced, a raid's posts would take minutes; pacing has its own tests in test_telegram.py)
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-           "DATABASE_URL": database, "NO_PROXY": "127.0.0.1", "LOG_LEVEL": log_level, **extra}
+           "DATABASE_URL": database, "NO_PROXY": "127.0.0.1", "LOG_LEVEL": log_level,
+           "TELEGRAM_PACING": "off", **extra}
     env.pop("DISCORD_BOT_TOKEN", None)
     return env
 

@@ -34,7 +34,7 @@ def clock():
 @pytest.fixture
 async def service(storage, engine, clock):
     svc = ModerationService(storage, engine, clock)
-    await svc.update_settings(G, "admin", {"log_channel": "modlog"})
+    await svc.update_settings(G, "admin", {"log_channel": "-1009"})
     return svc
 
 
@@ -100,7 +100,7 @@ async def test_case_stores_excerpt_not_message(service, storage):
 async def test_modlog_entry(service):
     actions = await service.on_message(msg("địt mẹ mày", author="u9"))
     log = actions[-1]
-    assert log.channel_id == "modlog"
+    assert log.channel_id == "-1009"
     assert log.text.splitlines() == [
         "Case #1 · member u9 · delete + warn",
         "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6",
@@ -355,9 +355,9 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
     s = SqliteStorage(path)
     await s.open()
     assert await s.schema_version() == 0
-    assert await s.migrate() == [1, 2, 3, 4, 5]
+    assert await s.migrate() == [1, 2, 3, 4, 5, 6]
     assert await s.migrate() == []
-    assert await s.schema_version() == 5
+    assert await s.schema_version() == 6
     await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
     await s.close()
     s = SqliteStorage(path)
@@ -385,7 +385,8 @@ async def test_settings_changes_validated_and_audited(service, storage):
         await service.update_settings(G, "admin", {"ladderr": []})
     with pytest.raises(ServiceError, match="a mute needs a duration"):
         await service.update_settings(G, "admin", {"ladder": "0:warn, 2:mute"})
-    with pytest.raises(ServiceError, match="setting 'half_life_days': invalid value -1"):
+    with pytest.raises(ServiceError, match=r"setting 'half_life_days': expected a number above "
+                                           r"0 and at most 3650 \(days\) \(got '-1'\)"):
         await service.update_settings(G, "admin", {"half_life_days": -1})
     await service.update_settings(G, "admin2", {"ladder": "0:warn, 2:mute 5m, 4:ban",
                                                 "half_life_days": 7})
@@ -564,7 +565,7 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     await service.appeal(G, 1, "gone", "bí mật của tôi")
     counts = await service.forget_member(G, "gone", "mod1")
     assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2,
-                      "learned_examples": 0}
+                      "learned_examples": 0, "appeal_drafts": 0}
     for table in ("cases", "appeals", "review_queue", "points", "audit", "case_actions",
                   "scheduled", "learned_examples"):
         rows = [dict(r) for r in await raw(storage, f"SELECT * FROM {table}")]
@@ -690,3 +691,58 @@ async def test_cancelled_writer_leaves_no_open_transaction(sqlite_storage, engin
     db.execute = real
     actions = await svc.on_message(msg("địt mẹ mày", author="after"))
     assert actions and actions[0].kind == "delete"
+
+
+async def test_no_table_holds_more_member_text_than_an_excerpt(service, storage):
+    """Every way member text reaches the database (a case, a review item and its confirmation,
+    a moderator's warn on a replied message, Discord AutoMod, a display name): no stored value
+    holds more of it than ``excerpt_length`` characters. Appeals are the member's own words to
+    the moderators and are left out."""
+    limit = 120
+    filler = " ".join(f"zq{i:04d}" for i in range(400))  # 2,800 characters, each word unique
+    await service.on_message(msg(f"{filler} thằng ngu {filler}", "a1"))
+    await service.on_message(msg(f"{filler} đéo hiểu gì {filler}", "a2"))  # to review
+    (item,) = await service.review_queue(G)
+    await service.confirm_review(G, item.id, "mod")
+    await service.manual(G, "telegram", "a3", "mod", "warn", "spam", text=f"{filler} mua ngay")
+    await service.record_external("discord", G, "a4", "discord.automod.1", "delete", filler)
+    await service.update_settings(G, "admin", {"check_names": True})
+    await service.check_name("telegram", G, "a5", f"{filler} địt mẹ mày {filler}")
+    if storage.d.name == "sqlite":
+        tables = [r[0] for r in await raw(storage, "SELECT name FROM sqlite_master "
+                                                   "WHERE type = 'table'")]
+    else:
+        tables = [r[0] for r in await raw(storage, "SELECT table_name FROM "
+                                                   "information_schema.tables WHERE "
+                                                   "table_schema = current_schema()")]
+    assert {"cases", "review_queue", "audit", "learned_examples"} <= set(tables)
+    import re
+
+    longest = {}
+    for table in tables:
+        if table == "appeals":
+            continue
+        for row in await raw(storage, f"SELECT * FROM {table}"):
+            for value in dict(row).values():
+                words = list(re.finditer(r"zq\d{4}", str(value)))
+                if words:
+                    held = words[-1].end() - words[0].start()
+                    longest[table] = max(longest.get(table, 0), held)
+    assert longest and max(longest.values()) <= limit, longest
+
+
+async def test_a_settings_change_reaches_another_process_within_seconds(storage, engine, clock):
+    """Two processes on one database: each keeps settings at hand, and reads them again after
+    SETTINGS_CHECK_SECONDS, so a change made in one is in force in the other soon after."""
+    from bot.service.service import SETTINGS_CHECK_SECONDS
+
+    one = ModerationService(storage, engine, clock)
+    two = ModerationService(storage, engine, clock)
+    bad = "thằng ngu"
+    assert kinds(await two.on_message(msg(bad, "p1", clock=clock))) == ["warn"]
+    await one.configure(G, "admin", "disabled_rules", "vi.insult.stupid")
+    clock.advance(SETTINGS_CHECK_SECONDS / 2)
+    assert kinds(await two.on_message(msg(bad, "p2", clock=clock))) == ["warn"]  # not yet
+    clock.advance(SETTINGS_CHECK_SECONDS)
+    assert await two.on_message(msg(bad, "p3", clock=clock)) == []
+    assert (await two.settings(G)).disabled_rules == frozenset({"vi.insult.stupid"})

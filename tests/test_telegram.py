@@ -225,6 +225,34 @@ async def test_setlog_and_config(fake, bot, storage):
     assert err["text"].startswith("unknown setting 'nonsense'")
 
 
+async def test_an_appeal_begun_with_one_worker_is_written_to_another(fake, storage, engine):
+    """Workers behind one URL: the member's /start reaches one, the appeal text another (here
+    the first has stopped by then). What the member began is in the database, so the appeal
+    reaches the moderators; it was dropped when each process kept it in memory."""
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+    first = ModerationService(storage, engine)
+    await first.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})
+    async with running(config, first, engine):
+        fake.message(GROUP, MEMBER, "địt mẹ mày")
+        await fake.wait_for("deleteMessage")
+        fake.message(MEMBER, MEMBER, "/start appeal-m1001-1", chat_type="private")
+        await fake.idle(quiet=0.2)
+        prompts = [p["text"] for p in fake.calls_to("sendMessage")
+                   if str(p["chat_id"]) == str(MEMBER)]
+        assert any("Vụ #1" in t and "viết lý do" in t for t in prompts), prompts
+    second = ModerationService(storage, engine)
+    async with running(config, second, engine):
+        fake.message(MEMBER, MEMBER, "Tôi chỉ trích dẫn lời bài hát", chat_type="private")
+        await fake.wait_for("sendMessage", chat_id=LOG,
+                            text="Appeal of case #1 by member 101 (vi.insult.mother):\n"
+                                 "Tôi chỉ trích dẫn lời bài hát")
+        await fake.wait_for("sendMessage", chat_id=MEMBER,
+                            text="Đã gửi kháng nghị vụ #1. / Your appeal of case #1 was sent "
+                                 "to the moderators.")
+    (appeal,) = await storage.open_appeals(str(GROUP))
+    assert appeal.text == "Tôi chỉ trích dẫn lời bài hát"
+
+
 async def test_rules_for_everyone(fake, bot):
     fake.message(GROUP, MEMBER, "/rules")
     reply = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
@@ -783,3 +811,32 @@ async def test_a_raid_shares_warning_posts_and_each_is_removed_once(fake, bot, s
     removed = [int(d["message_id"]) for d in fake.calls_to("deleteMessage")
                if int(d["message_id"]) not in sent]
     assert len(removed) == len(set(removed)) == len(posts)
+
+
+@pytest.mark.parametrize("paced", [True, False])
+async def test_a_raid_paced_within_the_group_limit_is_never_refused(fake, storage, engine,
+                                                                   paced):
+    """Telegram refuses messages past a limit per group (20 a minute; here 3 a second, so the
+    test is quick): paced, the raid's warnings and mod-log entries wait their turn and go out
+    together, none refused; unpaced, Telegram refuses some (what made a raid's mod-log entries
+    fail after five tries)."""
+    from bot.adapters.telegram.pacing import Limits
+
+    fake.group_limit = (3, 1.0)
+    service = ModerationService(storage, engine)
+    await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})
+    pacing = Limits(per_second=30, per_group=3, group_window=1.0) if paced else None
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url, pacing=pacing)
+    async with running(config, service, engine):
+        raiders = list(range(400, 430))
+        for member in raiders:
+            fake.message(GROUP, member, "địt mẹ mày")
+        await fake.wait_for("deleteMessage", len(raiders))
+        await fake.idle(quiet=1.5, timeout=60)
+    if paced:
+        assert fake.refused == []
+        cases = [await storage.get_case(str(GROUP), n) for n in range(1, len(raiders) + 1)]
+        assert all(("modlog", "done", "") in c.outcomes for c in cases)
+        assert all(("warn", "done", "") in c.outcomes for c in cases)
+    else:
+        assert fake.refused

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from dataclasses import dataclass
+from typing import Iterator
 
 from bot.service import Action, ModerationService
 
@@ -28,9 +30,23 @@ class Trouble:
     transient: bool = False  # worth another try after a pause (a 5xx, a timeout, a drop)
 
 
+def retry_pause(trouble: Trouble, pauses: Iterator[float], rng: random.Random) -> float | None:
+    """Seconds before the next try, or None: give up. Jittered, so the actions a raid's failure
+    hit together do not all try again at the same moment (and fail together again)."""
+    if trouble.wait is not None:  # waited out, as one of the tries
+        if trouble.wait <= MAX_RETRY_AFTER and next(pauses, None) is not None:
+            return trouble.wait + rng.uniform(0.0, min(1.0, 0.25 * trouble.wait + 0.1))
+        return None
+    if trouble.transient:
+        pause = next(pauses, None)
+        return None if pause is None else pause * rng.uniform(0.5, 1.5)
+    return None
+
+
 class BasePerformer:
     service: ModerationService
     platform = ""
+    rng = random.Random()  # (a test may give a performer its own, seeded)
 
     async def perform(self, actions: list[Action]) -> None:
         """Carry out ``actions`` in order; what the service answers to an outcome comes next."""
@@ -58,12 +74,7 @@ class BasePerformer:
                 trouble = self.trouble(exc)
                 if trouble is None:
                     raise
-                pause = None
-                if trouble.wait is not None:  # waited out, as one of the tries
-                    if trouble.wait <= MAX_RETRY_AFTER and next(pauses, None) is not None:
-                        pause = trouble.wait
-                elif trouble.transient:
-                    pause = next(pauses, None)
+                pause = retry_pause(trouble, pauses, self.rng)
                 if pause is None:
                     reason = trouble.reason + (f" (after {len(BACKOFF) + 1} attempts)"
                                                if trouble.transient else "")

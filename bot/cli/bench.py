@@ -186,7 +186,24 @@ def run_worst(args: argparse.Namespace, engine) -> int:
     return 0
 
 
+def _missing_extra() -> str | None:
+    """The bench extra's packages that are not installed, as one line to print, or None."""
+    import importlib.util
+
+    missing = [name for name, module in (("better-profanity", "better_profanity"),
+                                         ("psutil", "psutil"))
+               if importlib.util.find_spec(module) is None]
+    if not missing:
+        return None
+    return (f"quytac bench needs {' and '.join(missing)} (the baseline and the memory figure): "
+            f"pip install 'quytac[bench]'")
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = _missing_extra() if not args.worst else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     engine = engine_with_model(args.rules, args.model)
     if engine is None:
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bot.core import Engine, RulesetError
+from bot.service.config import ConfigError
 from bot.core.model import Model, ModelError, default_model, load_model
 
 
@@ -42,3 +43,19 @@ def load_model_option(value: str) -> Model | None:
         print("this install ships no model (bot/models/default.qtm): give --model PATH",
               file=sys.stderr)
     return model
+
+
+# libraries whose errors, ending a command, say what is wrong with its surroundings (a database
+# that refuses, a token the platform rejects), not a bug of ours: one line, not a traceback
+_SURROUNDINGS = ("asyncpg", "redis", "aiosqlite", "sqlite3", "discord", "telegram", "aiohttp")
+
+
+def startup_problem(exc: BaseException) -> str | None:
+    """One line for a failure of the surroundings (configuration, network, database, a token),
+    or None for what is a bug and keeps its traceback."""
+    if isinstance(exc, (ConfigError, OSError)):
+        return str(exc) or type(exc).__name__
+    module = type(exc).__module__.split(".")[0]
+    if module in _SURROUNDINGS:
+        return f"{module}: {exc}" if str(exc) else f"{module}: {type(exc).__name__}"
+    return None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 
 from bot.cli.common import engine_with_model, load_engine
 from bot.core.model import default_model
 from bot.cli.logs import setup_logging
+from bot.service.config import ProcessConfig, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,58 +22,53 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    config = load_config()  # a bad value is one line per variable (bot.cli.main prints them)
     # a broken ruleset or model fails here, not on the first message
-    model = os.environ.get("QUYTAC_MODEL", "default")
+    model = config.quytac_model
     engine = engine_with_model(args.rules, model) if model != "default" or default_model() \
         else load_engine(args.rules)
     if engine is None:
         return 2
-    telegram = os.environ.get("TELEGRAM_BOT_TOKEN", "")
-    discord = os.environ.get("DISCORD_BOT_TOKEN", "")
-    if not telegram and not discord:
+    if not config.telegram_bot_token and not config.discord_bot_token:
         print("no platform configured: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN "
               "(see .env.example). Try the engine offline with: quytac check \"text\"",
               file=sys.stderr)
         return 2
-    setup_logging()
-    return asyncio.run(_serve(args, engine))
+    setup_logging(config)
+    return asyncio.run(_serve(args, engine, config))
 
 
-async def _serve(args: argparse.Namespace, engine) -> int:
-    from bot.service import ModerationService, open_storage
+async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int:
+    from bot.service import ModerationService, PostgresStorage, describe, open_storage
 
-    from bot.service import describe
-
-    storage = await open_storage(args.database)
+    storage = await open_storage(args.database or config.database_url or None)
     log = logging.getLogger("quytac")
     log.info("database %s, %d rules loaded, learned stage: %s", describe(storage),
              len(engine.rules), engine.model.path if engine.model else "off")
-    retention = float(os.environ.get("EXCERPT_RETENTION_DAYS", "90"))
     windows = None
-    if os.environ.get("REDIS_URL"):
-        from bot.service.windows import RedisWindows
+    if config.redis_url:
+        from bot.service.windows import FallbackWindows, RedisWindows
 
-        windows = RedisWindows(os.environ["REDIS_URL"])  # floods counted across processes
-    # one service: both platforms share one history
-    from bot.service import PostgresStorage
-
+        # floods counted across processes, and in this one while Redis does not answer
+        windows = FallbackWindows(RedisWindows(config.redis_url))
     # on PostgreSQL other processes may be mid-action: leave their fresh actions to them
     grace = 30.0 if isinstance(storage, PostgresStorage) else 0.0
-    service = ModerationService(storage, engine, retention_days=retention, windows=windows,
-                                action_grace=grace)
+    # one service: both platforms share one history
+    service = ModerationService(storage, engine, retention_days=config.excerpt_retention_days,
+                                windows=windows, action_grace=grace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     platforms = []
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+    if config.telegram_bot_token:
         from bot.adapters.telegram import TelegramConfig, run_telegram
 
-        platforms.append(run_telegram(TelegramConfig.from_env(), service, engine, stop))
-    if os.environ.get("DISCORD_BOT_TOKEN"):
+        platforms.append(run_telegram(TelegramConfig.from_config(config), service, engine, stop))
+    if config.discord_bot_token:
         from bot.adapters.discord import DiscordConfig, run_discord
 
-        platforms.append(run_discord(DiscordConfig.from_env(), service, engine, stop))
+        platforms.append(run_discord(DiscordConfig.from_config(config), service, engine, stop))
     try:
         await asyncio.gather(*platforms)
     finally:

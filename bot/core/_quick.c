@@ -13,7 +13,7 @@
  *
  * Work for a later stage, as the regexes of normalize.py describe it:
  *   - a character of the "special" class (control characters in ASCII text; invisible
- *     characters and look-alike letters in other text; astral invisibles);
+ *     characters and look-alike letters in other text; astral invisibles and look-alikes);
  *   - leetspeak: a word (a run of word and leetspeak characters) holding a letter and a digit,
  *     "$" or "€", or "@", "!" or "|" between two word characters ("sh!t", "5hit"), unless it is
  *     a number with its units ("3pm", "150k") or a number alone ("2024");

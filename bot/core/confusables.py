@@ -1,16 +1,18 @@
 """Character tables for normalisation: look-alike letters, leetspeak digits, invisible characters.
 
 These are facts about characters, not about words: words live in ``rulesets/``.
-NFKC already folds fullwidth, mathematical, circled and superscript letters; this table covers the
-look-alikes NFKC leaves alone (Cyrillic, Greek, Armenian, IPA and small capitals).
+NFKC already folds fullwidth, mathematical, circled and superscript letters; the look-alike
+tables cover what NFKC leaves alone, from Unicode's confusables data (``data/confusables.tsv``,
+UTS #39: Cyrillic, Greek, Armenian, Cherokee, IPA, symbols), with a few more by hand.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
-# look-alike (already casefolded) -> Latin letter
-HOMOGLYPHS: dict[str, str] = {
+# look-alikes Unicode's confusables data leaves out (already casefolded) -> Latin letter
+_BY_HAND: dict[str, str] = {
     # Cyrillic
     "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k",
     "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s",
@@ -169,3 +171,63 @@ def _tone_moves() -> dict[str, str]:
 # (two characters to two: a text keeps its length and every position)
 TONE_MOVES = _tone_moves()
 TONE_FIRSTS = frozenset(pair[0] for pair in TONE_MOVES)
+
+
+def _read_confusables() -> dict[str, str]:
+    """``data/confusables.tsv``: character -> the Latin letter it looks like (as written)."""
+    out: dict[str, str] = {}
+    path = Path(__file__).parent / "data" / "confusables.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, letter, _ = line.split("\t", 2)
+            out[chr(int(code, 16))] = letter
+    return out
+
+
+def _lookalikes() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Three tables, one character to one: characters read before NFKC, capitals read before
+    casefold, and the rest after.
+
+    NFKC and casefold alone would mislead: Greek capital nu looks like N, its small letter like
+    v, so "ΝΙGGΑ" must be read as capitals first; the lunate sigma "ϲ" looks like c, and NFKC
+    makes it a sigma, which looks like o. No Vietnamese letter changes, and dropped characters
+    are dropped. A capital that Unicode reads as "l" is a capital I ("ΙΙ" is ii).
+    """
+    vietnamese = VIETNAMESE_LETTERS | {c.upper() for c in VIETNAMESE_LETTERS}
+    after: dict[str, str] = dict(_BY_HAND)
+    capitals: dict[str, str] = {}
+    changed_by_nfkc: dict[str, str] = {}
+    for ch, letter in _read_confusables().items():
+        folded = ch.casefold()
+        if ch in vietnamese or ch in INVISIBLE_CHARS or len(folded) != 1:
+            continue
+        letter = "i" if letter == "l" and ch.isupper() else letter.lower()
+        if unicodedata.normalize("NFKC", ch) != ch:
+            changed_by_nfkc[ch] = letter
+        elif folded == ch:
+            after[ch] = letter
+        else:
+            capitals[ch] = letter
+
+    def read(ch: str) -> str:
+        if ch in capitals:
+            return capitals[ch]
+        folded = ch.casefold()
+        return after.get(folded, folded)
+
+    # a capital whose small letter reads the same needs no reading of its own
+    capitals = {ch: letter for ch, letter in capitals.items()
+                if after.get(ch.casefold()) != letter}
+    before = {}
+    for ch, letter in changed_by_nfkc.items():
+        out = unicodedata.normalize("NFKC", ch)
+        if len(out) != 1 or read(out) != letter:
+            before[ch] = letter
+    return before, capitals, after
+
+
+# look-alikes read before NFKC, capitals read before casefold, and the rest (already casefolded)
+BEFORE_NFKC, CAPITAL_HOMOGLYPHS, HOMOGLYPHS = _lookalikes()
+# what a text's casefolded form holds where a look-alike stood: sends it through every stage
+# (a character NFKC changes sends it there anyway)
+LOOKALIKE_CHARS = frozenset(HOMOGLYPHS) | {ch.casefold() for ch in CAPITAL_HOMOGLYPHS}

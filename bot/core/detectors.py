@@ -180,8 +180,12 @@ def count_mentions(plain: str, reported: int) -> int:
 
 def record(window: ChannelWindow, author: str, channel: str, now: float, digest: int,
            horizon: float) -> None:
-    """Add this message to the window, dropping entries older than the longest rule window."""
-    recent = window.recent.setdefault((author, channel), [])
+    """Add this message to the window, dropping entries older than the longest rule window,
+    and forgetting the authors whose last message left it: the window holds only who spoke
+    within the horizon, however many authors a busy community has seen."""
+    key = (author, channel)
+    recents = window.recent
+    recent = recents.pop(key, None) or []  # put back last: the most recently active last
     cutoff = now - horizon
     drop = 0
     while drop < len(recent) and recent[drop].timestamp < cutoff:
@@ -189,6 +193,13 @@ def record(window: ChannelWindow, author: str, channel: str, now: float, digest:
     if drop:
         del recent[:drop]
     recent.append(RecentMessage(now, digest))
+    while recents:
+        oldest = next(iter(recents))
+        messages = recents[oldest]
+        if messages and messages[-1].timestamp >= cutoff:
+            break
+        del recents[oldest]
+    recents[key] = recent
 
 
 def within(window: ChannelWindow, author: str, channel: str, now: float, seconds: float,

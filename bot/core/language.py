@@ -76,6 +76,14 @@ def _latin_score(w: str, vi: float) -> tuple[float, float, bool]:
     return (vi, 1.0, False)
 
 
+def is_everyday_word(word: str) -> bool:
+    """Whether ``word`` (any case, with or without diacritics) is one of the frequent chat words
+    of either language: a community term of that one word would hit everyday chat."""
+    folded = fold(word.casefold())
+    vi_words, en_words = _lists()
+    return folded in vi_words or folded in en_words
+
+
 def is_vi_syllable(word: str) -> bool:
     return bool(_VI_SYLLABLE.match(word))
 
@@ -120,7 +128,7 @@ def _third_language(text: str) -> str:
     """English-looking by grammar but no English word: ask langdetect (slow, so asked last)."""
     try:
         from langdetect import DetectorFactory, detect
-    except ImportError:  # pragma: no cover - langdetect is a declared dependency
+    except ImportError:  # the check extra is not installed: no third language then
         return "en"
     DetectorFactory.seed = 0
     try:

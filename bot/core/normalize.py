@@ -38,7 +38,7 @@ from bot.core.confusables import (
     ASTRAL_DROPPABLE_MARKS, ASTRAL_EXPANDING_UNMARKED, CASEFOLD_TO_BASE, DROPPABLE_MARKS_BMP,
     NFKC_EXPANDING_BMP_UNMARKED,
     COMBINING_BMP,
-    COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS,
+    BEFORE_NFKC, CAPITAL_HOMOGLYPHS, COMBINING_CHARS, FOLD_TABLE, HOMOGLYPHS, LOOKALIKE_CHARS,
     INVISIBLE_BMP, INVISIBLE_CHARS, LEET, NFKC_EXPANDING_BMP, NFKC_ONE, NFKC_ONE_BMP,
     TONE_FIRSTS, TONE_MOVES,
 )
@@ -54,6 +54,11 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _HOMOGLYPH_TABLE = str.maketrans(HOMOGLYPHS)
 _HOMOGLYPH_ANY = re.compile("[" + "".join(HOMOGLYPHS) + "]")
+_CAPITAL_TABLE = str.maketrans(CAPITAL_HOMOGLYPHS)
+_BEFORE_NFKC_TABLE = str.maketrans(BEFORE_NFKC)
+_BEFORE_NFKC_ANY = re.compile("[" + "".join(c for c in BEFORE_NFKC if ord(c) < 0x10000) + "]")
+_ASTRAL_BEFORE_NFKC = frozenset(c for c in BEFORE_NFKC if ord(c) >= 0x10000)
+_CAPITAL_ANY = re.compile("[" + "".join(CAPITAL_HOMOGLYPHS) + "]")
 _LEET_TABLE = str.maketrans(LEET)
 _LEET_CHARS = "".join(re.escape(c) for c in LEET)
 _LEET_ANY = re.compile(f"[{_LEET_CHARS}]")
@@ -79,7 +84,9 @@ _SPACE_ONLY = re.compile(rf"(?:{_LETTER}| )+")
 _REPEAT = re.compile(r"(.)\1{2,}", re.DOTALL)
 _REPEAT_HINT = re.compile(r"(.)\1\1", re.DOTALL)
 # Characters that send a text through every stage (invisible, look-alike)
-_UNICODE_SPECIAL = re.compile(f"[{INVISIBLE_BMP}{''.join(HOMOGLYPHS)}]")
+_UNICODE_SPECIAL = re.compile(
+    f"[{INVISIBLE_BMP}{''.join(sorted(c for c in LOOKALIKE_CHARS if ord(c) < 0x10000))}]")
+_ASTRAL_SPECIAL = ASTRAL_INVISIBLE | {c for c in LOOKALIKE_CHARS if ord(c) >= 0x10000}
 _decompose = unicodedata.normalize
 # a pair that may need its tone mark moved, and (what the stage moves) such a pair ending a word
 _TONE_HINT = re.compile("|".join(TONE_MOVES))
@@ -255,6 +262,10 @@ def _nfkc(m: _Mapped, normalized: bool) -> None:
         return
     text = m.text
     astral = m.astral = _astral(text)
+    if _BEFORE_NFKC_ANY.search(text) or astral & _ASTRAL_BEFORE_NFKC:
+        # look-alikes NFKC would turn into another look-alike ("ϲ" is c, not a sigma)
+        text = m.text = text.translate(_BEFORE_NFKC_TABLE)
+        astral = m.astral = _astral(text)
     if (text[0] not in COMBINING_CHARS
             and not (_NFKC_EXPANDING_UNMARKED.search(text) or astral & ASTRAL_EXPANDING_UNMARKED)):
         out = unicodedata.normalize("NFKC", text)
@@ -355,6 +366,9 @@ def _nfkc_by_cluster(m: _Mapped) -> None:
 
 def _casefold(m: _Mapped) -> None:
     text = m.text
+    if not text.isascii() and _CAPITAL_ANY.search(text):
+        # capitals that look like a letter their small letter does not ("Ν" is N, "ν" is v)
+        text = m.text = text.translate(_CAPITAL_TABLE)
     if not text.isascii() and _CASEFOLD_TO_BASE_ANY.search(text):
         # what casefold and the invisible stage make, one character to one
         text = m.text = text.translate(CASEFOLD_TO_BASE)
@@ -575,7 +589,7 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
     if ascii:
         if _ASCII_CONTROL.search(lower):
             return _ALL
-    elif _UNICODE_SPECIAL.search(lower) or _astral(lower) & ASTRAL_INVISIBLE:
+    elif _UNICODE_SPECIAL.search(lower) or _astral(lower) & _ASTRAL_SPECIAL:
         return _ALL
     work = 0
     if _LEET_HINT.search(lower) and any(
@@ -605,7 +619,7 @@ def _quick_tables() -> tuple[bytes, bytes, bytes]:
     classes = bytearray(0x10000)
     for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]:
         classes[code] |= _C_SPECIAL_ASCII  # as _ASCII_CONTROL
-    for ch in [*INVISIBLE_CHARS, *HOMOGLYPHS]:
+    for ch in [*INVISIBLE_CHARS, *LOOKALIKE_CHARS]:
         if ord(ch) < 0x10000:
             classes[ord(ch)] |= _C_SPECIAL_OTHER  # as _UNICODE_SPECIAL
     for ch in "@!|":
@@ -642,7 +656,7 @@ def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
         return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py
-    _quick.setup(*_quick_tables(), frozenset(ASTRAL_INVISIBLE), frozenset(TONE_MOVES), UNITS)
+    _quick.setup(*_quick_tables(), _ASTRAL_SPECIAL, frozenset(TONE_MOVES), UNITS)
     return _quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import re2
 import yaml
 
+from bot.shipped import shipped_dir
+
 CATEGORIES = (
     "hate", "violence", "discrimination", "insult", "obscene", "fake_news", "illegal_ads",
     "undisclosed_ads", "spam", "links", "mentions", "flood", "doxxing",
@@ -135,10 +137,7 @@ def default_path() -> Path:
     configured = os.environ.get("QUYTAC_RULESETS")
     if configured:
         return Path(configured)
-    here = Path(__file__).resolve().parent.parent.parent / "rulesets"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent / "rulesets"  # installed as package data
+    return shipped_dir("rulesets")
 
 
 class _Collector:

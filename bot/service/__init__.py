@@ -1,5 +1,7 @@
 """The moderation service: ladder, cases, appeals, review queue, timed actions, storage."""
 
+from bot.service.bounded import LRU
+from bot.service.config import ConfigError, ProcessConfig, load_config
 from bot.service.ladder import DEFAULT_LADDER, LadderStep, parse_duration, parse_ladder
 from bot.service.models import (
     Action, Appeal, AuditEntry, Case, Incoming, ReviewItem, ServiceError,
@@ -13,6 +15,7 @@ from bot.service.storage import (
 from bot.service.texts import when
 
 __all__ = [
+    "ConfigError", "LRU", "ProcessConfig", "load_config",
     "DEFAULT_LADDER", "PostgresStorage", "SqlStorage", "describe", "make_storage", "Action", "Appeal", "AuditEntry", "Case", "Incoming", "LadderStep",
     "ModerationService", "ReviewItem", "Scheduler", "ServiceError", "Settings", "SqliteStorage",
     "Storage", "database_path", "open_storage", "parse_duration", "parse_ladder", "settings_view",

@@ -54,6 +54,8 @@ class Scheduler:
             delay = self.max_sleep if due is None else min(self.max_sleep, max(0.0, due - now))
             self._wake.clear()
             waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for w in waits:
-                w.cancel()
+            try:
+                await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # cancelled while waiting (the bot closing) too: no task left pending
+                for w in waits:
+                    w.cancel()

@@ -7,23 +7,27 @@ with ``confirm``, and a failure is recorded on the case and reported to moderato
 from __future__ import annotations
 
 import asyncio
+import difflib
 import hashlib
+import json
 import time
 from dataclasses import replace
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from bot.core import CommunityPolicy, Engine, Hit, Message, Verdict, detect_language
+from bot.core.ruleset import CATEGORIES
 from bot.core.learned import Overlay, replay, step
 from bot.core.model import logit
 from bot.service.ladder import LadderStep, apply_overrides, decayed, step_for
 from bot.service.models import (
     Action, Appeal, AuditEntry, Case, Incoming, NewCase, ReviewItem, ServiceError, Trace,
 )
-from bot.service.settings import Settings, settings_view, update
+from bot.service.settings import SPECS, Settings, parse_typed, settings_view, update
 from bot.service.storage.base import Storage
 from bot.service.texts import member_text, modlog_case, when
 from bot.service.tiers import ACT, NONE, tier
-from bot.service.windows import LocalWindows, WindowStore
+from bot.service.bounded import LRU
+from bot.service.windows import LocalWindows, WindowStore, outage_of
 
 # platform actions per case action, in the order the adapter should perform them: the member
 # hears of a ban before it, since a banned member may not be reachable after
@@ -37,6 +41,9 @@ KINDS = {
 MANUAL_KINDS = {"warn": ("dm",), "mute": ("mute", "dm"), "ban": ("dm", "ban")}
 FAILURE_NOTICE_SECONDS = 3600  # the same failure is reported to moderators once an hour at most
 LEARNED_CHECK_SECONDS = 30.0  # how stale another process's learning may be here
+SETTINGS_CHECK_SECONDS = 5.0  # how stale another process's settings change may be here
+APPEAL_DRAFT_SECONDS = 3600.0  # how long a begun appeal waits for the member's text
+COMMUNITIES_CACHED = 10_000  # communities whose settings and learning a process keeps at hand
 _NOT_TEXT = ("flood", "duplicate", "mentions")  # hits the learned weights do not move
 
 
@@ -52,10 +59,11 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
     text = " ".join(text.split()) if "\n" in text else text
     if len(text) <= limit:
         return text
-    room = max(0, limit - (end - start))
+    inner = max(1, limit - 2)  # the ellipses count: nothing stored is longer than the limit
+    room = max(0, inner - (end - start))
     a = max(0, start - room // 2)
-    b = min(len(text), a + limit)
-    a = max(0, b - limit)
+    b = min(len(text), a + inner)
+    a = max(0, b - inner)
     return ("…" if a > 0 else "") + text[a:b] + ("…" if b < len(text) else "")
 
 
@@ -71,34 +79,73 @@ class ModerationService:
         self.retention_days = retention_days  # excerpts are personal data: kept this long
         self.engine = engine
         self.clock = clock
-        self._settings: dict[str, Settings] = {}
+        # Caches are bounded (a bot in many communities must not grow without limit) and
+        # settings are read again after SETTINGS_CHECK_SECONDS, so a change made in another
+        # process reaches this one within seconds. Per community: (when read, the stored JSON,
+        # the settings)
+        self._settings: LRU[str, tuple[float, str | None, Settings]] = LRU(COMMUNITIES_CACHED)
+        self._outage_told: LRU[str, int] = LRU(COMMUNITIES_CACHED)  # the outage it was told of
         # per community: (when checked, version, its learned weights, the policy built on them)
-        self._learned: dict[str, tuple[float, int, Overlay | None]] = {}
-        self._policies: dict[str, tuple[Settings, int, CommunityPolicy]] = {}
-        self._notified: dict[tuple[str, str, str], float] = {}
+        self._learned: LRU[str, tuple[float, int, Overlay | None]] = LRU(COMMUNITIES_CACHED)
+        self._policies: LRU[str, tuple[Settings, int, CommunityPolicy]] = LRU(COMMUNITIES_CACHED)
+        self._notified: LRU[tuple[str, str, str], float] = LRU(COMMUNITIES_CACHED)
         # one decision at a time per member: two offences arriving together escalate in order
         self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     # -- settings ---------------------------------------------------------------------------
 
     async def settings(self, community: str) -> Settings:
+        now = self.clock()
         got = self._settings.get(community)
-        if got is None:
-            raw = await self.storage.load_settings(community)
-            got = Settings.from_json(raw) if raw else Settings()
-            self._settings[community] = got
-        return got
+        if got is not None and now - got[0] < SETTINGS_CHECK_SECONDS:
+            return got[2]
+        raw = await self.storage.load_settings(community)
+        if got is not None and raw == got[1]:
+            settings = got[2]  # unchanged: keep the object (and the policy built on it)
+        else:
+            settings = Settings.from_json(raw) if raw else Settings()
+        self._settings[community] = (now, raw, settings)
+        return settings
+
+    async def configure(self, community: str, moderator: str, name: str = "",
+                        typed: str | None = None) -> str:
+        """``/config [NAME [VALUE]]`` as a moderator types it: every setting, one setting with
+        its help, or a change (the value as typed: "scam", "a, b", "on", JSON). The text to
+        show; ServiceError says what a setting takes."""
+        if name and typed is not None and typed.strip():
+            await self.update_settings(community, moderator, {name: parse_typed(typed)})
+        view = settings_view(await self.settings(community))
+        if not name:
+            return "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}"
+                             for k, v in sorted(view.items()))
+        if name not in SPECS:
+            raise ServiceError(f"unknown setting '{name}' (one of: {', '.join(sorted(SPECS))})")
+        return f"{name}: {json.dumps(view[name], ensure_ascii=False)}\n{SPECS[name].help}"
 
     async def update_settings(self, community: str, moderator: str,
                               changes: dict[str, object]) -> Settings:
         old = await self.settings(community)
         new = update(old, changes)  # raises ServiceError naming a bad option
+        self._check_rule_ids(new, changes)
         before, after = settings_view(old), settings_view(new)
         diff = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
         await self.storage.save_settings(community, new.to_json(), moderator, diff, self.clock())
         await self.storage.touch_moderator(community, moderator, self.clock())
-        self._settings[community] = new
+        self._settings[community] = (self.clock(), new.to_json(), new)
         return new
+
+    def _check_rule_ids(self, settings: Settings, changes: dict[str, object]) -> None:
+        """A rule id the engine does not know would be stored and do nothing: refused."""
+        known = {r.id for r in self.engine.rules}
+        named = {"disabled_rules": settings.disabled_rules, "shadow_rules": settings.shadow_rules,
+                 "enabled_rules": settings.enabled_rules,
+                 "rule_overrides": {o[0] for o in settings.rule_overrides} - set(CATEGORIES)}
+        for name, ids in named.items():
+            unknown = sorted(set(ids) - known)
+            if name in changes and unknown:
+                close = difflib.get_close_matches(unknown[0], known, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "ids look like vi.insult.stupid"
+                raise ServiceError(f"setting '{name}': no rule {unknown[0]!r} ({hint})")
 
     # -- what the community taught ----------------------------------------------------------
 
@@ -170,6 +217,32 @@ class ModerationService:
         window = await self.windows.window_for(
             msg.community_id, msg.author_id, msg.channel_id, msg.timestamp,
             lambda: self.engine.digest(msg.text), self.engine.flood_horizon)
+        notice = self._windows_notice(msg.community_id, settings)
+        actions = await self._judge(msg, settings, policy, window, is_moderator)
+        return notice + actions if notice else actions
+
+    def _windows_notice(self, community: str, settings: Settings) -> list[Action]:
+        """Tell a community's moderators, once, that floods are counted per process while the
+        shared windows do not answer, and once again when they do."""
+        outage = outage_of(self.windows)
+        told = self._outage_told.get(community)
+        if outage is not None and told != outage.number:
+            self._outage_told[community] = outage.number
+            text = ("⚠️ Flood and duplicate detection is counting in each bot process alone: "
+                    f"the shared store (REDIS_URL) does not answer ({outage.error}). A flood "
+                    "spread over several processes may be missed until it answers; every "
+                    "message is still judged.")
+        elif outage is None and told is not None:
+            del self._outage_told[community]
+            text = "✅ The shared flood store answers again: floods are counted across processes."
+        else:
+            return []
+        if not settings.log_channel:
+            return []
+        return [Action(0, "modlog", community, channel_id=settings.log_channel, text=text)]
+
+    async def _judge(self, msg: Incoming, settings: Settings, policy: Any, window: Any,
+                     is_moderator: Callable[[], Awaitable[bool]] | None) -> list[Action]:
         verdict = self.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
                     msg.mention_count),
@@ -635,6 +708,28 @@ class ModerationService:
         if case is None or case.member_id != member or case.status == "shadow":
             raise ServiceError(f"you have no case #{number}")
         return case
+
+    async def begin_appeal(self, platform: str, community: str, number: int,
+                           member: str) -> Case:
+        """A member asks to appeal a case in a direct message; their next message there is the
+        appeal. Kept in the database, so any worker may receive that next message."""
+        case = await self.member_case(community, number, member)
+        await self.storage.save_appeal_draft(platform, member, community, number,
+                                             self.clock() + APPEAL_DRAFT_SECONDS)
+        return case
+
+    async def appeal_begun(self, platform: str, member: str,
+                           text: str) -> tuple[int, Appeal, list[Action]] | None:
+        """A direct message: the appeal, if the member began one (None if not). A refused
+        appeal (too long, too many) keeps the draft, so the member can write it again."""
+        now = self.clock()
+        draft = await self.storage.appeal_draft(platform, member, now)
+        if draft is None:
+            return None
+        community, number = draft
+        appeal, actions = await self.appeal(community, number, member, text)
+        await self.storage.drop_appeal_draft(platform, member, now)
+        return number, appeal, actions
 
     async def appeal(self, community: str, number: int, member: str,
                      text: str) -> tuple[Appeal, list[Action]]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+import math
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from bot.core import CommunityPolicy, ExtraTerm
+from bot.core.language import is_everyday_word
+from bot.core.ruleset import CATEGORIES
 from bot.service.ladder import DEFAULT_LADDER, LadderStep, parse_ladder
 from bot.service.models import ACTIONS, ServiceError
 
@@ -43,7 +46,7 @@ class Settings:
     mute_role: str = ""  # the role given for long_mute=role (its channel rules deny sending)
     check_names: bool = False  # check display names of members who join against the rules
     welcome_rules: bool = False  # send the community's rules to members who join
-    manual_points: tuple[tuple[str, float], ...] = (("warn", 2.0), ("mute", 4.0), ("ban", 0.0))
+    manual_points: tuple[tuple[str, float], ...] = (("ban", 0.0), ("mute", 4.0), ("warn", 2.0))
     rule_overrides: tuple[tuple[str, str, str], ...] = (  # (rule id or category, key, action)
         ("doxxing", "min_action", "delete_warn"),
     )
@@ -75,89 +78,257 @@ class Settings:
         return update(cls(), json.loads(text))
 
 
-_BOOLS = ("shadow", "check_names", "welcome_rules")
-_SETS = ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules", "enabled_rules")
-_OPTIONAL = ("model_review_threshold", "model_act_threshold")  # a number, or off
+# -- what each setting is: its type, range and help, declared once ------------------------
+
+_TRUE, _FALSE = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
 
-def _convert(name: str, value: Any) -> Any:
-    if name in _BOOLS and isinstance(value, str) and value.lower() in ("on", "off", "true", "false"):
-        return value.lower() in ("on", "true")
-    if name in _OPTIONAL and (value is None or (isinstance(value, str)
-                                                and value.lower() in ("", "off", "none"))):
-        return None
-    if name == "ladder":
-        return parse_ladder(value)
-    if name in _SETS:
-        if isinstance(value, str):
-            value = [v for v in value.replace(",", " ").split() if v]
-        if not isinstance(value, (list, tuple, set, frozenset)):
-            raise ServiceError(f"setting '{name}': expected a list")
-        return frozenset(str(v) for v in value)
-    if name == "extra_terms":
-        out = []
-        for item in value:
-            if isinstance(item, str):
-                out.append(ExtraTerm(item))
-            elif isinstance(item, dict) and isinstance(item.get("term"), str):
-                out.append(ExtraTerm(item["term"], str(item.get("category", "insult")),
-                                     int(item.get("severity", 2))))
-            else:
-                raise ServiceError(f"setting 'extra_terms': bad entry {item!r}")
-        return tuple(out)
-    if name == "manual_points":
-        if not isinstance(value, dict):
-            raise ServiceError("setting 'manual_points': expected a mapping action -> points")
-        return tuple((str(k), float(v)) for k, v in value.items())
-    if name == "rule_overrides":
-        out = []
-        for item in value:
-            if not (isinstance(item, (list, tuple)) and len(item) == 3
-                    and item[1] in OVERRIDE_KEYS and item[2] in ACTIONS):
-                raise ServiceError(
-                    f"setting 'rule_overrides': {item!r} must be [rule-or-category, "
-                    f"min_action|max_action, one of {', '.join(ACTIONS)}]")
-            out.append((str(item[0]), str(item[1]), str(item[2])))
-        return tuple(out)
-    return value
+@dataclass(frozen=True)
+class Spec:
+    """One setting: ``parse`` turns what a moderator typed (or JSON) into the value, raising
+    ValueError with what was expected; ``help`` is what ``/config NAME`` shows."""
+
+    parse: Callable[[Any], Any]
+    help: str
 
 
-_CHECKS = {
-    "half_life_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 3650,
-    "language": lambda v: v in ("auto", "vi", "en"),
-    "long_mute": lambda v: v in ("renew", "ban", "role"),
-    "mute_role": lambda v: isinstance(v, str) and (v == "" or v.isdigit()),
-    "shadow": lambda v: isinstance(v, bool),
-    "check_names": lambda v: isinstance(v, bool),
-    "welcome_rules": lambda v: isinstance(v, bool),
-    "log_channel": lambda v: isinstance(v, str),
-    "review_threshold": lambda v: isinstance(v, (int, float)) and 0 <= v <= 1,
-    "review_floor": lambda v: isinstance(v, (int, float)) and 0 <= v <= 1,
-    "review_budget_per_hour": lambda v: isinstance(v, int) and 1 <= v <= 10_000,
-    "model_review_threshold": lambda v: v is None or (isinstance(v, (int, float)) and 0 < v <= 1),
-    "model_act_threshold": lambda v: v is None or (isinstance(v, (int, float)) and 0 < v <= 1),
-    "appeal_window_days": lambda v: isinstance(v, (int, float)) and 0 < v <= 365,
-    "appeal_max_length": lambda v: isinstance(v, int) and 10 <= v <= 4000,
-    "appeals_per_case": lambda v: isinstance(v, int) and 1 <= v <= 10,
-    "appeals_per_hour": lambda v: isinstance(v, int) and 1 <= v <= 100,
-    "appeal_reminder_hours": lambda v: isinstance(v, (int, float)) and 0 < v <= 720,
-    "excerpt_length": lambda v: isinstance(v, int) and 20 <= v <= 1000,
-    "warning_delete_after": lambda v: isinstance(v, int) and 0 <= v <= 86400,
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _number(lo: float, hi: float, what: str, integer: bool = False,
+            low_open: bool = False) -> Callable[[Any], Any]:
+    kind = "a whole number" if integer else "a number"
+    expected = (f"expected {kind} above {lo:g} and at most {hi:g} ({what})" if low_open
+                else f"expected {kind} from {lo:g} to {hi:g} ({what})")
+
+    def parse(v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                v = float(v.strip())
+            except ValueError:
+                raise ValueError(expected) from None
+        if not _is_number(v) or (integer and v != int(v)):
+            raise ValueError(expected)
+        if not (lo < v if low_open else lo <= v) or v > hi:
+            raise ValueError(expected)
+        return int(v) if integer else float(v)
+    return parse
+
+
+def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse(v: Any) -> Any:
+        if v is None or (isinstance(v, str) and v.strip().lower() in ("", "off", "none")):
+            return None
+        return inner(v)
+    return parse
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in _TRUE + _FALSE:
+        return v.strip().lower() in _TRUE
+    raise ValueError("expected on or off")
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(v: Any) -> str:
+        if isinstance(v, str) and v.strip().lower() in options:
+            return v.strip().lower()
+        raise ValueError(f"expected one of {', '.join(options)}")
+    return parse
+
+
+def _items(v: Any, separators: str = ", ") -> list[Any]:
+    """A list as typed: JSON, or words separated by commas (and spaces, for ids)."""
+    if isinstance(v, str):
+        for sep in separators[1:]:
+            v = v.replace(sep, separators[0])
+        return [item.strip() for item in v.split(separators[0]) if item.strip()]
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return list(v)
+    raise ValueError("expected a list")
+
+
+def _names(what: str) -> Callable[[Any], frozenset[str]]:
+    def parse(v: Any) -> frozenset[str]:
+        items = _items(v, ", ")
+        if not all(isinstance(i, str) and i and len(i) <= 200 for i in items):
+            raise ValueError(f"expected a list of {what}, separated by commas")
+        return frozenset(i.strip().lower() if what == "domains" else i.strip() for i in items)
+    return parse
+
+
+def _categories(v: Any) -> frozenset[str]:
+    names = _names("categories")(v)
+    unknown = sorted(names - set(CATEGORIES))
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a category (one of: {', '.join(CATEGORIES)})")
+    return names
+
+
+def _channel(v: Any) -> str:
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise ValueError("expected a channel or chat id")
+    v = str(v).strip()
+    if v.startswith(("<#", "<@&")) and v.endswith(">"):  # a Discord channel or role mention
+        v = v.strip("<#@&>")
+    if v and not v.lstrip("-").isdigit():
+        raise ValueError("expected a channel or chat id (digits, as the platform shows it)")
+    return v
+
+
+def _extra_terms(v: Any) -> tuple[ExtraTerm, ...]:
+    out = []
+    # "scam" is one term, "a, b" two: a string is never read letter by letter
+    for item in _items(v, ","):
+        if isinstance(item, str):
+            item = {"term": item}
+        if not isinstance(item, dict) or not isinstance(item.get("term"), str):
+            raise ValueError('expected words or phrases separated by commas, or JSON '
+                             '[{"term": ..., "category": ..., "severity": 1..10}]')
+        term = " ".join(item["term"].split())
+        if sum(ch.isalnum() for ch in term) < MIN_TERM_LETTERS or len(term) > 100:
+            raise ValueError(f"each term needs at least {MIN_TERM_LETTERS} letters or digits, "
+                             f"or it would match inside everyday words: {term!r}")
+        if " " not in term and is_everyday_word(term):
+            raise ValueError(f"{term!r} is an everyday word: alone it would hit ordinary chat; "
+                             f"add the phrase it is offensive in")
+        category = item.get("category", "insult")
+        if category not in CATEGORIES:
+            raise ValueError(f"category {category!r} is not one of {', '.join(CATEGORIES)}")
+        severity = item.get("severity", 2)
+        if not _is_number(severity) or severity != int(severity) or not 1 <= severity <= 10:
+            raise ValueError(f"severity {severity!r} is not a whole number from 1 to 10")
+        out.append(ExtraTerm(term, category, int(severity)))
+    return tuple(out)
+
+
+def _manual_points(v: Any) -> tuple[tuple[str, float], ...]:
+    if isinstance(v, str):  # "warn=2, mute=4"
+        pairs = [p.partition("=") for p in _items(v, ",")]
+        if not all(eq for _, eq, _ in pairs):
+            raise ValueError("expected action=points pairs, e.g. warn=2, mute=4, ban=0")
+        v = {k.strip(): p.strip() for k, _, p in pairs}
+    if not isinstance(v, dict):
+        raise ValueError("expected action=points pairs, e.g. warn=2, mute=4, ban=0")
+    points = _number(0, 100, "points")
+    out = dict(Settings.manual_points)  # an action not named keeps its default
+    for action, value in v.items():
+        if action not in out:
+            raise ValueError(f"{action!r} is not {', '.join(out)}")
+        try:
+            out[action] = points(value)
+        except ValueError:
+            raise ValueError(f"points for {action}: expected a number from 0 to 100") from None
+    return tuple(sorted(out.items()))
+
+
+def _rule_overrides(v: Any) -> tuple[tuple[str, str, str], ...]:
+    if not isinstance(v, (list, tuple)):
+        raise ValueError("expected a JSON list of [rule-or-category, min_action|max_action, "
+                         "action]")
+    out = []
+    for item in v:
+        if not (isinstance(item, (list, tuple)) and len(item) == 3
+                and all(isinstance(x, str) for x in item)
+                and item[1] in OVERRIDE_KEYS and item[2] in ACTIONS):
+            raise ValueError(f"{item!r} must be [rule-or-category, min_action|max_action, "
+                             f"one of {', '.join(ACTIONS)}]")
+        out.append((item[0], item[1], item[2]))
+    return tuple(out)
+
+
+def _ladder(v: Any) -> tuple[LadderStep, ...]:
+    try:
+        return parse_ladder(v)
+    except ServiceError as exc:
+        raise ValueError(str(exc)) from None
+    except (TypeError, AttributeError):
+        raise ValueError("expected steps like '2:warn 4:mute:1h 8:ban'") from None
+
+
+MIN_TERM_LETTERS = 3
+# below this the model alone sends everyday chat to review: on the everyday table 0.35 sends
+# 8 of 291 innocent lines (2.7%), 0.2 sends 16 (5.5%), 0.1 sends 55
+MIN_MODEL_REVIEW = 0.35
+# below this the model alone would punish everyday chat: its highest score on an innocent line
+# of the everyday table is 0.67, and the acted tier is held to 0.85 precision
+MIN_MODEL_ACT = 0.85
+
+SPECS: dict[str, Spec] = {
+    "ladder": Spec(_ladder, "points:action steps, e.g. 2:warn 4:delete_warn 6:mute:1h 10:ban"),
+    "half_life_days": Spec(_number(0, 3650, "days", low_open=True),
+                           "days after which a violation's points count half"),
+    "language": Spec(_choice("auto", "vi", "en"),
+                     "language of the bot's messages: auto (the member's), vi or en"),
+    "disabled_categories": Spec(_categories, "categories not enforced here"),
+    "disabled_rules": Spec(_names("rule ids"), "rule ids not enforced here"),
+    "extra_terms": Spec(_extra_terms, "words or phrases this community adds, separated by "
+                                      "commas (an insult unless JSON gives a category)"),
+    "allow_domains": Spec(_names("domains"), "link domains never flagged here"),
+    "shadow": Spec(_bool, "on: record what would happen and do nothing"),
+    "shadow_rules": Spec(_names("rule ids"), "rules recorded but not acted on"),
+    "log_channel": Spec(_channel, "the moderators' log channel or chat id"),
+    "review_threshold": Spec(_number(0, 1, "confidence"),
+                             "hits below this confidence go to review instead of acting"),
+    "review_floor": Spec(_number(0, 1, "confidence"),
+                         "hits below this confidence trouble nobody"),
+    "review_budget_per_hour": Spec(_number(1, 10_000, "items", integer=True),
+                                   "review items posted an hour; the rest are recorded"),
+    "model_review_threshold": Spec(_optional(_number(MIN_MODEL_REVIEW, 1, "score")),
+                                   "the learned stage alone sends to review from this score "
+                                   "(off: the model's own)"),
+    "model_act_threshold": Spec(_optional(_number(MIN_MODEL_ACT, 1, "score")),
+                                "the learned stage alone acts from this score (off: never)"),
+    "enabled_rules": Spec(_names("rule ids"), "rules shipped off that this community turns on"),
+    "appeal_window_days": Spec(_number(0, 365, "days", low_open=True),
+                               "days a member has to appeal"),
+    "appeal_max_length": Spec(_number(10, 4000, "characters", integer=True),
+                              "longest appeal text"),
+    "appeals_per_case": Spec(_number(1, 10, "appeals", integer=True), "appeals per case"),
+    "appeals_per_hour": Spec(_number(1, 100, "appeals", integer=True),
+                             "appeals per member an hour"),
+    "appeal_reminder_hours": Spec(_number(0, 720, "hours", low_open=True),
+                                  "hours before moderators are reminded of an open appeal"),
+    "excerpt_length": Spec(_number(20, 1000, "characters", integer=True),
+                           "characters of a message kept on its case"),
+    "warning_delete_after": Spec(_number(0, 86400, "seconds", integer=True),
+                                 "seconds a warning stays in the chat (0: keep)"),
+    "long_mute": Spec(_choice("renew", "ban", "role"),
+                      "a mute past the platform's cap: renew, ban or role"),
+    "mute_role": Spec(_channel, "the role given for long_mute=role"),
+    "check_names": Spec(_bool, "on: check the display names of members who join"),
+    "welcome_rules": Spec(_bool, "on: send the rules to members who join"),
+    "manual_points": Spec(_manual_points, "points of a moderator's action, e.g. warn=2, mute=4"),
+    "rule_overrides": Spec(_rule_overrides,
+                           'JSON [["doxxing", "min_action", "delete_warn"], ...]'),
 }
 
 
+def parse_typed(raw: str) -> Any:
+    """What a moderator typed after ``/config NAME``: JSON where it is JSON, else the text."""
+    raw = raw.strip()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
 def update(settings: Settings, changes: dict[str, Any]) -> Settings:
-    """A copy of ``settings`` with ``changes``; ServiceError names the first bad option."""
-    known = {f.name for f in fields(Settings)}
+    """A copy of ``settings`` with ``changes``; ServiceError names the bad option and what it
+    takes."""
     values = {}
     for name, value in changes.items():
-        if name not in known:
-            raise ServiceError(f"unknown setting '{name}' (one of: {', '.join(sorted(known))})")
-        value = _convert(name, value)
-        check = _CHECKS.get(name)
-        if check is not None and not check(value):
-            raise ServiceError(f"setting '{name}': invalid value {value!r}")
-        values[name] = value
+        spec = SPECS.get(name)
+        if spec is None:
+            raise ServiceError(f"unknown setting '{name}' (one of: {', '.join(sorted(SPECS))})")
+        try:
+            values[name] = spec.parse(value)
+        except ValueError as exc:
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            raise ServiceError(f"setting '{name}': {exc} (got {shown[:80]!r})") from None
     new = replace(settings, **values)
     if new.review_floor > new.review_threshold:
         raise ServiceError(f"setting 'review_floor' ({new.review_floor:g}) must not be above "

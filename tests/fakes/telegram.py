@@ -82,6 +82,10 @@ class FakeTelegram:
         self._message_ids = itertools.count(5000)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Telegram's own limit on messages in one group, if enforced: (count, seconds)
+        self.group_limit: tuple[int, float] | None = None
+        self.refused: list[Call] = []  # calls answered 429 by that limit
+        self._group_sent: dict[str, list[float]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -196,6 +200,15 @@ class FakeTelegram:
         if method != "getUpdates":
             self.calls.append(Call(method, params))
         key = (method, json.dumps(params, sort_keys=True, default=str))
+        if self.group_limit and method == "sendMessage" and str(params.get("chat_id", "")).startswith("-"):
+            count, window = self.group_limit
+            now = time.monotonic()
+            sent = [t for t in self._group_sent.get(str(params["chat_id"]), []) if t > now - window]
+            if len(sent) >= count:
+                self.refused.append(Call(method, params))
+                wait = max(1, int(sent[-count] + window - now + 0.999))
+                return self._error(429, f"Too Many Requests: retry after {wait}", wait)
+            self._group_sent[str(params["chat_id"])] = [*sent, now]
         for schedule in self.schedules:
             kind = schedule.next_fault(method, key)
             if kind == "429":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 
 import discord
@@ -19,7 +18,7 @@ from bot.adapters.discord.commands import mod, on_command_error, rules_cmd
 from bot.adapters.discord.perform import Performer
 from bot.adapters.discord.views import CaseButton
 from bot.core import Engine
-from bot.service import Incoming, ModerationService, Scheduler
+from bot.service import Incoming, ModerationService, ProcessConfig, Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +35,11 @@ class DiscordConfig:
     gateway_url: str = ""  # a gateway proxy, e.g. ws://127.0.0.1:7878/
 
     @classmethod
-    def from_env(cls) -> DiscordConfig:
-        count = os.environ.get("DISCORD_SHARD_COUNT", "")
-        ids = os.environ.get("DISCORD_SHARD_IDS", "")
-        return cls(token=os.environ.get("DISCORD_BOT_TOKEN", ""),
-                   shard_count=int(count) if count else None,
-                   shard_ids=tuple(int(i) for i in ids.replace(",", " ").split()) if ids else None,
-                   api_base_url=os.environ.get("DISCORD_API_BASE_URL", ""),
-                   gateway_url=os.environ.get("DISCORD_GATEWAY_URL", ""))
+    def from_config(cls, config: ProcessConfig) -> DiscordConfig:
+        return cls(token=config.discord_bot_token, shard_count=config.discord_shard_count,
+                   shard_ids=config.discord_shard_ids,
+                   api_base_url=config.discord_api_base_url,
+                   gateway_url=config.discord_gateway_url)
 
     def __repr__(self) -> str:
         return f"DiscordConfig(token=<hidden>, shard_count={self.shard_count}, shard_ids={self.shard_ids})"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.service import ServiceError, parse_duration, settings_view, when
+from bot.service import ServiceError, parse_duration, when
 
 if TYPE_CHECKING:
     from bot.adapters.discord.app import QuytacBot
@@ -212,17 +212,8 @@ async def reject_cmd(interaction: discord.Interaction, number: int, reason: str)
 @moderated
 async def config_cmd(interaction: discord.Interaction, setting: str | None = None,
                      value: str | None = None) -> None:
-    service = _bot(interaction).service
-    guild = str(interaction.guild_id)
-    if setting and value is not None:
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = value
-        await service.update_settings(guild, str(interaction.user.id), {setting: parsed})
-    view = settings_view(await service.settings(guild))
-    await _reply(interaction, "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}"
-                                        for k, v in sorted(view.items())))
+    await _reply(interaction, await _bot(interaction).service.configure(
+        str(interaction.guild_id), str(interaction.user.id), setting or "", value))
 
 
 @mod.command(name="setlog", description="Send the mod log to this channel (or the one given)")

@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot.adapters.telegram.perform import Performer, decode_chat
 from bot.core import Engine
 from bot.service import (
-    Incoming, ModerationService, Scheduler, ServiceError, parse_duration, settings_view, when,
+    LRU, Incoming, ModerationService, Scheduler, ServiceError, parse_duration, when,
 )
 
 
@@ -57,10 +57,10 @@ class TelegramAdapter:
         self.service = service
         self.engine = engine
         self.performer = Performer(app.bot, service)
-        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
-        self._admin_lists: dict[int, tuple[float, frozenset[int]]] = {}
-        self._usernames: dict[str, int] = {}
-        self._pending_appeals: dict[int, tuple[str, int]] = {}  # user -> (community, case)
+        # bounded: a long-running bot in busy groups must not grow without limit
+        self._admins: LRU[tuple[int, int], tuple[float, bool]] = LRU(100_000)
+        self._admin_lists: LRU[int, tuple[float, frozenset[int]]] = LRU(10_000)
+        self._usernames: LRU[str, int] = LRU(100_000)
         self._stop = asyncio.Event()
         self._scheduler_task: asyncio.Task | None = None
         self.scheduler = Scheduler(service, self.performer.perform)
@@ -359,16 +359,9 @@ class TelegramAdapter:
         await msg.reply_text(f"Mod log of {target} goes to this chat.")
 
     async def cmd_config(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
-        if len(args) >= 2:
-            raw = " ".join(args[1:])
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                value = raw
-            await self.service.update_settings(community, mod, {args[0]: value})
-        view = settings_view(await self.service.settings(community))
-        await msg.reply_text("\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}"
-                                       for k, v in sorted(view.items())))
+        name = args[0] if args else ""
+        typed = " ".join(args[1:]) if len(args) >= 2 else None
+        await msg.reply_text(await self.service.configure(community, mod, name, typed))
 
     async def cmd_stats(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
         stats = await self.service.stats(community)
@@ -412,11 +405,10 @@ class TelegramAdapter:
         try:
             encoded, _, number = arg[len("appeal-"):].rpartition("-")
             community, case_no = decode_chat(encoded), int(number)
-            case = await self.service.member_case(community, case_no, str(user.id))
+            case = await self.service.begin_appeal("telegram", community, case_no, str(user.id))
         except (ValueError, ServiceError) as exc:
             await msg.reply_text(str(exc) if isinstance(exc, ServiceError) else "Unknown link.")
             return
-        self._pending_appeals[user.id] = (community, case_no)
         vi = case.language == "vi"
         await msg.reply_text(
             (f"Vụ #{case.number}: {case.action}, quy tắc {', '.join(case.rule_ids) or '-'}.\n"
@@ -432,15 +424,16 @@ class TelegramAdapter:
 
     async def on_private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         msg, user = update.effective_message, update.effective_user
-        if msg is None or user is None or user.id not in self._pending_appeals:
+        if msg is None or user is None:
             return
-        community, number = self._pending_appeals[user.id]
         try:
-            _, actions = await self.service.appeal(community, number, str(user.id), msg.text or "")
+            begun = await self.service.appeal_begun("telegram", str(user.id), msg.text or "")
         except ServiceError as exc:
             await msg.reply_text(str(exc))
             return
-        del self._pending_appeals[user.id]
+        if begun is None:
+            return
+        number, _, actions = begun
         await self.performer.perform(actions)
         await msg.reply_text(f"Đã gửi kháng nghị vụ #{number}. / Your appeal of case #{number} "
                              "was sent to the moderators.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import signal
 from contextlib import asynccontextmanager
@@ -17,10 +16,11 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.perform import retry_seconds
+from bot.adapters.telegram.pacing import Limits, Pacer
 from bot.adapters.telegram.transport import AiohttpRequest
 from bot.adapters.telegram.webhook import start_webhook
 from bot.core import Engine
-from bot.service import ModerationService
+from bot.service import ModerationService, ProcessConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +34,40 @@ class TelegramConfig:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     request_timeout: float = 10.0  # seconds to connect, send or read one Bot API call
+    # sending calls wait their turn within Telegram's limits (None: not paced, as for a
+    # self-hosted Bot API server with limits of its own)
+    pacing: Limits | None = Limits()
 
     @classmethod
-    def from_env(cls) -> TelegramConfig:
-        return cls(
-            token=os.environ.get("TELEGRAM_BOT_TOKEN", ""),
-            api_base_url=os.environ.get("TELEGRAM_API_BASE_URL", ""),
-            webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", ""),
-            webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
-            webhook_listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0"),
-            webhook_port=int(os.environ.get("TELEGRAM_WEBHOOK_PORT", "8443")),
-            request_timeout=float(os.environ.get("TELEGRAM_REQUEST_TIMEOUT", "10")),
-        )
+    def from_config(cls, config: ProcessConfig) -> TelegramConfig:
+        return cls(token=config.telegram_bot_token,
+                   api_base_url=config.telegram_api_base_url,
+                   webhook_url=config.telegram_webhook_url,
+                   webhook_secret=config.telegram_webhook_secret,
+                   webhook_listen=config.telegram_webhook_listen,
+                   webhook_port=config.telegram_webhook_port,
+                   request_timeout=config.telegram_request_timeout,
+                   pacing=Limits() if config.telegram_pacing else None)
 
     def __repr__(self) -> str:  # never show the token or the webhook secret
         return (f"TelegramConfig(token=<hidden>, api_base_url={self.api_base_url!r}, "
                 f"webhook_url={self.webhook_url!r}, webhook_secret=<hidden>)")
 
 
-def build_application(config: TelegramConfig, service: ModerationService,
-                      engine: Engine) -> tuple[Application, TelegramAdapter]:
+def _transports(config: TelegramConfig) -> tuple[AiohttpRequest, AiohttpRequest]:
+    """The HTTP transports: one for actions (several communities' at once), one for getUpdates."""
     t = config.request_timeout
+    pacer = Pacer(config.pacing) if config.pacing else None
+    return AiohttpRequest(16, t, t, t, t, pacer=pacer), AiohttpRequest(1, t, t, t, t)
+
+
+def build_application(config: TelegramConfig, service: ModerationService, engine: Engine,
+                      transports: tuple[AiohttpRequest, AiohttpRequest] | None = None
+                      ) -> tuple[Application, TelegramAdapter]:
+    actions, updates = transports or _transports(config)
     builder = (ApplicationBuilder().token(config.token)
-               # actions of several communities are performed at once
-               .request(AiohttpRequest(16, t, t, t, t))
-               .get_updates_request(AiohttpRequest(1, t, t, t, t))
+               .request(actions)
+               .get_updates_request(updates)
                # updates come from our own polling loop or webhook receiver (see poll)
                .updater(None))
     if config.api_base_url:
@@ -162,7 +171,16 @@ async def _stop_polling(poller: asyncio.Task, state: Polling, grace: float = 15.
 async def running(config: TelegramConfig, service: ModerationService,
                   engine: Engine) -> AsyncIterator[TelegramAdapter]:
     """The bot started (long polling, or a webhook if configured) for the ``with`` block."""
-    app, adapter = build_application(config, service, engine)
+    transports = _transports(config)
+    app, adapter = build_application(config, service, engine, transports)
+    try:
+        await app.initialize()
+    except BaseException:
+        # a rejected token fails inside Bot.initialize, and Bot.shutdown then skips what was
+        # never marked initialized: close the HTTP sessions ourselves
+        for request in transports:
+            await request.shutdown()
+        raise
     async with app:
         await adapter.on_start(app)
         await app.start()

@@ -20,6 +20,8 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.adapters.telegram.pacing import Pacer
+
 
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # python-telegram-bot's "not given" marker
 
@@ -36,7 +38,8 @@ class AiohttpRequest(BaseRequest):
 
     def __init__(self, pool_size: int = 16, read_timeout: float | None = 10.0,
                  connect_timeout: float | None = 10.0, write_timeout: float | None = 10.0,
-                 pool_timeout: float | None = 10.0) -> None:
+                 pool_timeout: float | None = 10.0, pacer: Pacer | None = None) -> None:
+        self._pacer = pacer  # sending calls wait their turn within Telegram's limits
         self._pool_size = pool_size
         self._read = read_timeout
         self._connect = connect_timeout  # (write_timeout: see above; accepted, not applied)
@@ -74,6 +77,8 @@ class AiohttpRequest(BaseRequest):
             connect=_given(pool_timeout, self._pool),
             sock_connect=_given(connect_timeout, self._connect),
             sock_read=_given(read_timeout, self._read))
+        if self._pacer is not None:
+            await self._pacer.wait(url.rsplit("/", 1)[-1], _chat_id(request_data))
         try:
             data, headers = _body(request_data)
             async with self._session.request(method, url, data=data, headers=headers,
@@ -84,6 +89,17 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             # the class name says what happened when the message is empty
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _chat_id(request_data: RequestData | None) -> int | None:
+    """The chat a call is for, where it names one by number."""
+    if request_data is None:
+        return None
+    chat = request_data.parameters.get("chat_id")
+    try:
+        return int(chat) if chat is not None else None
+    except (TypeError, ValueError):  # "@channelname"
+        return None
 
 
 def _given(value: object, default: float | None) -> float | None:

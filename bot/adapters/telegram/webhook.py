@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class WebhookError(RuntimeError):
+class WebhookError(OSError):
     """The receiver could not start; the message names the address."""
 
 

@@ -95,6 +95,18 @@ class Storage(ABC):
     async def appeals_for_case(self, case_id: int) -> list[Appeal]: ...
 
     @abstractmethod
+    async def save_appeal_draft(self, platform: str, member: str, community: str,
+                                number: int, expires_at: float) -> None:
+        """The member began an appeal of case ``number`` in a direct message."""
+
+    @abstractmethod
+    async def appeal_draft(self, platform: str, member: str, now: float) -> tuple[str, int] | None:
+        """(community, case number) of the member's appeal begun and not yet written."""
+
+    @abstractmethod
+    async def drop_appeal_draft(self, platform: str, member: str, now: float) -> None: ...
+
+    @abstractmethod
     async def appeals_since(self, community: str, member: str, since: float) -> int:
         """How many appeals the member opened in the community since ``since``."""
 

@@ -17,13 +17,13 @@ from typing import Any, Callable, Protocol
 from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem, Trace
 from bot.core.learned import Example
 from bot.service.storage.base import Storage
+from bot.shipped import shipped_dir
 
 _MIGRATION_NAME = re.compile(r"^(\d+)_[\w-]+\.sql$")
 
 
 def migrations_root() -> Path:
-    here = Path(__file__).resolve().parents[3] / "migrations"
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "migrations"
+    return shipped_dir("migrations")
 
 
 class Conn(Protocol):
@@ -180,6 +180,8 @@ class SqlStorage(Storage):
         applied = []
         files = sorted((int(m.group(1)), p) for p in self.d.migrations.glob("*.sql")
                        if (m := _MIGRATION_NAME.match(p.name)))
+        if not files:  # an install that lost them must not report a schema it never made
+            raise FileNotFoundError(f"no migrations in {self.d.migrations} (reinstall quytac)")
         for version, path in files:
             if version > current and await self.d.apply_migration(
                     version, path.read_text(encoding="utf-8")):
@@ -398,6 +400,28 @@ class SqlStorage(Storage):
         async with self.d.read() as db:
             rows = await db.fetchall(_APPEAL_SELECT + "WHERE a.case_id = ? ORDER BY a.id", case_id)
         return [_appeal(r) for r in rows]
+
+    async def save_appeal_draft(self, platform: str, member: str, community: str,
+                                number: int, expires_at: float) -> None:
+        async with self.d.tx() as db:
+            await db.execute(
+                "INSERT INTO appeal_drafts VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, "
+                "member_id) DO UPDATE SET community_id = excluded.community_id, "
+                "case_number = excluded.case_number, expires_at = excluded.expires_at",
+                platform, member, community, number, expires_at)
+
+    async def appeal_draft(self, platform: str, member: str, now: float) -> tuple[str, int] | None:
+        async with self.d.read() as db:
+            row = await db.fetchone(
+                "SELECT community_id, case_number FROM appeal_drafts WHERE platform = ? AND "
+                "member_id = ? AND expires_at > ?", platform, member, now)
+        return (row["community_id"], row["case_number"]) if row else None
+
+    async def drop_appeal_draft(self, platform: str, member: str, now: float) -> None:
+        """This member's draft, and every draft that has expired."""
+        async with self.d.tx() as db:
+            await db.execute("DELETE FROM appeal_drafts WHERE (platform = ? AND member_id = ?) "
+                             "OR expires_at <= ?", platform, member, now)
 
     async def appeals_since(self, community: str, member: str, since: float) -> int:
         async with self.d.read() as db:
@@ -678,6 +702,9 @@ class SqlStorage(Storage):
                     pseudonym, now, community, member),
                 "learned_examples": await db.execute(
                     "DELETE FROM learned_examples WHERE community_id = ? AND member_id = ?",
+                    community, member),
+                "appeal_drafts": await db.execute(
+                    "DELETE FROM appeal_drafts WHERE community_id = ? AND member_id = ?",
                     community, member),
             }
             # The audit log refuses edits; the law's right to erasure is the one exception, done
