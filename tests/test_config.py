@@ -138,3 +138,10 @@ async def test_a_rejected_token_is_one_line_without_the_token(tmp_path):
     assert code == 2, err
     assert line.startswith("quytac run: telegram: ") and "<redacted>" in line
     assert fake.token not in err + out and fake.token.split(":")[1] not in err + out
+
+
+def test_the_declared_defaults_are_the_dataclass_defaults():
+    from bot.service.config import VARIABLES, ProcessConfig
+
+    assert load_config({}, dotenv=None) == ProcessConfig()
+    assert [v.name.lower() for v in VARIABLES] == list(ProcessConfig.__dataclass_fields__)

@@ -40,6 +40,7 @@ def test_floors_pin_every_declared_minimum():
     pins = dict(line.split("==") for line in out)
     assert pins["asyncpg"] == "0.30" and pins["redis"] == "5.0.1"
     assert pins["pytest-asyncio"] == "0.24" and pins["yarl"] == "1.9.1"
+    assert pins["aiohttp"] == "3.10.1"
     specs = PROJECT["project"]["dependencies"] + [
         s for extra in PROJECT["project"]["optional-dependencies"].values() for s in extra]
     assert len(pins) == sum(">=" in s for s in specs)

@@ -156,8 +156,10 @@ async def _deliver(url: str | list[str], secret: str, updates: list[dict], acked
 
 
 def _update(update_id: int, chat: int, user: int, text: str) -> dict:
+    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+                if text.startswith("/") else [])
     return {"update_id": update_id, "message": {
-        "message_id": 90_000 + update_id, "date": 1, "text": text,
+        "message_id": 90_000 + update_id, "date": 1, "text": text, "entities": entities,
         "chat": {"id": chat, "type": "supergroup", "title": "G"},
         "from": {"id": user, "is_bot": False, "first_name": "M"}}}
 
@@ -259,3 +261,76 @@ async def test_two_webhook_workers_behind_one_url_on_postgresql():
     # the balancer alternates, so each worker answered half of the updates
     assert len(acked) == len(updates)
     assert len(fake.calls_to("deleteMessage")) >= len(violations)
+
+
+def _private(update_id: int, user: int, text: str) -> dict:
+    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+                if text.startswith("/") else [])
+    return {"update_id": update_id, "message": {
+        "message_id": 95_000 + update_id, "date": 1, "text": text, "entities": entities,
+        "chat": {"id": user, "type": "private", "first_name": "M"},
+        "from": {"id": user, "is_bot": False, "first_name": "M"}}}
+
+
+async def test_two_webhook_workers_share_settings_and_appeals_on_postgresql():
+    """Two processes behind one URL: a /config change through one is in force in the other
+    within seconds, and an appeal begun through one (/start) is written through the other."""
+    import asyncpg
+
+    from tests.conftest import PG_URL, pg_schema
+
+    secret, admin, member = "webhook-secret", 7, 2001
+    ports = [free_port(), free_port()]
+    urls = [f"http://127.0.0.1:{p}/hook" for p in ports]
+    acked: set[int] = set()
+    async with pg_schema("share") as schema:
+        fake = FakeTelegram()
+        fake.admins[GROUP] = {admin}
+        await fake.start()
+        procs = []
+        try:
+            for port in ports:
+                procs.append(await _quiet_bot(_telegram_env(
+                    fake, f"{PG_URL}?search_path={schema}",
+                    TELEGRAM_WEBHOOK_URL="https://bot.example.org/hook",
+                    TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+                    TELEGRAM_WEBHOOK_PORT=str(port))))
+            await fake.wait_for("setWebhook", 2, timeout=60)
+            # worker 1 judges a violation (its settings now at hand), worker 0 takes /config
+            await _deliver(urls[1], secret, [_update(1, GROUP, member, BAD)], acked)
+            await fake.wait_for("deleteMessage", 1, timeout=30)
+            await _deliver(urls[0], secret, [_update(2, GROUP, admin,
+                                                      "/config disabled_rules vi.insult.mother")],
+                           acked)
+            await fake.wait_for("sendMessage", 1, timeout=30, chat_id=GROUP,
+                                text="disabled_rules: [\"vi.insult.mother\"]\n"
+                                     "rule ids not enforced here")
+            await asyncio.sleep(6)  # the other worker reads settings again after 5 s
+            await _deliver(urls[1], secret, [_update(3, GROUP, member + 1, BAD)], acked)
+            # the member of case 1 begins an appeal through worker 0 and writes it through 1
+            # (a webhook update is answered once handled: the next is sent after it)
+            await _deliver(urls[0], secret, [_private(4, member, "/start appeal-m1001-1")], acked)
+            await _deliver(urls[1], secret, [_private(5, member, "chỉ là lời bài hát")], acked)
+            await fake.wait_for("sendMessage", 1, timeout=30, chat_id=member,
+                                text="Đã gửi kháng nghị vụ #1. / Your appeal of case #1 was "
+                                     "sent to the moderators.")
+            await fake.idle(quiet=0.5, timeout=30)
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                await asyncio.wait_for(proc.wait(), 30)
+            con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+            try:
+                cases = await con.fetch("SELECT number, message_id FROM cases")
+                appeals = await con.fetch("SELECT text FROM appeals")
+            finally:
+                await con.close()
+        finally:
+            for proc in procs:
+                if proc.returncode is None:
+                    proc.kill()
+            await fake.stop()
+    assert [(r["number"], r["message_id"]) for r in cases] == [(1, "90001")]  # not update 3
+    assert [r["text"] for r in appeals] == ["chỉ là lời bài hát"]
+    deleted = [p["message_id"] for p in fake.calls_to("deleteMessage")]
+    assert deleted == ["90001"]
