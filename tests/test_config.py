@@ -145,3 +145,19 @@ def test_the_declared_defaults_are_the_dataclass_defaults():
 
     assert load_config({}, dotenv=None) == ProcessConfig()
     assert [v.name.lower() for v in VARIABLES] == list(ProcessConfig.__dataclass_fields__)
+
+
+async def test_an_unsupported_database_url_is_refused_not_taken_as_a_file(tmp_path):
+    code, out, err = await _quytac("migrate", env=_env(
+        DATABASE_URL="mysql://bot:hunter2-pass@db/quytac"), cwd=str(tmp_path))
+    assert code == 2 and out == ""
+    assert err == ("quytac migrate: DATABASE_URL: 'mysql://bot:***@db/quytac': mysql is not "
+                   "supported; use a SQLite path, sqlite:///path, or postgresql://user@host/db\n")
+    assert list(tmp_path.iterdir()) == []  # no file named after the URL
+
+
+async def test_a_missing_database_folder_is_created_and_said(tmp_path):
+    path = tmp_path / "not" / "yet" / "q.db"
+    code, out, err = await _quytac("migrate", "--database", str(path), env=_env())
+    assert code == 0 and path.is_file()
+    assert err == f"database folder {path.parent} did not exist: created it\n"

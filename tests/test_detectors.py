@@ -124,7 +124,18 @@ def test_explanation_cites_the_clause(engine):
     hit = engine.check("thằng ngu").hits[0]
     assert engine.explain(hit, "vi") == (
         "Lăng mạ, xúc phạm trí tuệ người khác. (QĐ 874/QĐ-BTTTT, Điều 4 khoản 6)")
-    assert engine.explain(hit, "en").startswith("Calling someone stupid is an insult.")
+    assert engine.explain(hit, "en") == (
+        "Calling someone stupid is an insult. (Decision 874/QĐ-BTTTT, Article 4(6))")
+
+
+def test_every_shipped_clause_and_rule_speaks_both_languages(engine):
+    """An English reader gets an English citation, and every explanation is a sentence."""
+    for clause in engine.clauses.values():
+        assert clause.cite_en and "Điều" not in clause.cite_en and "khoản" not in clause.cite_en
+    for rule in engine.rules:
+        for lang in ("vi", "en"):
+            text = rule.explain.get(lang, "")
+            assert len(text.split()) >= 4 and text.endswith("."), (rule.id, lang, text)
 
 
 def test_most_severe_hit_first_by_top(engine):

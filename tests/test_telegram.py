@@ -65,7 +65,9 @@ async def test_vietnamese_insult_deleted_and_warned_in_vietnamese(fake, bot):
 async def test_english_insult_gets_english_warning(fake, bot):
     fake.message(GROUP, MEMBER, "kill yourself")
     warn = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
-    assert warn["text"].startswith("🗑️ Your message was removed (case #1): Threatening")
+    assert warn["text"].startswith(
+        "🗑️ Your message was removed (case #1): Your message threatens someone or calls for "
+        "violence. (Decision 874/QĐ-BTTTT, Article 4(5))")
 
 
 async def test_clean_message_makes_no_call(fake, bot):

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     hits = [
         {
             "rule": h.rule_id, "category": h.category, "clause": h.clause,
-            "cite": engine.clauses[h.clause].cite if h.clause in engine.clauses else h.clause,
+            "cite": (engine.clauses[h.clause].citation(language) if h.clause in engine.clauses
+                     else h.clause),
             "span": [h.start, h.end], "matched": h.matched, "confidence": h.confidence,
             "via": h.via, "severity": h.severity, "tier": tier(h, settings),
             "explanation": engine.explain(h, language),

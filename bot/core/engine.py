@@ -691,7 +691,7 @@ class Engine:
         except KeyError:
             text = ""
         clause = self.clauses.get(clause_id)
-        cite = clause.cite if clause else clause_id
+        cite = clause.citation(lang) if clause else clause_id
         return f"{text} ({cite})" if text else cite
 
     def expand_teencode(self, text: str) -> str:

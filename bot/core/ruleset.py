@@ -50,8 +50,13 @@ class RulesetError(Exception):
 @dataclass(frozen=True, slots=True)
 class Clause:
     id: str
-    cite: str
+    cite: str  # as a Vietnamese reader reads it ("QĐ 874/QĐ-BTTTT, Điều 4 khoản 6")
     text: dict[str, str]
+    cite_en: str = ""  # as an English reader does ("Decision 874/QĐ-BTTTT, Article 4(6)")
+
+    def citation(self, language: str | None) -> str:
+        """The citation in the reader's language (Vietnamese unless English is asked for)."""
+        return self.cite_en if language == "en" and self.cite_en else self.cite
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,13 +409,20 @@ def _load_clauses(path: Path, errors: _Collector) -> dict[str, Clause]:
     for cid, body in data["clauses"].items():
         if cid.startswith("__"):
             continue
+        line = data["clauses"]["__keys__"].get(cid, "?")
         if not isinstance(body, dict) or not all(
             isinstance(body.get(k), str) for k in ("cite", "vi", "en")
-        ):
-            line = data["clauses"]["__keys__"].get(cid, "?")
-            errors.add(f"{path}:{line}", None, f"clause {cid!r} needs 'cite', 'vi' and 'en' texts")
+        ) or not isinstance(body.get("cite_en", ""), str):
+            errors.add(f"{path}:{line}", None, f"clause {cid!r} needs 'cite', 'vi' and 'en' "
+                                               f"texts (and 'cite_en', if given, a text)")
             continue
-        clauses[cid] = Clause(cid, body["cite"], {"vi": body["vi"], "en": body["en"]})
+        unknown = sorted(k for k in body
+                         if k not in ("cite", "cite_en", "vi", "en") and not k.startswith("__"))
+        if unknown:
+            errors.add(f"{path}:{line}", None, f"clause {cid!r}: unknown field {unknown[0]!r}")
+            continue
+        clauses[cid] = Clause(cid, body["cite"], {"vi": body["vi"], "en": body["en"]},
+                              body.get("cite_en", ""))
     return clauses
 
 

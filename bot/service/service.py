@@ -469,7 +469,7 @@ class ModerationService:
                 continue
             clause = self.engine.clauses.get(rule.clause)
             if clause is not None:
-                lines[f"• {clause.text[lang]} ({clause.cite})"] = None
+                lines[f"• {clause.text[lang]} ({clause.citation(lang)})"] = None
         return "\n".join([member_text("rules_header", lang), *lines])
 
     # -- outcomes ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ lock at ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from contextlib import asynccontextmanager
@@ -17,6 +18,8 @@ from typing import Any, AsyncIterator
 import aiosqlite
 
 from bot.service.storage.sql import Dialect, SqlStorage
+
+log = logging.getLogger(__name__)
 
 
 def database_url(url: str | None = None) -> str:
@@ -69,7 +72,11 @@ class SqliteDialect(Dialect):
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            # (the default lives in the user's data folder, which may not exist yet; a typo in
+            # DATABASE_URL shows here, with the path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            log.warning("database folder %s did not exist: created it", self.path.parent)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         self._db.row_factory = aiosqlite.Row
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
