@@ -84,21 +84,22 @@ async def test_commands_synced_at_startup(fake, storage, engine, clock):
 
 
 async def test_violation_deleted_warned_and_third_offence_times_out(fake, bot, clock):
-    msg = await fake.message(MEMBER, "thằng ngu")  # severity 2: warn
+    msg = await fake.message(MEMBER, "thằng ngu")  # severity 2: removed, and a warning
     await fake.wait_for("POST", f"/channels/{LOG}/messages")
     dm_channel = fake.calls_to("POST", "/users/@me/channels")[0]
     assert str(dm_channel.body["recipient_id"]) == MEMBER
-    await fake.message(MEMBER, "thằng ngu")  # 4 points: delete + warn
-    (delete,) = await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
-    assert delete.path != f"/channels/{GENERAL}/messages/{msg['id']}"  # the second message
+    (first,) = await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
+    assert first.path == f"/channels/{GENERAL}/messages/{msg['id']}"  # a first offence too
+    await fake.message(MEMBER, "thằng ngu")  # 4 points: removed, and a warning
+    await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/", 2)
     await fake.message(MEMBER, "thằng ngu")  # 6 points: timeout 10 minutes
     await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER)
     (patch,) = _timeouts(fake)
     until = dt.datetime.fromisoformat(patch.body["communication_disabled_until"])
     assert abs(until.timestamp() - (clock() + 600)) < 5
     warnings = [c.body["content"] for c in fake.calls_to("POST", "/channels/5")]
-    assert warnings[0].startswith("⚠️ Cảnh cáo (vụ #1): Lăng mạ")
-    assert warnings[-1].startswith("🔇 Bạn bị tạm cấm chat đến")
+    assert warnings[0].startswith("🗑️ Tin nhắn đã bị xoá; cảnh cáo, 2 điểm (vụ #1): Lăng mạ")
+    assert warnings[-1].startswith("🗑️ Tin nhắn của bạn đã bị xoá.\n🔇 Bạn bị tạm cấm chat đến")
 
 
 async def test_clean_message_makes_no_call(fake, bot):
@@ -111,7 +112,7 @@ async def test_modlog_embed_with_pardon_button(fake, bot):
     await fake.message(MEMBER, "địt mẹ mày")
     (log,) = await fake.wait_for("POST", f"/channels/{LOG}/messages")
     embed = log.body["embeds"][0]
-    assert embed["title"] == f"Case #1 · member {MEMBER} · delete + warn"
+    assert embed["title"] == f"Case #1 · member {MEMBER} · message removed · warn, 3 points"
     assert "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6" in embed["description"]
     button = log.body["components"][0]["components"][0]
     assert button["custom_id"] == f"quytac:pardon:{GUILD}:1"
@@ -230,7 +231,7 @@ async def test_dms_closed_warns_in_channel(fake, bot):
     fake.fail("POST", "/channels/5", 403, 50007, "Cannot send messages to this user")
     await fake.message(MEMBER, "thằng ngu")
     (warn,) = await fake.wait_for("POST", f"/channels/{GENERAL}/messages")
-    assert warn.body["content"].startswith(f"<@{MEMBER}> ⚠️ Cảnh cáo (vụ #1)")
+    assert warn.body["content"].startswith(f"<@{MEMBER}> 🗑️ Tin nhắn đã bị xoá; cảnh cáo, 2 điểm (vụ #1)")
     assert warn.body["allowed_mentions"] == {"parse": [], "users": [int(MEMBER)]}
 
 

@@ -51,3 +51,22 @@ def test_the_runtime_does_not_need_the_extras():
     runtime = " ".join(PROJECT["project"]["dependencies"]).lower()
     for extra_only in ("better-profanity", "psutil", "langdetect", "sniffio", "scikit-learn"):
         assert extra_only not in runtime
+
+
+def test_every_data_file_beside_the_code_is_package_data():
+    """A data file the code reads at import (the confusables table was one) must be in the
+    wheel: every file under bot/ that is not Python is matched by a package-data pattern."""
+    data = PROJECT["tool"]["setuptools"]["package-data"]
+    missing = []
+    for path in (ROOT / "bot").rglob("*"):
+        if not path.is_file() or path.suffix in (".py", ".pyc", ".so", ".c") \
+                or "__pycache__" in path.parts:
+            continue
+        package_dir = path.parent
+        while not (package_dir / "__init__.py").exists():
+            package_dir = package_dir.parent
+        package = ".".join(package_dir.relative_to(ROOT).parts)
+        relative = path.relative_to(package_dir)
+        if not any(relative.match(pattern) for pattern in data.get(package, [])):
+            missing.append(str(path.relative_to(ROOT)))
+    assert missing == []

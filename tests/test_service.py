@@ -78,12 +78,14 @@ async def test_ladder_escalates_and_decays(service, storage, clock):
 async def test_warning_text_in_member_language_with_clause(service):
     (_, warn, _) = await service.on_message(msg("địt mẹ mày"))
     assert warn.language == "vi"
-    assert warn.text.startswith("🗑️ Tin nhắn đã bị xoá (vụ #1): Chửi bới, xúc phạm cha mẹ")
+    assert warn.text.startswith(
+        "🗑️ Tin nhắn đã bị xoá; cảnh cáo, 3 điểm (vụ #1): Chửi bới, xúc phạm cha mẹ")
     assert "QĐ 874/QĐ-BTTTT, Điều 4 khoản 6" in warn.text
     assert warn.buttons == (("Kháng nghị #1", "appeal:1"),)
     assert warn.delete_after == 60
     (_, warn_en, _) = await service.on_message(msg("kill yourself you idiot", author="u2"))
-    assert warn_en.language == "en" and warn_en.text.startswith("🗑️ Your message was removed")
+    assert warn_en.language == "en" and warn_en.text.startswith(
+        "🗑️ Your message was removed; warning, 4 points (case #2)")
 
 
 async def test_case_stores_excerpt_not_message(service, storage):
@@ -102,7 +104,7 @@ async def test_modlog_entry(service):
     log = actions[-1]
     assert log.channel_id == "-1009"
     assert log.text.splitlines() == [
-        "Case #1 · member u9 · delete + warn",
+        "Case #1 · member u9 · message removed · warn, 3 points",
         "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6",
         "Excerpt: địt mẹ mày",
         "By: automatic, confidence 0.95",
@@ -117,9 +119,9 @@ async def test_rule_overrides(service, storage):
     # a warn-only rule never goes past a warning
     await service.update_settings(G, "admin", {"rule_overrides": [
         ["vi.insult.mother", "max_action", "warn"]]})
-    for _ in range(4):
+    for _ in range(4):  # (the message is removed: that is not the ladder's to say)
         got = await service.on_message(msg("địt mẹ mày", author="p2"))
-        assert kinds(got) == ["warn", "modlog"]
+        assert kinds(got) == ["delete", "warn", "modlog"]
 
 
 async def test_shadow_mode_records_and_does_nothing(service, storage):
@@ -147,7 +149,7 @@ async def test_low_confidence_goes_to_review(service, storage):
     assert (item.why, item.rule_ids, item.member_id) == ("low_confidence",
                                                         ("vi.obscene.crude-intensifier",), "r1")
     confirmed = await service.confirm_review(G, item.id, "mod1")
-    assert kinds(confirmed) == ["warn", "modlog"]
+    assert kinds(confirmed) == ["delete", "warn", "modlog"]
     case = await storage.get_case(G, 1)
     assert (case.actor, case.reason) == ("mod1", "confirmed from review #1")
     assert await service.review_queue(G) == []
@@ -404,7 +406,8 @@ async def test_settings_extra_terms_and_disabled_categories(service):
     await service.update_settings(G, "admin", {"extra_terms": [{"term": "bánh bao chiều",
                                                                 "category": "spam"}],
                                                "disabled_categories": ["obscene"]})
-    assert kinds(await service.on_message(msg("bánh bao chiều đây", author="e1")))[0] == "warn"
+    assert kinds(await service.on_message(msg("bánh bao chiều đây", author="e1")))[:2] == [
+        "delete", "warn"]
     assert await service.on_message(msg("con cặc", author="e2")) == []
 
 
@@ -739,10 +742,28 @@ async def test_a_settings_change_reaches_another_process_within_seconds(storage,
     one = ModerationService(storage, engine, clock)
     two = ModerationService(storage, engine, clock)
     bad = "thằng ngu"
-    assert kinds(await two.on_message(msg(bad, "p1", clock=clock))) == ["warn"]
+    assert kinds(await two.on_message(msg(bad, "p1", clock=clock))) == ["delete", "warn"]
     await one.configure(G, "admin", "disabled_rules", "vi.insult.stupid")
     clock.advance(SETTINGS_CHECK_SECONDS / 2)
-    assert kinds(await two.on_message(msg(bad, "p2", clock=clock))) == ["warn"]  # not yet
+    assert kinds(await two.on_message(msg(bad, "p2", clock=clock))) == ["delete", "warn"]  # not yet
     clock.advance(SETTINGS_CHECK_SECONDS)
     assert await two.on_message(msg(bad, "p3", clock=clock)) == []
     assert (await two.settings(G)).disabled_rules == frozenset({"vi.insult.stupid"})
+
+
+async def test_a_first_offence_removes_the_message_and_the_ladder_sanctions(service, storage):
+    """What happens to the message is apart from the member's sanction: the first offence of
+    a mild rule is removed and warned (the ladder's first step is a warning), and a category the
+    community keeps stays up, the member still warned."""
+    first = await service.on_message(msg("thằng ngu", author="k1"))
+    assert kinds(first) == ["delete", "warn", "modlog"]
+    case = await storage.get_case(G, 1)
+    assert case.action == "warn" and [k for k, _, _ in case.outcomes] == ["delete", "warn",
+                                                                            "modlog"]
+    assert first[1].text.startswith("🗑️ Tin nhắn đã bị xoá; cảnh cáo, 2 điểm (vụ #1)")
+    assert first[2].text.splitlines()[0] == "Case #1 · member k1 · message removed · warn, 2 points"
+    await service.configure(G, "admin", "keep_message", "insult")
+    kept = await service.on_message(msg("thằng ngu", author="k2"))
+    assert kinds(kept) == ["warn", "modlog"]
+    assert kept[0].text.startswith("⚠️ Cảnh cáo (vụ #2)")
+    assert kept[1].text.splitlines()[0] == "Case #2 · member k2 · warn, 2 points"

@@ -49,13 +49,14 @@ async def test_vietnamese_insult_deleted_and_warned_in_vietnamese(fake, bot):
     (delete,) = await fake.wait_for("deleteMessage")
     assert delete == {"chat_id": str(GROUP), "message_id": str(msg["message_id"])}
     warn = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
-    assert warn["text"].startswith("🗑️ Tin nhắn đã bị xoá (vụ #1): Chửi bới, xúc phạm cha mẹ")
+    assert warn["text"].startswith(
+        "🗑️ Tin nhắn đã bị xoá; cảnh cáo, 3 điểm (vụ #1): Chửi bới, xúc phạm cha mẹ")
     assert "(QĐ 874/QĐ-BTTTT, Điều 4 khoản 6)" in warn["text"]
     button = warn["reply_markup"]["inline_keyboard"][0][0]
     assert button == {"text": "Kháng nghị #1",
                       "url": "https://t.me/quytac_test_bot?start=appeal-m1001-1"}
     log = (await fake.wait_for("sendMessage", chat_id=LOG))[0]
-    assert log["text"].startswith("Case #1 · member 101 · delete + warn")
+    assert log["text"].startswith("Case #1 · member 101 · message removed · warn, 3 points")
     assert log["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "pardon:1:-1001"
     # administrators are asked for once, only because the message broke a rule
     assert fake.calls_to("getChatAdministrators") == [{"chat_id": str(GROUP)}]
@@ -66,7 +67,8 @@ async def test_english_insult_gets_english_warning(fake, bot):
     fake.message(GROUP, MEMBER, "kill yourself")
     warn = (await fake.wait_for("sendMessage", chat_id=GROUP))[0]
     assert warn["text"].startswith(
-        "🗑️ Your message was removed (case #1): Your message threatens someone or calls for "
+        "🗑️ Your message was removed; warning, 4 points (case #1): Your message threatens "
+        "someone or calls for "
         "violence. (Decision 874/QĐ-BTTTT, Article 4(5))")
 
 
@@ -94,7 +96,7 @@ async def test_third_offence_restricts_with_until_date(fake, bot, clock):
     permissions = restrict["permissions"]
     assert permissions["can_send_messages"] is False and permissions["can_send_photos"] is False
     dm = (await fake.wait_for("sendMessage", chat_id=MEMBER))[0]
-    assert dm["text"].startswith("🔇 Bạn bị tạm cấm chat đến")
+    assert dm["text"].startswith("🗑️ Tin nhắn của bạn đã bị xoá.\n🔇 Bạn bị tạm cấm chat đến")
 
 
 async def test_non_admin_mute_is_refused(fake, bot):
@@ -385,7 +387,7 @@ async def test_modlog_shows_outcomes(fake, bot, storage):
     fake.message(GROUP, MEMBER, "địt mẹ mày")
     logs = await fake.wait_for("sendMessage", 2, chat_id=LOG)
     assert logs[0]["text"].startswith("⚠️ Case #1: could not delete member 101")
-    assert logs[1]["text"].startswith("Case #1 · member 101 · delete + warn")
+    assert logs[1]["text"].startswith("Case #1 · member 101 · message removed · warn, 3 points")
     assert logs[1]["text"].splitlines()[-1] == (
         "Outcome: delete ✗ BadRequest: Message can't be deleted, warn ✓")
 
@@ -400,12 +402,13 @@ async def test_message_already_gone_counts_as_deleted(fake, bot, storage):
 
 async def test_warning_removed_after_delay(fake, bot):
     await bot.service.update_settings(str(GROUP), "setup", {"warning_delete_after": 1})
-    fake.message(GROUP, MEMBER, "thằng ngu")
+    said = fake.message(GROUP, MEMBER, "thằng ngu")
     await fake.wait_for("sendMessage", chat_id=GROUP)
     await fake.idle(quiet=0.2)
-    assert fake.calls_to("deleteMessage") == []  # a first offence of severity 2 only warns
-    (removed,) = await fake.wait_for("deleteMessage", timeout=5)
-    assert removed["chat_id"] == str(GROUP) and int(removed["message_id"]) >= 5000
+    # the member's message at once (a first offence removes it too), the warning a second later
+    assert [d["message_id"] for d in fake.calls_to("deleteMessage")] == [str(said["message_id"])]
+    first, removed = await fake.wait_for("deleteMessage", 2, timeout=5)
+    assert removed["chat_id"] == str(GROUP) and removed["message_id"] != first["message_id"]
 
 
 async def test_ban_tells_the_member_first(fake, bot):

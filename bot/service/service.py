@@ -47,6 +47,12 @@ COMMUNITIES_CACHED = 10_000  # communities whose settings and learning a process
 _NOT_TEXT = ("flood", "duplicate", "mentions")  # hits the learned weights do not move
 
 
+def message_fate(kinds: tuple[str, ...], removes: bool) -> tuple[str, ...]:
+    """A ladder step's platform actions with the message removed first, or kept."""
+    kept = tuple(k for k in kinds if k != "delete")
+    return ("delete", *kept) if removes else kept
+
+
 def review_allowance(confidence: float, settings: Settings) -> int:
     """How many review items an hour an item of this confidence may come after."""
     span = max(settings.review_threshold - settings.review_floor, 1e-6)
@@ -309,9 +315,12 @@ class ModerationService:
         step, total = await self._decide(msg.community_id, msg.author_id, top, settings, now)
         rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
         until = now + step.minutes * 60 if step.action == "mute" else None
-        kinds = () if shadow else KINDS[step.action] + (("modlog",) if settings.log_channel else ())
-        if subject == "name":  # a display name: nothing to delete
-            kinds = tuple(k for k in kinds if k != "delete")
+        # What happens to the message is not the ladder's to say: an acted-on hit removes it
+        # (unless the community keeps messages of its category); the ladder sanctions the member
+        removes = (subject == "message" and bool(msg.message_id)
+                   and top.category not in settings.keep_message)
+        kinds = () if shadow else message_fate(KINDS[step.action], removes) + (
+            ("modlog",) if settings.log_channel else ())
         case, ids = await self.storage.record_case(NewCase(
             community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
             action=step.action, actor=actor, status="shadow" if shadow else "active",
@@ -356,7 +365,10 @@ class ModerationService:
         # a label names its case: a raid's notices share posts, a row of buttons for each case
         appeal = ((f"Kháng nghị #{case.number}" if case.language == "vi"
                    else f"Appeal #{case.number}", f"appeal:{case.number}"),)
-        member_kind = "delete_warn" if case.action == "delete_warn" else case.action
+        # (a warning rebuilt after a crash comes alone: the case's other actions say it too)
+        removed = "delete" in kinds or any(k == "delete" for k, _, _ in case.outcomes)
+        member_kind = "delete_warn" if case.action in ("warn", "delete_warn") and removed \
+            else "warn" if case.action == "delete_warn" else case.action
         out = []
         for action_id, kind in zip(ids, kinds):
             base = dict(id=action_id, kind=kind, community_id=case.community_id,
@@ -367,13 +379,16 @@ class ModerationService:
                 out.append(Action(**base, text=text[kind]))
             elif kind in ("warn", "dm") and member_kind in ("warn", "delete_warn", "mute", "ban"):
                 body = member_text(member_kind, case.language, case=case.number, why=why,
-                                   days=days, until=when(case.until) if case.until else "")
+                                   days=days, until=when(case.until) if case.until else "",
+                                   points=f"{case.points:g}")
+                if removed and member_kind in ("mute", "ban"):
+                    body = f"{member_text('removed', case.language)}\n{body}"
                 out.append(Action(**base, text=body, buttons=appeal,
                                   delete_after=settings.warning_delete_after if kind == "warn" else 0))
             elif kind == "modlog":
                 body = modlog_case(case.number, case.member_id, case.rule_ids, self._cites(case),
                                    case.excerpt, case.action, case.until, case.actor,
-                                   case.confidence)
+                                   case.confidence, removed=removed, points=case.points)
                 out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
                                   buttons=((f"Pardon #{case.number}", f"pardon:{case.number}"),),
                                   with_outcomes=True))

@@ -23,6 +23,7 @@ class Settings:
     half_life_days: float = 30.0
     language: str = "auto"  # auto (the member's message) | vi | en
     disabled_categories: frozenset[str] = frozenset()
+    keep_message: frozenset[str] = frozenset()  # categories whose messages an act leaves up
     disabled_rules: frozenset[str] = frozenset()
     extra_terms: tuple[ExtraTerm, ...] = ()
     allow_domains: frozenset[str] = frozenset()
@@ -69,7 +70,7 @@ class Settings:
         data["manual_points"] = dict(self.manual_points)
         data["rule_overrides"] = [list(o) for o in self.rule_overrides]
         for key in ("disabled_categories", "disabled_rules", "allow_domains", "shadow_rules",
-                    "enabled_rules"):
+                    "enabled_rules", "keep_message"):
             data[key] = sorted(data[key])
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
@@ -264,6 +265,8 @@ SPECS: dict[str, Spec] = {
     "language": Spec(_choice("auto", "vi", "en"),
                      "language of the bot's messages: auto (the member's), vi or en"),
     "disabled_categories": Spec(_categories, "categories not enforced here"),
+    "keep_message": Spec(_categories, "categories whose messages stay up when acted on (the "
+                                      "member is still sanctioned); every other is removed"),
     "disabled_rules": Spec(_names("rule ids"), "rule ids not enforced here"),
     "extra_terms": Spec(_extra_terms, "words or phrases this community adds, separated by "
                                       "commas (an insult unless JSON gives a category)"),

@@ -13,8 +13,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "⚠️ Warning (case #{case}): {why}\nIf you think this is wrong, you can appeal within {days} days.",
     },
     "delete_warn": {
-        "vi": "🗑️ Tin nhắn đã bị xoá (vụ #{case}): {why}\nBạn có thể kháng nghị trong {days} ngày.",
-        "en": "🗑️ Your message was removed (case #{case}): {why}\nYou can appeal within {days} days.",
+        "vi": "🗑️ Tin nhắn đã bị xoá; cảnh cáo, {points} điểm (vụ #{case}): {why}\nBạn có thể kháng nghị trong {days} ngày.",
+        "en": "🗑️ Your message was removed; warning, {points} points (case #{case}): {why}\nYou can appeal within {days} days.",
+    },
+    "removed": {
+        "vi": "🗑️ Tin nhắn của bạn đã bị xoá.",
+        "en": "🗑️ Your message was removed.",
     },
     "mute": {
         "vi": "🔇 Bạn bị tạm cấm chat đến {until} (vụ #{case}): {why}\nBạn có thể kháng nghị trong {days} ngày.",
@@ -66,11 +70,17 @@ def member_text(kind: str, language: str, **values: object) -> str:
 
 def modlog_case(number: int, member: str, rules: tuple[str, ...], cites: list[str], excerpt: str,
                 action: str, until: float | None, actor: str, confidence: float | None,
-                shadow: bool = False) -> str:
-    """One mod-log entry for a case: everything a moderator needs at 2 a.m., on a few lines."""
+                shadow: bool = False, removed: bool = False, points: float | None = None) -> str:
+    """One mod-log entry for a case: everything a moderator needs at 2 a.m., on a few lines.
+    What happened to the message and to the member are said apart: "message removed · warn,
+    2 points"."""
+    sanction = "warn" if action == "delete_warn" else action
+    parts = (["message removed"] if removed else []) + [
+        f"{ACTION_NAMES.get(sanction, sanction)}"
+        + (f", {points:g} points" if points is not None and sanction != "none" else "")
+        + (f" until {when(until)}" if until else "")]
     lines = [
-        f"{'[shadow] ' if shadow else ''}Case #{number} · member {member} · "
-        f"{ACTION_NAMES.get(action, action)}" + (f" until {when(until)}" if until else ""),
+        f"{'[shadow] ' if shadow else ''}Case #{number} · member {member} · " + " · ".join(parts),
         f"Rule: {', '.join(rules) or '-'} — {'; '.join(cites) or '-'}",
     ]
     if excerpt:
