@@ -55,12 +55,14 @@ def test_cases_list_filters(db, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "3 case(s)" and out[0].startswith("g1 #3 ")
     main(["cases", "list", "--database", db, "--member", "u1", "--json"])
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = json.loads(capsys.readouterr().out)
     assert [(r["number"], r["member_id"]) for r in rows] == [(2, "u1")]
     main(["cases", "list", "--database", db, "--status", "overturned", "--json"])
-    assert [json.loads(x)["number"] for x in capsys.readouterr().out.splitlines()] == [1]
+    assert [r["number"] for r in json.loads(capsys.readouterr().out)] == [1]
     main(["cases", "list", "--database", db, "--rule", "vi.insult.stupid", "--json"])
-    assert [json.loads(x)["number"] for x in capsys.readouterr().out.splitlines()] == [3]
+    assert [r["number"] for r in json.loads(capsys.readouterr().out)] == [3]
+    main(["cases", "list", "--database", db, "--member", "nobody", "--json"])
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_cases_show(db, capsys):

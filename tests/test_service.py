@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import sqlite3
 
 import pytest
@@ -460,6 +461,11 @@ async def test_export_csv_and_jsonl(service, storage):
     csv_text = export(cases, audit, "csv")
     assert csv_text.startswith("number,platform,member_id,")
     assert "case_created" in csv_text and "id,case_id,actor,action,detail,at" in csv_text
+    import csv as csv_module
+    import io
+
+    first = next(csv_module.DictReader(io.StringIO(csv_text)))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", first["created_at"])
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         export(cases, audit, "xml")
 

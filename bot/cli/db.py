@@ -116,8 +116,9 @@ async def _migrate(storage: SqlStorage, args: argparse.Namespace) -> int:
 async def _list(storage: SqlStorage, args: argparse.Namespace) -> int:
     cases = await storage.list_cases(args.community, args.member, args.rule, args.status,
                                      args.limit)
-    if args.json:
-        print(export(cases, [], "jsonl"), end="")
+    if args.json:  # one JSON array ([] when none), as a script expects
+        rows = [json.loads(line) for line in export(cases, [], "jsonl").splitlines()]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for c in cases:
         print(f"{c.community_id} #{c.number:<5} {when(c.created_at)}  {c.platform:<8} "

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from datetime import datetime, timezone
 
 from bot.service.models import AuditEntry, Case
 
@@ -13,6 +14,14 @@ CASE_COLUMNS = ("number", "platform", "member_id", "channel_id", "message_id", "
                 "clauses", "span", "excerpt", "confidence", "action", "until", "actor", "reason",
                 "status", "points", "language", "created_at", "updated_at", "outcomes")
 AUDIT_COLUMNS = ("id", "case_id", "actor", "action", "detail", "at")
+
+
+# a spreadsheet reads times, not Unix seconds: CSV writes these as ISO 8601 in UTC
+_TIMES = frozenset({"created_at", "updated_at", "until", "at", "decided_at"})
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="seconds")
 
 
 def _case_row(case: Case) -> dict:
@@ -40,7 +49,8 @@ def export(cases: list[Case], audit: list[AuditEntry], fmt: str) -> str:
             writer.writeheader()
             for row in rows:
                 writer.writerow({k: json.dumps(v, ensure_ascii=False)
-                                 if isinstance(v, (list, tuple, dict)) else v
+                                 if isinstance(v, (list, tuple, dict))
+                                 else _iso(v) if k in _TIMES and v is not None else v
                                  for k, v in row.items()})
             out.write("\n")
         return out.getvalue()
