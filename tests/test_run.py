@@ -334,3 +334,31 @@ async def test_two_webhook_workers_share_settings_and_appeals_on_postgresql():
     assert [r["text"] for r in appeals] == ["chỉ là lời bài hát"]
     deleted = [p["message_id"] for p in fake.calls_to("deleteMessage")]
     assert deleted == ["90001"]
+
+
+async def test_a_bot_started_before_the_network_waits_for_it(tmp_path):
+    """Started at boot before the Bot API can be reached: one line, tries again while staying
+    up, and moderates once the server is there (here it starts 5 seconds after the bot)."""
+    fake = FakeTelegram()
+    port = free_port()
+    env = _telegram_env(fake, str(tmp_path / "boot.db"), log_level="warning",
+                        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        await asyncio.sleep(5)
+        assert proc.returncode is None  # still up, waiting
+        await fake.start(port)
+        await fake.wait_for("setMyCommands", 3, timeout=40)
+        fake.message(GROUP, 101, BAD)
+        await fake.wait_for("deleteMessage", timeout=15)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(proc.communicate(), 30)
+        await fake.stop()
+    log = output.decode()
+    assert proc.returncode == 0, log
+    waiting = [line for line in log.splitlines() if "not reachable yet" in line]
+    assert len(waiting) == 1 and "Telegram Bot API" in waiting[0], log
+    assert "Traceback" not in log and fake.token.split(":")[1] not in log

@@ -6,6 +6,7 @@ import re
 import sqlite3
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from bot.service import Incoming, ModerationService, ServiceError, SqliteStorage
 from bot.service.export import export
@@ -773,3 +774,23 @@ async def test_a_first_offence_removes_the_message_and_the_ladder_sanctions(serv
     assert kinds(kept) == ["warn", "modlog"]
     assert kept[0].text.startswith("⚠️ Cảnh cáo (vụ #2)")
     assert kept[1].text.splitlines()[0] == "Case #2 · member k2 · warn, 2 points"
+
+
+async def test_times_in_the_communitys_time_zone(service, clock):
+    """A Vietnamese community reads Vietnam's time by default; a setting chooses another."""
+    from bot.service.texts import when
+
+    assert when(0.0) == "1970-01-01 00:00 UTC"
+    for _ in range(3):  # the third offence mutes
+        actions = await service.on_message(msg("địt mẹ mày", author="tz", clock=clock))
+    (mute,) = [a for a in actions if a.kind == "mute"]
+    until = mute.until
+    (dm,) = [a for a in actions if a.kind == "dm"]
+    local = when(until, ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert local.endswith("UTC+07:00") and f"đến {local}" in dm.text
+    (log,) = [a for a in actions if a.kind == "modlog"]
+    assert f"until {local}" in log.text.splitlines()[0]
+    await service.configure(G, "admin", "timezone", "Europe/Berlin")
+    assert (await service.settings(G)).zone == ZoneInfo("Europe/Berlin")
+    with pytest.raises(ServiceError, match="setting 'timezone': expected a time zone name"):
+        await service.configure(G, "admin", "timezone", "Mars/Olympus")

@@ -39,9 +39,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int:
-    from bot.service import ModerationService, PostgresStorage, describe, open_storage
+    from bot.service import ModerationService, PostgresStorage, describe, open_storage, until_up
 
-    storage = await open_storage(args.database or config.database_url or None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # at boot the database server may come after the bot: not answering yet is tried again
+    storage = await until_up("database", lambda: open_storage(args.database
+                                                             or config.database_url or None),
+                             _not_up_yet, stop)
+    if storage is None:
+        return 0
     log = logging.getLogger("quytac")
     log.info("database %s, %d rules loaded, learned stage: %s", describe(storage),
              len(engine.rules), engine.model.path if engine.model else "off")
@@ -56,10 +65,6 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
     # one service: both platforms share one history
     service = ModerationService(storage, engine, retention_days=config.excerpt_retention_days,
                                 windows=windows, action_grace=grace)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     platforms = []
     if config.telegram_bot_token:
         from bot.adapters.telegram import TelegramConfig, run_telegram
@@ -76,3 +81,13 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
         await storage.close()
     log.info("stopped")
     return 0
+
+
+def _not_up_yet(exc: BaseException) -> bool:
+    """A database server that cannot be reached yet (refused, no route, no name yet, starting
+    up), as against one that refuses the bot (a wrong password, no such database)."""
+    import socket
+
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
+        return True
+    return type(exc).__name__ in ("CannotConnectNowError", "ConnectionDoesNotExistError")

@@ -8,6 +8,7 @@ from bot.service.models import (
 )
 from bot.service.scheduler import Scheduler
 from bot.service.service import ModerationService
+from bot.service.startup import until_up
 from bot.service.settings import Settings, settings_view
 from bot.service.storage import (
     PostgresStorage, SqliteStorage, SqlStorage, Storage, database_path, describe, make_storage, open_storage,
@@ -19,5 +20,5 @@ __all__ = [
     "DEFAULT_LADDER", "PostgresStorage", "SqlStorage", "describe", "make_storage", "Action", "Appeal", "AuditEntry", "Case", "Incoming", "LadderStep",
     "ModerationService", "ReviewItem", "Scheduler", "ServiceError", "Settings", "SqliteStorage",
     "Storage", "database_path", "open_storage", "parse_duration", "parse_ladder", "settings_view",
-    "when",
+    "until_up", "when",
 ]

@@ -379,7 +379,8 @@ class ModerationService:
                 out.append(Action(**base, text=text[kind]))
             elif kind in ("warn", "dm") and member_kind in ("warn", "delete_warn", "mute", "ban"):
                 body = member_text(member_kind, case.language, case=case.number, why=why,
-                                   days=days, until=when(case.until) if case.until else "",
+                                   days=days,
+                                   until=when(case.until, settings.zone) if case.until else "",
                                    points=f"{case.points:g}")
                 if removed and member_kind in ("mute", "ban"):
                     body = f"{member_text('removed', case.language)}\n{body}"
@@ -388,7 +389,8 @@ class ModerationService:
             elif kind == "modlog":
                 body = modlog_case(case.number, case.member_id, case.rule_ids, self._cites(case),
                                    case.excerpt, case.action, case.until, case.actor,
-                                   case.confidence, removed=removed, points=case.points)
+                                   case.confidence, removed=removed, points=case.points,
+                                   zone=settings.zone)
                 out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
                                   buttons=((f"Pardon #{case.number}", f"pardon:{case.number}"),),
                                   with_outcomes=True))

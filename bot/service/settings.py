@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import CommunityPolicy, ExtraTerm
 from bot.core.language import is_everyday_word
@@ -22,6 +23,7 @@ class Settings:
     ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
     half_life_days: float = 30.0
     language: str = "auto"  # auto (the member's message) | vi | en
+    timezone: str = ""  # IANA name for every time members and moderators read ("": by language)
     disabled_categories: frozenset[str] = frozenset()
     keep_message: frozenset[str] = frozenset()  # categories whose messages an act leaves up
     disabled_rules: frozenset[str] = frozenset()
@@ -59,6 +61,13 @@ class Settings:
                                self.allow_domains, self.enabled_rules,
                                model_review=self.model_review_threshold,
                                review_floor=self.review_floor)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The time zone members and moderators read times in: the setting, else Vietnam's for
+        a Vietnamese community and UTC otherwise."""
+        return ZoneInfo(self.timezone or ("Asia/Ho_Chi_Minh" if self.language in ("vi", "auto")
+                                          else "UTC"))
 
     def manual_points_for(self, action: str) -> float:
         return dict(self.manual_points).get(action, 0.0)
@@ -159,6 +168,20 @@ def _names(what: str) -> Callable[[Any], frozenset[str]]:
             raise ValueError(f"expected a list of {what}, separated by commas")
         return frozenset(i.strip().lower() if what == "domains" else i.strip() for i in items)
     return parse
+
+
+def _timezone(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError("expected a time zone name such as Asia/Ho_Chi_Minh or UTC")
+    v = v.strip()
+    if v.lower() in ("", "auto"):
+        return ""
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected a time zone name such as Asia/Ho_Chi_Minh, "
+                         "Europe/Berlin or UTC") from None
+    return v
 
 
 def _categories(v: Any) -> frozenset[str]:
@@ -264,6 +287,8 @@ SPECS: dict[str, Spec] = {
                            "days after which a violation's points count half"),
     "language": Spec(_choice("auto", "vi", "en"),
                      "language of the bot's messages: auto (the member's), vi or en"),
+    "timezone": Spec(_timezone, "time zone of every time the bot shows, e.g. Asia/Ho_Chi_Minh "
+                                "(auto: Vietnam's for a Vietnamese community, else UTC)"),
     "disabled_categories": Spec(_categories, "categories not enforced here"),
     "keep_message": Spec(_categories, "categories whose messages stay up when acted on (the "
                                       "member is still sanctioned); every other is removed"),

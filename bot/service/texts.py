@@ -5,7 +5,7 @@ Member-facing texts never contain the member's message, only the rule, the claus
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 TEXTS: dict[str, dict[str, str]] = {
     "warn": {
@@ -59,8 +59,13 @@ ACTION_NAMES = {
 }
 
 
-def when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+def when(ts: float, zone: tzinfo | None = None) -> str:
+    """A time as its reader reads it: in the community's time zone (UTC where none is given),
+    the offset said ("2026-12-04 16:30 UTC+07:00")."""
+    at = datetime.fromtimestamp(ts, tz=zone or timezone.utc)
+    offset = at.strftime("%z")
+    shown = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{at.strftime('%Y-%m-%d %H:%M')} {shown}"
 
 
 def member_text(kind: str, language: str, **values: object) -> str:
@@ -70,7 +75,8 @@ def member_text(kind: str, language: str, **values: object) -> str:
 
 def modlog_case(number: int, member: str, rules: tuple[str, ...], cites: list[str], excerpt: str,
                 action: str, until: float | None, actor: str, confidence: float | None,
-                shadow: bool = False, removed: bool = False, points: float | None = None) -> str:
+                shadow: bool = False, removed: bool = False, points: float | None = None,
+                zone: tzinfo | None = None) -> str:
     """One mod-log entry for a case: everything a moderator needs at 2 a.m., on a few lines.
     What happened to the message and to the member are said apart: "message removed · warn,
     2 points"."""
@@ -78,7 +84,7 @@ def modlog_case(number: int, member: str, rules: tuple[str, ...], cites: list[st
     parts = (["message removed"] if removed else []) + [
         f"{ACTION_NAMES.get(sanction, sanction)}"
         + (f", {points:g} points" if points is not None and sanction != "none" else "")
-        + (f" until {when(until)}" if until else "")]
+        + (f" until {when(until, zone)}" if until else "")]
     lines = [
         f"{'[shadow] ' if shadow else ''}Case #{number} · member {member} · " + " · ".join(parts),
         f"Rule: {', '.join(rules) or '-'} — {'; '.join(cites) or '-'}",

@@ -21,11 +21,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
-    """Serve ``app`` on a free port of 127.0.0.1: the runner (to clean up) and the port."""
+async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on 127.0.0.1 (a free port unless one is given): the runner (to clean up)
+    and the port."""
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 

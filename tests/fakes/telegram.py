@@ -89,10 +89,10 @@ class FakeTelegram:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner, self.port = await serve(app)
+        self._runner, self.port = await serve(app, port)
 
     async def stop(self) -> None:
         self._new_update.set()

@@ -90,10 +90,12 @@ async def case_numbers(interaction: discord.Interaction, current: str) -> list[a
 @mod.command(name="cases", description="Cases of the server, or of one member")
 @moderated
 async def cases_cmd(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
-    found = await _bot(interaction).service.list_cases(
+    service = _bot(interaction).service
+    found = await service.list_cases(
         str(interaction.guild_id), member=str(member.id) if member else None, limit=20)
+    zone = (await service.settings(str(interaction.guild_id))).zone
     await _reply(interaction, "\n".join(
-        f"#{c.number} {when(c.created_at)} <@{c.member_id}> {c.action} ({c.status}) "
+        f"#{c.number} {when(c.created_at, zone)} <@{c.member_id}> {c.action} ({c.status}) "
         f"{', '.join(c.rule_ids)}" for c in found) or "No cases.")
 
 
@@ -106,7 +108,8 @@ async def case_cmd(interaction: discord.Interaction, number: int) -> None:
              f"Rules: {', '.join(case.rule_ids) or '-'}", f"Excerpt: {case.excerpt or '-'}"]
     lines += [f"Outcome: {k} {s}{': ' + r if r else ''}" for k, s, r in case.outcomes]
     lines += [f"Appeal: {a.status} — {a.text}" for a in appeals]
-    lines += [f"{when(h.at)} {h.actor}: {h.action}" for h in history]
+    zone = (await _bot(interaction).service.settings(str(interaction.guild_id))).zone
+    lines += [f"{when(h.at, zone)} {h.actor}: {h.action}" for h in history]
     await _reply(interaction, "\n".join(lines))
 
 

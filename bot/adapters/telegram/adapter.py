@@ -216,7 +216,8 @@ class TelegramAdapter:
         if not cases:
             await msg.reply_text("Không có vụ nào. / No cases.")
             return
-        lines = [f"#{c.number} {when(c.created_at)} member {c.member_id}: {c.action} "
+        zone = (await self.service.settings(community)).zone
+        lines = [f"#{c.number} {when(c.created_at, zone)} member {c.member_id}: {c.action} "
                  f"({c.status}) {', '.join(c.rule_ids)}" for c in cases]
         await msg.reply_text("\n".join(lines))
 
@@ -227,7 +228,8 @@ class TelegramAdapter:
                  f"By: {case.actor} · reason: {case.reason or '-'}"]
         lines += [f"Outcome: {k} {s}{': ' + r if r else ''}" for k, s, r in case.outcomes]
         lines += [f"Appeal: {a.status} — {a.text}" for a in appeals]
-        lines += [f"{when(h.at)} {h.actor}: {h.action}" for h in history]
+        zone = (await self.service.settings(community)).zone
+        lines += [f"{when(h.at, zone)} {h.actor}: {h.action}" for h in history]
         await msg.reply_text("\n".join(lines))
 
     async def _manual(self, msg: TgMessage, community: str, mod: str, args: list[str],

@@ -6,12 +6,12 @@ import asyncio
 import logging
 import secrets
 import signal
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
 from telegram import Update
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapters.telegram.adapter import TelegramAdapter
@@ -20,7 +20,7 @@ from bot.adapters.telegram.pacing import Limits, Pacer
 from bot.adapters.telegram.transport import AiohttpRequest
 from bot.adapters.telegram.webhook import start_webhook
 from bot.core import Engine
-from bot.service import ModerationService, ProcessConfig
+from bot.service import ModerationService, ProcessConfig, until_up
 
 log = logging.getLogger(__name__)
 
@@ -219,5 +219,19 @@ async def run_telegram(config: TelegramConfig, service: ModerationService, engin
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    async with running(config, service, engine):
+
+    async def start() -> AbstractAsyncContextManager:
+        started = running(config, service, engine)
+        await started.__aenter__()
+        return started
+
+    # at boot the network may come after the bot: a Bot API that cannot be reached yet is tried
+    # again (a rejected token is not: it is one clear line)
+    started = await until_up("Telegram Bot API", start,
+                             lambda exc: isinstance(exc, NetworkError), stop)
+    if started is None:
+        return
+    try:
         await stop.wait()
+    finally:
+        await started.__aexit__(None, None, None)
