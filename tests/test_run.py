@@ -25,6 +25,16 @@ def _telegram_env(fake: FakeTelegram, database: str, log_level: str = "WARNING",
     return env
 
 
+async def _stopped(proc: asyncio.subprocess.Process, fake: FakeTelegram) -> str:
+    """Stop the bot with SIGTERM and the fake after it: the bot's output, once it exited 0."""
+    proc.send_signal(signal.SIGTERM)
+    output, _ = await asyncio.wait_for(proc.communicate(), 30)
+    await fake.stop()
+    log = output.decode()
+    assert proc.returncode == 0, log
+    return log
+
+
 async def _quiet_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env,
@@ -44,11 +54,7 @@ async def test_run_process_moderates_and_stops_cleanly(tmp_path):
         (delete,) = await fake.wait_for("deleteMessage", timeout=15)
         assert delete["chat_id"] == str(GROUP)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(proc.communicate(), 30)
-        await fake.stop()
-    log = output.decode()
-    assert proc.returncode == 0, log
+        log = await _stopped(proc, fake)
     assert "stopped" in log
     assert fake.token not in log and fake.token.split(":")[1] not in log
 
@@ -354,11 +360,7 @@ async def test_a_bot_started_before_the_network_waits_for_it(tmp_path):
         fake.message(GROUP, 101, BAD)
         await fake.wait_for("deleteMessage", timeout=15)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(proc.communicate(), 30)
-        await fake.stop()
-    log = output.decode()
-    assert proc.returncode == 0, log
+        log = await _stopped(proc, fake)
     waiting = [line for line in log.splitlines() if "not reachable yet" in line]
     assert len(waiting) == 1 and "Telegram Bot API" in waiting[0], log
     assert "Traceback" not in log and fake.token.split(":")[1] not in log
