@@ -5,6 +5,7 @@ import asyncio
 import os
 import signal
 import sys
+from contextlib import asynccontextmanager
 
 from tests.fakes import free_port
 from tests.fakes.telegram import FakeTelegram
@@ -222,43 +223,19 @@ async def test_sigkill_in_webhook_mode_loses_and_duplicates_nothing(tmp_path):
 async def test_two_webhook_workers_behind_one_url_on_postgresql():
     """Two processes share one webhook URL and one PostgreSQL database: every violation gets
     exactly one case, and each group's case numbers run 1..N with no gap."""
-    import asyncpg
-
-    from tests.conftest import PG_URL, pg_schema
+    from tests.conftest import pg_schema
 
     secret = "webhook-secret"
     ports = [free_port(), free_port()]
     updates, violations = _raid(400, users=50, every=4)
     acked: set[int] = set()
-    async with pg_schema("wh") as schema:
-        fake = FakeTelegram()
-        await fake.start()
-        procs = []
-        try:
-            for port in ports:
-                procs.append(await _quiet_bot(_telegram_env(
-                    fake, f"{PG_URL}?search_path={schema}",
-                    TELEGRAM_WEBHOOK_URL="https://bot.example.org/hook",
-                    TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
-                    TELEGRAM_WEBHOOK_PORT=str(port))))
-            await fake.wait_for("setWebhook", 2, timeout=60)
-            await asyncio.wait_for(_deliver([f"http://127.0.0.1:{p}/hook" for p in ports],
-                                            secret, updates, acked), 120)
-            await fake.idle(quiet=1.0, timeout=60)
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                await asyncio.wait_for(proc.wait(), 30)
-            con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
-            try:
-                rows = await con.fetch("SELECT community_id, message_id, number FROM cases")
-            finally:
-                await con.close()
-        finally:
-            for proc in procs:
-                if proc.returncode is None:
-                    proc.kill()
-            await fake.stop()
+    fake = FakeTelegram()
+    async with pg_schema("wh") as schema, _webhook_workers(fake, schema, ports, secret) as procs:
+        await asyncio.wait_for(_deliver([f"http://127.0.0.1:{p}/hook" for p in ports],
+                                        secret, updates, acked), 120)
+        await fake.idle(quiet=1.0, timeout=60)
+        (rows,) = await _stop_and_fetch(procs, schema,
+                                        "SELECT community_id, message_id, number FROM cases")
     cases = [(r["community_id"], r["message_id"]) for r in rows]
     assert len(cases) == len(set(cases)) and set(cases) == violations
     for group in {c for c, _ in cases}:
@@ -267,6 +244,48 @@ async def test_two_webhook_workers_behind_one_url_on_postgresql():
     # the balancer alternates, so each worker answered half of the updates
     assert len(acked) == len(updates)
     assert len(fake.calls_to("deleteMessage")) >= len(violations)
+
+
+@asynccontextmanager
+async def _webhook_workers(fake: FakeTelegram, schema: str, ports: list[int], secret: str):
+    """``quytac run`` processes, one per port, as webhook workers behind one URL on the
+    PostgreSQL ``schema``, once each has set its webhook; killed (if still up) and the fake
+    stopped after."""
+    from tests.conftest import PG_URL
+
+    await fake.start()
+    procs = []
+    try:
+        for port in ports:
+            procs.append(await _quiet_bot(_telegram_env(
+                fake, f"{PG_URL}?search_path={schema}",
+                TELEGRAM_WEBHOOK_URL="https://bot.example.org/hook",
+                TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+                TELEGRAM_WEBHOOK_PORT=str(port))))
+        await fake.wait_for("setWebhook", len(ports), timeout=60)
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+        await fake.stop()
+
+
+async def _stop_and_fetch(procs: list, schema: str, *queries: str) -> list:
+    """Stop the workers with SIGTERM, then the rows of each query on their schema."""
+    import asyncpg
+
+    from tests.conftest import PG_URL
+
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        await asyncio.wait_for(proc.wait(), 30)
+    con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+    try:
+        return [await con.fetch(query) for query in queries]
+    finally:
+        await con.close()
 
 
 def _private(update_id: int, user: int, text: str) -> dict:
@@ -281,61 +300,38 @@ def _private(update_id: int, user: int, text: str) -> dict:
 async def test_two_webhook_workers_share_settings_and_appeals_on_postgresql():
     """Two processes behind one URL: a /config change through one is in force in the other
     within seconds, and an appeal begun through one (/start) is written through the other."""
-    import asyncpg
-
-    from tests.conftest import PG_URL, pg_schema
+    from tests.conftest import pg_schema
 
     secret, admin, member = "webhook-secret", 7, 2001
     ports = [free_port(), free_port()]
     urls = [f"http://127.0.0.1:{p}/hook" for p in ports]
     acked: set[int] = set()
-    async with pg_schema("share") as schema:
-        fake = FakeTelegram()
-        fake.admins[GROUP] = {admin}
-        await fake.start()
-        procs = []
-        try:
-            for port in ports:
-                procs.append(await _quiet_bot(_telegram_env(
-                    fake, f"{PG_URL}?search_path={schema}",
-                    TELEGRAM_WEBHOOK_URL="https://bot.example.org/hook",
-                    TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
-                    TELEGRAM_WEBHOOK_PORT=str(port))))
-            await fake.wait_for("setWebhook", 2, timeout=60)
-            # worker 1 judges a violation (its settings now at hand), worker 0 takes /config
-            await _deliver(urls[1], secret, [_update(1, GROUP, member, BAD)], acked)
-            await fake.wait_for("deleteMessage", 1, timeout=30)
-            await _deliver(urls[0], secret, [_update(2, GROUP, admin,
-                                                      "/config disabled_rules vi.insult.mother")],
-                           acked)
-            await fake.wait_for("sendMessage", 1, timeout=30, chat_id=GROUP,
-                                text="disabled_rules: [\"vi.insult.mother\"]\n"
-                                     "rule ids not enforced here")
-            await asyncio.sleep(6)  # the other worker reads settings again after 5 s
-            await _deliver(urls[1], secret, [_update(3, GROUP, member + 1, BAD)], acked)
-            # the member of case 1 begins an appeal through worker 0 and writes it through 1
-            # (a webhook update is answered once handled: the next is sent after it)
-            await _deliver(urls[0], secret, [_private(4, member, "/start appeal-m1001-1")], acked)
-            await _deliver(urls[1], secret, [_private(5, member, "chỉ là lời bài hát")], acked)
-            await fake.wait_for("sendMessage", 1, timeout=30, chat_id=member,
-                                text="Đã gửi kháng nghị vụ #1. / Your appeal of case #1 was "
-                                     "sent to the moderators.")
-            await fake.idle(quiet=0.5, timeout=30)
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                await asyncio.wait_for(proc.wait(), 30)
-            con = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
-            try:
-                cases = await con.fetch("SELECT number, message_id FROM cases")
-                appeals = await con.fetch("SELECT text FROM appeals")
-            finally:
-                await con.close()
-        finally:
-            for proc in procs:
-                if proc.returncode is None:
-                    proc.kill()
-            await fake.stop()
+    fake = FakeTelegram()
+    fake.admins[GROUP] = {admin}
+    async with pg_schema("share") as schema, _webhook_workers(fake, schema, ports,
+                                                              secret) as procs:
+        # worker 1 judges a violation (its settings now at hand), worker 0 takes /config
+        await _deliver(urls[1], secret, [_update(1, GROUP, member, BAD)], acked)
+        await fake.wait_for("deleteMessage", 1, timeout=30)
+        await _deliver(urls[0], secret, [_update(2, GROUP, admin,
+                                                  "/config disabled_rules vi.insult.mother")],
+                       acked)
+        await fake.wait_for("sendMessage", 1, timeout=30, chat_id=GROUP,
+                            text="disabled_rules: [\"vi.insult.mother\"]\n"
+                                 "rule ids not enforced here")
+        await asyncio.sleep(6)  # the other worker reads settings again after 5 s
+        await _deliver(urls[1], secret, [_update(3, GROUP, member + 1, BAD)], acked)
+        # the member of case 1 begins an appeal through worker 0 and writes it through 1
+        # (a webhook update is answered once handled: the next is sent after it)
+        await _deliver(urls[0], secret, [_private(4, member, "/start appeal-m1001-1")], acked)
+        await _deliver(urls[1], secret, [_private(5, member, "chỉ là lời bài hát")], acked)
+        await fake.wait_for("sendMessage", 1, timeout=30, chat_id=member,
+                            text="Đã gửi kháng nghị vụ #1. / Your appeal of case #1 was "
+                                 "sent to the moderators.")
+        await fake.idle(quiet=0.5, timeout=30)
+        cases, appeals = await _stop_and_fetch(procs, schema,
+                                               "SELECT number, message_id FROM cases",
+                                               "SELECT text FROM appeals")
     assert [(r["number"], r["message_id"]) for r in cases] == [(1, "90001")]  # not update 3
     assert [r["text"] for r in appeals] == ["chỉ là lời bài hát"]
     deleted = [p["message_id"] for p in fake.calls_to("deleteMessage")]
