@@ -360,3 +360,27 @@ async def test_a_bot_started_before_the_network_waits_for_it(tmp_path):
     waiting = [line for line in log.splitlines() if "not reachable yet" in line]
     assert len(waiting) == 1 and "Telegram Bot API" in waiting[0], log
     assert "Traceback" not in log and fake.token.split(":")[1] not in log
+
+
+async def test_a_rejected_discord_token_is_one_line_without_the_token(tmp_path):
+    from tests.fakes.discord import FakeDiscord
+
+    fake = FakeDiscord()
+    await fake.start()
+    fake.fail("GET", "/users/@me", 401, 0, "401: Unauthorized")
+    token = "MTIz.discord-secret-token.abc"
+    env = {**os.environ, "DISCORD_BOT_TOKEN": token, "DISCORD_API_BASE_URL": fake.api_base,
+           "DISCORD_GATEWAY_URL": fake.gateway_url, "DATABASE_URL": str(tmp_path / "d.db"),
+           "LOG_LEVEL": "warning"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        await fake.stop()
+    lines = err.decode().splitlines()
+    assert proc.returncode == 2, err.decode()
+    assert lines[-1].startswith("quytac run: discord: ") and len(lines) == 1, lines
+    assert token not in err.decode() + out.decode()

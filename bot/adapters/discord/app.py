@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -18,7 +19,7 @@ from bot.adapters.discord.commands import mod, on_command_error, rules_cmd
 from bot.adapters.discord.perform import Performer
 from bot.adapters.discord.views import CaseButton
 from bot.core import Engine
-from bot.service import Incoming, ModerationService, ProcessConfig, Scheduler
+from bot.service import Incoming, ModerationService, ProcessConfig, Scheduler, until_up
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ class DiscordConfig:
 
     def __repr__(self) -> str:
         return f"DiscordConfig(token=<hidden>, shard_count={self.shard_count}, shard_ids={self.shard_ids})"
+
+
+# A moderation bot never joins a voice channel: discord.py's warnings that voice libraries are
+# missing would open every start-up log with two lines of noise
+discord.VoiceClient.warn_nacl = False
+if hasattr(discord.VoiceClient, "warn_dave"):
+    discord.VoiceClient.warn_dave = False
 
 
 def intents() -> discord.Intents:
@@ -174,6 +182,12 @@ async def run_discord(config: DiscordConfig, service: ModerationService, engine:
     watcher = asyncio.create_task(closer())
     try:
         async with bot:
-            await bot.start(config.token)
+            # at boot the network may come after the bot: Discord not reachable yet is tried
+            # again; a rejected token (LoginFailure) is not, it is one clear line
+            await until_up("Discord API", lambda: bot.login(config.token),
+                           lambda exc: isinstance(exc, (aiohttp.ClientConnectionError,
+                                                        OSError)), stop)
+            if not stop.is_set():
+                await bot.connect()
     finally:
         watcher.cancel()
