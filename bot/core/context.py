@@ -27,6 +27,7 @@ def _words_in(text: str, start: int, end: int) -> list[str]:
     return _WORD.findall(piece)
 _SENTENCE_END = frozenset(".!?…\n:;")
 _SPAN = 24  # characters of text to read per word a context looks at, either side
+_SEEN_MOST = 4096  # stretches remembered per context
 
 
 class WordIndex:
@@ -123,7 +124,7 @@ class CompiledContext:
     """A rule's context with its phrases normalised and folded, as the text will be."""
 
     __slots__ = ("before", "not_before", "after", "not_after", "within", "unless_name", "reach",
-                 "looks_before", "looks_after")
+                 "looks_before", "looks_after", "_seen")
 
     def __init__(self, spec: Context) -> None:
         self.before = _Phrases(spec.preceded_by) or None
@@ -138,26 +139,43 @@ class CompiledContext:
         longest = max((p.longest() for p in (self.before, self.not_before, self.after,
                                              self.not_after) if p is not None), default=1)
         self.reach = self.within + longest
+        # The words around a hit decide it, so the same stretch of text decides alike: a forged
+        # message repeating one term a thousand times ("dm dm dm ...") is read once per stretch
+        # (bounded: cleared when full)
+        self._seen: dict[tuple[str, str], bool] = {}
 
     def holds(self, n: Normalized, start: int, end: int) -> bool:
         """Whether the hit at [start, end) of the folded text counts where it stands. (The
         words either side are read from a stretch of the text around it, not the whole.)"""
         folded = n.folded
+        span = _SPAN * self.reach
+        key = (folded[max(0, start - span):start] if self.looks_before else "",
+               folded[end:end + span] if self.looks_after else "")
+        counts = self._seen.get(key)
+        if counts is None:
+            counts = self._around(key[0], key[1])
+            if len(self._seen) >= _SEEN_MOST:
+                self._seen.clear()
+            self._seen[key] = counts
+        return counts and not (self.unless_name and _written_as_name(n, start, end))
+
+    def _around(self, left: str, right: str) -> bool:
+        """Whether the words of ``left`` (the stretch before a hit) and ``right`` (after it)
+        are what the context asks for."""
         within, reach = self.within, self.reach
-        span = _SPAN * reach
         if self.looks_before:
-            before = _words_in(folded, max(0, start - span), start)[-reach:]
+            before = _words_in(left, 0, len(left))[-reach:]
             if self.before is not None and not self.before.before(before, within):
                 return False
             if self.not_before is not None and self.not_before.before(before, within):
                 return False
         if self.looks_after:
-            after = _words_in(folded, end, end + span)[:reach]
+            after = _words_in(right, 0, len(right))[:reach]
             if self.after is not None and not self.after.after(after, within):
                 return False
             if self.not_after is not None and self.not_after.after(after, within):
                 return False
-        return not (self.unless_name and _written_as_name(n, start, end))
+        return True
 
 
 def _written_as_name(n: Normalized, start: int, end: int) -> bool:
