@@ -163,12 +163,15 @@ async def _deliver(url: str | list[str], secret: str, updates: list[dict], acked
 
 
 def _update(update_id: int, chat: int, user: int, text: str) -> dict:
+    """A message in the group ``chat``, or in the private chat with ``user`` when they are
+    one (a command marked as such)."""
     entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
                 if text.startswith("/") else [])
+    where = ({"id": chat, "type": "private", "first_name": "M"} if chat == user
+             else {"id": chat, "type": "supergroup", "title": "G"})
     return {"update_id": update_id, "message": {
         "message_id": 90_000 + update_id, "date": 1, "text": text, "entities": entities,
-        "chat": {"id": chat, "type": "supergroup", "title": "G"},
-        "from": {"id": user, "is_bot": False, "first_name": "M"}}}
+        "chat": where, "from": {"id": user, "is_bot": False, "first_name": "M"}}}
 
 
 def _raid(count: int, users: int, every: int) -> tuple[list[dict], set[tuple[str, str]]]:
@@ -288,15 +291,6 @@ async def _stop_and_fetch(procs: list, schema: str, *queries: str) -> list:
         await con.close()
 
 
-def _private(update_id: int, user: int, text: str) -> dict:
-    entities = ([{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-                if text.startswith("/") else [])
-    return {"update_id": update_id, "message": {
-        "message_id": 95_000 + update_id, "date": 1, "text": text, "entities": entities,
-        "chat": {"id": user, "type": "private", "first_name": "M"},
-        "from": {"id": user, "is_bot": False, "first_name": "M"}}}
-
-
 async def test_two_webhook_workers_share_settings_and_appeals_on_postgresql():
     """Two processes behind one URL: a /config change through one is in force in the other
     within seconds, and an appeal begun through one (/start) is written through the other."""
@@ -323,8 +317,8 @@ async def test_two_webhook_workers_share_settings_and_appeals_on_postgresql():
         await _deliver(urls[1], secret, [_update(3, GROUP, member + 1, BAD)], acked)
         # the member of case 1 begins an appeal through worker 0 and writes it through 1
         # (a webhook update is answered once handled: the next is sent after it)
-        await _deliver(urls[0], secret, [_private(4, member, "/start appeal-m1001-1")], acked)
-        await _deliver(urls[1], secret, [_private(5, member, "chỉ là lời bài hát")], acked)
+        await _deliver(urls[0], secret, [_update(4, member, member, "/start appeal-m1001-1")], acked)
+        await _deliver(urls[1], secret, [_update(5, member, member, "chỉ là lời bài hát")], acked)
         await fake.wait_for("sendMessage", 1, timeout=30, chat_id=member,
                             text="Đã gửi kháng nghị vụ #1. / Your appeal of case #1 was "
                                  "sent to the moderators.")

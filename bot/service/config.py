@@ -87,11 +87,14 @@ def _ids(raw: str) -> tuple[int, ...] | None:
     return tuple(int(i) for i in items)
 
 
+ON_WORDS, OFF_WORDS = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
 def _switch(raw: str) -> bool:
     value = raw.strip().lower()
-    if value not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
+    if value not in ON_WORDS + OFF_WORDS:
         raise ValueError(f"{raw!r} is not on or off")
-    return value in ("on", "true", "1", "yes")
+    return value in ON_WORDS
 
 
 def _level(raw: str) -> str:

@@ -12,9 +12,11 @@ import hashlib
 import json
 import time
 from dataclasses import replace
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
-from bot.core import CommunityPolicy, Engine, Hit, Message, Verdict, detect_language
+from bot.core import (
+    ChannelWindow, CommunityPolicy, Engine, Hit, Message, Verdict, detect_language,
+)
 from bot.core.ruleset import CATEGORIES
 from bot.core.learned import Overlay, replay, step
 from bot.core.model import logit
@@ -22,7 +24,7 @@ from bot.service.ladder import LadderStep, apply_overrides, decayed, step_for
 from bot.service.models import (
     Action, Appeal, AuditEntry, Case, Incoming, NewCase, ReviewItem, ServiceError, Trace,
 )
-from bot.service.settings import SPECS, Settings, parse_typed, settings_view, update
+from bot.service.settings import Settings, parse_typed, settings_view, spec_for, update
 from bot.service.storage.base import Storage
 from bot.service.texts import member_text, modlog_case, when
 from bot.service.tiers import ACT, NONE, tier
@@ -124,9 +126,8 @@ class ModerationService:
         if not name:
             return "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}"
                              for k, v in sorted(view.items()))
-        if name not in SPECS:
-            raise ServiceError(f"unknown setting '{name}' (one of: {', '.join(sorted(SPECS))})")
-        return f"{name}: {json.dumps(view[name], ensure_ascii=False)}\n{SPECS[name].help}"
+        spec = spec_for(name)  # (an unknown name: the settings there are)
+        return f"{name}: {json.dumps(view[name], ensure_ascii=False)}\n{spec.help}"
 
     async def update_settings(self, community: str, moderator: str,
                               changes: dict[str, object]) -> Settings:
@@ -135,9 +136,10 @@ class ModerationService:
         self._check_rule_ids(new, changes)
         before, after = settings_view(old), settings_view(new)
         diff = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
-        await self.storage.save_settings(community, new.to_json(), moderator, diff, self.clock())
+        stored = new.to_json()
+        await self.storage.save_settings(community, stored, moderator, diff, self.clock())
         await self.storage.touch_moderator(community, moderator, self.clock())
-        self._settings[community] = (self.clock(), new.to_json(), new)
+        self._settings[community] = (self.clock(), stored, new)
         return new
 
     def _check_rule_ids(self, settings: Settings, changes: dict[str, object]) -> None:
@@ -247,7 +249,8 @@ class ModerationService:
             return []
         return [Action(0, "modlog", community, channel_id=settings.log_channel, text=text)]
 
-    async def _judge(self, msg: Incoming, settings: Settings, policy: Any, window: Any,
+    async def _judge(self, msg: Incoming, settings: Settings, policy: CommunityPolicy,
+                     window: ChannelWindow,
                      is_moderator: Callable[[], Awaitable[bool]] | None) -> list[Action]:
         verdict = self.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
@@ -367,8 +370,9 @@ class ModerationService:
                    else f"Appeal #{case.number}", f"appeal:{case.number}"),)
         # (a warning rebuilt after a crash comes alone: the case's other actions say it too)
         removed = "delete" in kinds or any(k == "delete" for k, _, _ in case.outcomes)
-        member_kind = "delete_warn" if case.action in ("warn", "delete_warn") and removed \
-            else "warn" if case.action == "delete_warn" else case.action
+        # the member's sanction (delete_warn is a warning), told with the message's fate
+        sanction = "warn" if case.action == "delete_warn" else case.action
+        member_kind = "delete_warn" if sanction == "warn" and removed else sanction
         out = []
         for action_id, kind in zip(ids, kinds):
             base = dict(id=action_id, kind=kind, community_id=case.community_id,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core import CommunityPolicy, ExtraTerm
 from bot.core.language import is_everyday_word
 from bot.core.ruleset import CATEGORIES
+from bot.service.config import OFF_WORDS, ON_WORDS
 from bot.service.ladder import DEFAULT_LADDER, LadderStep, parse_ladder
 from bot.service.models import ACTIONS, ServiceError
 
@@ -90,7 +91,6 @@ class Settings:
 
 # -- what each setting is: its type, range and help, declared once ------------------------
 
-_TRUE, _FALSE = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,8 @@ def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _bool(v: Any) -> bool:
     if isinstance(v, bool):
         return v
-    if isinstance(v, str) and v.strip().lower() in _TRUE + _FALSE:
-        return v.strip().lower() in _TRUE
+    if isinstance(v, str) and v.strip().lower() in ON_WORDS + OFF_WORDS:
+        return v.strip().lower() in ON_WORDS
     raise ValueError("expected on or off")
 
 
@@ -203,6 +203,9 @@ def _channel(v: Any) -> str:
     return v
 
 
+_SEVERITY = _number(1, 10, "a term's severity", integer=True)
+
+
 def _extra_terms(v: Any) -> tuple[ExtraTerm, ...]:
     out = []
     # "scam" is one term, "a, b" two: a string is never read letter by letter
@@ -222,10 +225,8 @@ def _extra_terms(v: Any) -> tuple[ExtraTerm, ...]:
         category = item.get("category", "insult")
         if category not in CATEGORIES:
             raise ValueError(f"category {category!r} is not one of {', '.join(CATEGORIES)}")
-        severity = item.get("severity", 2)
-        if not _is_number(severity) or severity != int(severity) or not 1 <= severity <= 10:
-            raise ValueError(f"severity {severity!r} is not a whole number from 1 to 10")
-        out.append(ExtraTerm(term, category, int(severity)))
+        severity = _SEVERITY(item.get("severity", 2))
+        out.append(ExtraTerm(term, category, severity))
     return tuple(out)
 
 
@@ -335,6 +336,14 @@ SPECS: dict[str, Spec] = {
 }
 
 
+def spec_for(name: str) -> Spec:
+    """The declared setting ``name``; ServiceError lists the settings there are."""
+    spec = SPECS.get(name)
+    if spec is None:
+        raise ServiceError(f"unknown setting '{name}' (one of: {', '.join(sorted(SPECS))})")
+    return spec
+
+
 def parse_typed(raw: str) -> Any:
     """What a moderator typed after ``/config NAME``: JSON where it is JSON, else the text."""
     raw = raw.strip()
@@ -349,9 +358,7 @@ def update(settings: Settings, changes: dict[str, Any]) -> Settings:
     takes."""
     values = {}
     for name, value in changes.items():
-        spec = SPECS.get(name)
-        if spec is None:
-            raise ServiceError(f"unknown setting '{name}' (one of: {', '.join(sorted(SPECS))})")
+        spec = spec_for(name)
         try:
             values[name] = spec.parse(value)
         except ValueError as exc:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import secrets
 import signal
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
@@ -219,19 +219,12 @@ async def run_telegram(config: TelegramConfig, service: ModerationService, engin
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-
-    async def start() -> AbstractAsyncContextManager:
-        started = running(config, service, engine)
-        await started.__aenter__()
-        return started
-
-    # at boot the network may come after the bot: a Bot API that cannot be reached yet is tried
-    # again (a rejected token is not: it is one clear line)
-    started = await until_up("Telegram Bot API", start,
-                             lambda exc: isinstance(exc, NetworkError), stop)
-    if started is None:
-        return
-    try:
-        await stop.wait()
-    finally:
-        await started.__aexit__(None, None, None)
+    async with AsyncExitStack() as stack:
+        # at boot the network may come after the bot: a Bot API that cannot be reached yet is
+        # tried again (a rejected token is not: it is one clear line)
+        started = await until_up(
+            "Telegram Bot API",
+            lambda: stack.enter_async_context(running(config, service, engine)),
+            lambda exc: isinstance(exc, NetworkError), stop)
+        if started is not None:
+            await stop.wait()
