@@ -109,7 +109,7 @@ def _machine_busy(since: tuple[int, int] | None = None):
 
 async def fake_process(messages: int, rate: float, seed: int) -> None:
     """The fake Bot API on its own: print the port, wait for the bot, run the raid, report."""
-    from tests.fakes.telegram import FakeTelegram
+    from bot.fakes.telegram import FakeTelegram
 
     fake = FakeTelegram()
     await fake.start()
@@ -137,7 +137,7 @@ async def bot_process(messages: int, database: str, schema: str, seed: int, rate
     from bot.adapters.telegram import TelegramConfig, running
     from bot.core import Engine
     from bot.service import ModerationService
-    from tests.fakes.telegram import FakeTelegram
+    from bot.fakes.telegram import FakeTelegram
 
     storage = await _storage(database, schema)
     engine = Engine.load()

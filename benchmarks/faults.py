@@ -31,8 +31,8 @@ async def fault_run(messages: int = 300, members: int = 0, timeout_delay: float 
     from bot.adapters.telegram import TelegramConfig, running
     from bot.core import Engine
     from bot.service import ModerationService, SqliteStorage
-    from tests.fakes import FaultSchedule
-    from tests.fakes.telegram import FakeTelegram
+    from bot.fakes import FaultSchedule
+    from bot.fakes.telegram import FakeTelegram
 
     # three messages a member: a raid of many accounts, not one member's flood (which the
     # flood rule would rightly turn into cases of its own)

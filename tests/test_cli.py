@@ -33,6 +33,48 @@ def test_check_json_teencode(capsys):
         "vi.insult.mother", "teencode", [0, 2], 0.8)
 
 
+def test_check_keeps_links_as_typed_and_says_what_happens(capsys):
+    assert main(["check", "xem https://Example.com/AbC_Xyz?ref=ABC nhé ĐỒ NGU"]) == 1
+    out = capsys.readouterr().out
+    # a link's path is case-sensitive: shown as typed; the words around it normalised
+    assert "normalized: xem https://Example.com/AbC_Xyz?ref=ABC nhé đồ ngu" in out
+    assert ("first offence under default settings: message removed; warn (2 points, a member "
+            "with no history)") in out
+    assert main(["check", "", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["language"] is None  # nothing to tell
+
+
+def test_check_help_states_the_exit_codes():
+    done = subprocess.run([sys.executable, "-m", "bot", "check", "--help"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "Exit code: 1 when it would be acted on or sent to review, 0 otherwise, 2 on an " \
+           "error." in " ".join(done.stdout.split())
+
+
+async def _stored_community(path, settings: dict) -> None:
+    from bot.cli.common import load_engine
+    from bot.service import ModerationService, open_storage
+
+    storage = await open_storage(str(path))
+    await ModerationService(storage, load_engine(None)).update_settings("-100777", "admin",
+                                                                        settings)
+    await storage.close()
+
+
+def test_check_under_a_communitys_stored_settings(tmp_path, capsys):
+    import asyncio
+
+    db = tmp_path / "bot.db"
+    asyncio.run(_stored_community(db, {"keep_message": ["insult"], "shadow": True}))
+    assert main(["check", "thằng ngu", "--community", "-100777", "--database", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert ("first offence under community -100777's settings: message kept (keep_message); "
+            "warn (2 points, a member with no history) — in shadow mode, recorded only") in out
+    assert main(["check", "thằng ngu", "--community", "-100999", "--database", str(db)]) == 2
+    assert "no community '-100999' in the database" in capsys.readouterr().err
+
+
 def test_console_script_and_module_agree():
     a = subprocess.run([sys.executable, "-m", "bot", "check", "fuck", "--json"],
                        capture_output=True, text=True)
@@ -91,7 +133,7 @@ def test_bench_small_corpus(tmp_path, capsys):
 
 
 def test_generated_corpus_is_mixed():
-    from bot.cli.bench import generated_corpus
+    from bot.cli.corpus import generated_corpus
     from bot.core import detect_language
 
     corpus = generated_corpus(2000)

@@ -123,7 +123,7 @@ async def test_run_reads_dotenv_from_the_working_folder(tmp_path):
 
 
 async def test_a_rejected_token_is_one_line_without_the_token(tmp_path):
-    from tests.fakes.telegram import FakeTelegram
+    from bot.fakes.telegram import FakeTelegram
 
     fake = FakeTelegram()
     await fake.start()

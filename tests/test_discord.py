@@ -10,8 +10,8 @@ import pytest
 
 from bot.adapters.discord import DiscordConfig, QuytacBot
 from bot.service import ModerationService
-from tests.fakes import discord as fk
-from tests.fakes.discord import GENERAL, GUILD, LOG, MOD_ROLE, FakeDiscord
+from bot.fakes import discord as fk
+from bot.fakes.discord import GENERAL, GUILD, LOG, MOD_ROLE, FakeDiscord
 
 MEMBER, OTHER, MOD = "600000000000000001", "600000000000000002", "600000000000000003"
 TIMEOUT_PATH = f"/guilds/{GUILD}/members/"
@@ -109,13 +109,18 @@ async def test_clean_message_makes_no_call(fake, bot):
 
 
 async def test_modlog_embed_with_pardon_button(fake, bot):
-    await fake.message(MEMBER, "địt mẹ mày")
+    sent = await fake.message(MEMBER, "địt mẹ mày")  # the server knows them as "lan"
     (log,) = await fake.wait_for("POST", f"/channels/{LOG}/messages")
     embed = log.body["embeds"][0]
-    assert embed["title"] == f"Case #1 · member {MEMBER} · message removed · warn, 3 points"
-    assert "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6" in embed["description"]
+    # in the community's language, the member by name and id, the message by its jump URL
+    assert embed["title"] == f"Vụ #1 · @lan ({MEMBER}) · đã xoá tin nhắn · cảnh cáo, 3 điểm"
+    assert embed["description"].splitlines()[:3] == [
+        "Quy tắc: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6",
+        "Trích: địt mẹ mày",
+        f"Tin nhắn: https://discord.com/channels/{GUILD}/{sent['channel_id']}/{sent['id']}"]
     button = log.body["components"][0]["components"][0]
     assert button["custom_id"] == f"quytac:pardon:{GUILD}:1"
+    assert button["label"] == "Xoá bỏ #1"
     assert log.body["allowed_mentions"] == {"parse": []}
 
 
@@ -195,7 +200,7 @@ async def test_whole_appeal(fake, bot, storage):
     lifted = await fake.wait_for("PATCH", TIMEOUT_PATH + MEMBER, 2)
     assert lifted[-1].body["communication_disabled_until"] is None
     decision = (await fake.wait_for("POST", "/channels/5", len(dms) + 1))[-1]
-    assert decision.body["content"] == "✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator"
+    assert decision.body["content"] == "✅ Kháng nghị vụ #2 được chấp nhận: một điều hành viên đã xem lại vụ việc"
     assert (await storage.get_case(GUILD, 2)).status == "overturned"
 
 
@@ -608,7 +613,7 @@ async def test_hypothesis_events_never_escape_or_leak(fake, bot, storage, caplog
 async def test_scheduled_faults_lose_no_case_and_every_action_settles(fake, bot, storage):
     """429s, 500s and dropped connections on a schedule: discord.py waits out the 429s and
     retries the 500s, the performer retries dropped connections; every case, every action."""
-    from tests.fakes import FaultSchedule
+    from bot.fakes import FaultSchedule
 
     schedule = FaultSchedule(("429", None, "500", None, "drop", None, None))
     fake.schedules.append(schedule)
@@ -661,11 +666,11 @@ async def test_a_raid_shares_mod_log_messages_within_discords_limits(fake, bot, 
     for post in posts:  # up to 10 embeds, each case's own button, labelled with its case
         titles = [e["title"] for e in post.body["embeds"]]
         assert 1 <= len(titles) <= 10
-        in_post = [int(re.match(r"Case #(\d+) · member", t).group(1)) for t in titles]
+        in_post = [int(re.match(r"Vụ #(\d+) · ", t).group(1)) for t in titles]
         numbers += in_post
         buttons = [b for row in post.body["components"] for b in row["components"]]
         assert [(b["label"], b["custom_id"]) for b in buttons] == [
-            (f"Pardon #{n}", f"quytac:pardon:{GUILD}:{n}") for n in in_post]
+            (f"Xoá bỏ #{n}", f"quytac:pardon:{GUILD}:{n}") for n in in_post]
         assert all(len(row["components"]) <= 5 for row in post.body["components"])
         assert post.body["allowed_mentions"] == {"parse": []}
     assert sorted(numbers) == list(range(1, len(raiders) + 1))  # each case in exactly one

@@ -7,8 +7,8 @@ import signal
 import sys
 from contextlib import asynccontextmanager
 
-from tests.fakes import free_port
-from tests.fakes.telegram import FakeTelegram
+from bot.fakes import free_port
+from bot.fakes.telegram import FakeTelegram
 
 GROUP = -1001
 BAD = "địt mẹ mày"
@@ -60,31 +60,52 @@ async def test_run_process_moderates_and_stops_cleanly(tmp_path):
     assert fake.token not in log and fake.token.split(":")[1] not in log
 
 
-async def test_run_process_on_discord(tmp_path):
-    from tests.fakes.discord import GENERAL, FakeDiscord
+def _discord_env(fake, token: str, database: str, log_level: str) -> dict[str, str]:
+    """The environment of `quytac run` on the fake Discord alone."""
+    env = {**os.environ, "DISCORD_BOT_TOKEN": token, "DISCORD_API_BASE_URL": fake.api_base,
+           "DISCORD_GATEWAY_URL": fake.gateway_url, "DATABASE_URL": database,
+           "LOG_LEVEL": log_level}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    return env
+
+
+TOKEN_D = "MTIz.discord-secret-token.abc"
+
+
+async def _moderating_on_discord(tmp_path, log_level: str, late: float = 0.0) -> tuple[int, str]:
+    """`quytac run` on the fake Discord (started ``late`` seconds after the bot) until it has
+    removed a violation; its exit code and its log."""
+    from bot.fakes.discord import GENERAL, FakeDiscord
 
     fake = FakeDiscord()
-    await fake.start()
-    token = "MTIz.discord-secret-token.abc"
-    env = {**os.environ, "DISCORD_BOT_TOKEN": token, "DISCORD_API_BASE_URL": fake.api_base,
-           "DISCORD_GATEWAY_URL": fake.gateway_url, "DATABASE_URL": str(tmp_path / "d.db"),
-           "LOG_LEVEL": "DEBUG"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    fake.port = free_port()  # where it listens, once it starts
+    if not late:
+        await fake.start()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env,
+        sys.executable, "-m", "bot", "run",
+        env=_discord_env(fake, TOKEN_D, str(tmp_path / "d.db"), log_level),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
-        await asyncio.wait_for(fake.connected.wait(), 30)
+        if late:
+            await asyncio.sleep(late)
+            assert proc.returncode is None  # still up, waiting
+            await fake.start()
+        await asyncio.wait_for(fake.connected.wait(), 45)
         await fake.wait_for("PUT", "/applications/", timeout=15)
         await fake.message("600000000000000009", "địt mẹ mày")
         await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/", timeout=15)
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(proc.communicate(), 30)
         await fake.stop()
-    log = output.decode()
-    assert proc.returncode == 0, log
-    assert token not in log and "discord-secret-token" not in log
+    return proc.returncode, output.decode()
+
+
+async def test_run_process_on_discord(tmp_path):
+    code, log = await _moderating_on_discord(tmp_path, "DEBUG")
+    assert code == 0, log
+    assert TOKEN_D not in log and "discord-secret-token" not in log
 
 
 async def test_sigkill_mid_flood_loses_and_duplicates_nothing(tmp_path):
@@ -356,17 +377,24 @@ async def test_a_bot_started_before_the_network_waits_for_it(tmp_path):
     assert "Traceback" not in log and fake.token.split(":")[1] not in log
 
 
+async def test_a_discord_bot_started_before_the_network_waits_for_it(tmp_path):
+    """The same on Discord: the login cannot be made yet, one line, tried again while the bot
+    stays up; the fake Discord starts 5 seconds after the bot and the bot moderates there."""
+    code, log = await _moderating_on_discord(tmp_path, "warning", late=5.0)
+    assert code == 0, log
+    waiting = [line for line in log.splitlines() if "not reachable yet" in line]
+    assert len(waiting) == 1 and "Discord" in waiting[0], log
+    assert "Traceback" not in log and TOKEN_D not in log and "discord-secret-token" not in log
+
+
 async def test_a_rejected_discord_token_is_one_line_without_the_token(tmp_path):
-    from tests.fakes.discord import FakeDiscord
+    from bot.fakes.discord import FakeDiscord
 
     fake = FakeDiscord()
     await fake.start()
     fake.fail("GET", "/users/@me", 401, 0, "401: Unauthorized")
     token = "MTIz.discord-secret-token.abc"
-    env = {**os.environ, "DISCORD_BOT_TOKEN": token, "DISCORD_API_BASE_URL": fake.api_base,
-           "DISCORD_GATEWAY_URL": fake.gateway_url, "DATABASE_URL": str(tmp_path / "d.db"),
-           "LOG_LEVEL": "warning"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env = _discord_env(fake, token, str(tmp_path / "d.db"), "warning")
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env,

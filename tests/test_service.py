@@ -105,13 +105,56 @@ async def test_modlog_entry(service):
     actions = await service.on_message(msg("địt mẹ mày", author="u9"))
     log = actions[-1]
     assert log.channel_id == "-1009"
+    # a community that writes Vietnamese reads its mod log in Vietnamese
     assert log.text.splitlines() == [
-        "Case #1 · member u9 · message removed · warn, 3 points",
-        "Rule: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6",
+        "Vụ #1 · thành viên u9 · đã xoá tin nhắn · cảnh cáo, 3 điểm",
+        "Quy tắc: vi.insult.mother — QĐ 874/QĐ-BTTTT, Điều 4 khoản 6",
+        "Trích: địt mẹ mày",
+        "Bởi: tự động, độ tin cậy 0.95",
+    ]
+    assert log.buttons == (("Xoá bỏ #1", "pardon:1"),)
+
+
+async def test_modlog_names_the_member_and_links_the_message(service):
+    await service.update_settings(G, "admin", {"language": "en"})
+    incoming = Incoming("telegram", G, "chat", "77", "u9", "địt mẹ mày", T0,
+                        author_name="Lan  Anh", author_username="lananh",
+                        link="https://t.me/c/1234567890/77")
+    log = (await service.on_message(incoming))[-1]
+    assert log.text.splitlines() == [
+        "Case #1 · Lan Anh (@lananh, u9) · message removed · warn, 3 points",
+        "Rule: vi.insult.mother — Decision 874/QĐ-BTTTT, Article 4(6)",
         "Excerpt: địt mẹ mày",
+        "Message: https://t.me/c/1234567890/77",
         "By: automatic, confidence 0.95",
     ]
     assert log.buttons == (("Pardon #1", "pardon:1"),)
+    # a moderator's own action names the member the same way
+    _, actions = await service.manual(G, "telegram", "u7", "mod1", "warn", "spam",
+                                      member_username="spammer")
+    assert actions[-1].text.splitlines()[0] == "Case #2 · @spammer (u7) · warn, 2 points"
+    assert actions[-1].text.splitlines()[-1] == "By: moderator mod1"
+
+
+async def test_auto_modlog_follows_what_most_members_write(service):
+    # under `auto` the member reads their own language; the moderators read the community's
+    for i in range(12):
+        await service.on_message(msg("see you all at the meetup tonight", author=f"e{i}"))
+    for i in range(3):
+        await service.on_message(msg("hẹn gặp mọi người tối nay nhé", author=f"v{i}"))
+    actions = await service.on_message(msg("địt mẹ mày", author="v9"))
+    warn, log = actions[1], actions[-1]
+    assert warn.text.startswith("🗑️ Tin nhắn đã bị xoá; cảnh cáo, 3 điểm (vụ #1)")
+    assert log.text.startswith("Case #1 · member v9 · message removed · warn, 3 points")
+    assert log.text.splitlines()[1] == (
+        "Rule: vi.insult.mother — Decision 874/QĐ-BTTTT, Article 4(6)")
+    # and a review item, a failure and the outcome line in the same language
+    review = await service.on_message(msg("đéo hiểu gì", author="v8"))
+    assert review[0].text.startswith("Review #1 (low confidence) · member v8 · ")
+    failed = await service.confirm(actions[0].id, False, "Forbidden: not enough rights")
+    assert failed[0].text == ("⚠️ Case #1: could not delete member v9: Forbidden: not enough "
+                              "rights. Check the bot's permissions.")
+    assert await service.outcome_line(G, 1) == "Outcome: delete ✗ Forbidden: not enough rights, warn …"
 
 
 async def test_rule_overrides(service, storage):
@@ -144,8 +187,8 @@ async def test_shadow_per_rule(service, storage):
 async def test_low_confidence_goes_to_review(service, storage):
     actions = await service.on_message(msg("đéo hiểu gì", author="r1"))
     assert [(a.kind, a.id) for a in actions] == [("modlog", 0)]
-    assert actions[0].buttons == (("Confirm review #1", "review-confirm:1"),
-                                  ("Dismiss review #1", "review-dismiss:1"))
+    assert actions[0].buttons == (("Xác nhận #1", "review-confirm:1"),
+                                  ("Bỏ qua #1", "review-dismiss:1"))
     assert await storage.list_cases(G) == []
     (item,) = await service.review_queue(G)
     assert (item.why, item.rule_ids, item.member_id) == ("low_confidence",
@@ -169,7 +212,7 @@ async def test_dismissed_review_punishes_nobody(service, storage):
 async def test_moderators_are_never_auto_punished(service, storage):
     actions = await service.on_message(msg("địt mẹ mày", author="boss", mod=True))
     assert kinds(actions) == ["modlog"] and actions[0].id == 0
-    assert "moderator's message" in actions[0].text
+    assert "(tin nhắn của điều hành viên)" in actions[0].text
     assert await storage.list_cases(G) == []
     assert [i.why for i in await service.review_queue(G)] == ["moderator"]
 
@@ -233,8 +276,8 @@ async def test_appeal_own_case_only_once_within_window(service, clock):
     appeal, actions = await service.appeal(G, 1, "a1", "I was quoting a song")
     assert appeal.status == "open" and appeal.case_number == 1
     assert kinds(actions) == ["modlog"]
-    assert actions[0].buttons == (("Approve #1", "appeal-approve:1"),
-                                  ("Reject #1", "appeal-reject:1"))
+    assert actions[0].buttons == (("Chấp nhận #1", "appeal-approve:1"),
+                                  ("Từ chối #1", "appeal-reject:1"))
     with pytest.raises(ServiceError, match="already been appealed"):
         await service.appeal(G, 1, "a1", "again")
     await service.on_message(msg("địt mẹ mày", author="a1", clock=clock))
@@ -300,7 +343,8 @@ async def test_appeal_reminder(service, clock):
     await service.appeal(G, 1, "m5", "please")
     clock.advance(49 * 3600)
     (reminder,) = await service.run_due()
-    assert reminder.kind == "modlog" and "still waiting" in reminder.text
+    assert reminder.kind == "modlog" and reminder.text == (
+        "⏰ Kháng nghị vụ #1 vẫn đang chờ quyết định.")
 
 
 async def test_failure_recorded_and_reported_once(service, storage):
@@ -308,7 +352,7 @@ async def test_failure_recorded_and_reported_once(service, storage):
     delete = actions[0]
     notice = await service.confirm(delete.id, False, "missing permission: can_delete_messages")
     assert kinds(notice) == ["modlog"]
-    assert "could not delete member f1: missing permission" in notice[0].text
+    assert "không thể xoá thành viên f1: missing permission" in notice[0].text
     case = await storage.get_case(G, 1)
     assert ("delete", "failed", "missing permission: can_delete_messages") in case.outcomes
     # the same failure on the next case is recorded but not reported again
@@ -543,7 +587,8 @@ async def test_platform_action_recorded_as_case(service, storage):
     (case,) = await storage.list_cases(G)
     assert (case.actor, case.rule_ids, case.action, case.points) == (
         "discord.automod.42", ("discord.automod.42",), "delete_warn", 1.0)
-    assert kinds(actions) == ["modlog"] and "Case #1 · member am1" in actions[0].text
+    assert kinds(actions) == ["modlog"] and actions[0].text.startswith(
+        "Vụ #1 · thành viên am1 · cảnh cáo, 1 điểm\n")
 
 
 async def test_display_name_check_only_when_enabled(service, storage):
@@ -768,12 +813,12 @@ async def test_a_first_offence_removes_the_message_and_the_ladder_sanctions(serv
     assert case.action == "warn" and [k for k, _, _ in case.outcomes] == ["delete", "warn",
                                                                             "modlog"]
     assert first[1].text.startswith("🗑️ Tin nhắn đã bị xoá; cảnh cáo, 2 điểm (vụ #1)")
-    assert first[2].text.splitlines()[0] == "Case #1 · member k1 · message removed · warn, 2 points"
+    assert first[2].text.splitlines()[0] == "Vụ #1 · thành viên k1 · đã xoá tin nhắn · cảnh cáo, 2 điểm"
     await service.configure(G, "admin", "keep_message", "insult")
     kept = await service.on_message(msg("thằng ngu", author="k2"))
     assert kinds(kept) == ["warn", "modlog"]
     assert kept[0].text.startswith("⚠️ Cảnh cáo (vụ #2)")
-    assert kept[1].text.splitlines()[0] == "Case #2 · member k2 · warn, 2 points"
+    assert kept[1].text.splitlines()[0] == "Vụ #2 · thành viên k2 · cảnh cáo, 2 điểm"
 
 
 async def test_times_in_the_communitys_time_zone(service, clock):
@@ -789,7 +834,7 @@ async def test_times_in_the_communitys_time_zone(service, clock):
     local = when(until, ZoneInfo("Asia/Ho_Chi_Minh"))
     assert local.endswith("UTC+07:00") and f"đến {local}" in dm.text
     (log,) = [a for a in actions if a.kind == "modlog"]
-    assert f"until {local}" in log.text.splitlines()[0]
+    assert f"tạm cấm chat, 3 điểm đến {local}" in log.text.splitlines()[0]
     await service.configure(G, "admin", "timezone", "Europe/Berlin")
     assert (await service.settings(G)).zone == ZoneInfo("Europe/Berlin")
     with pytest.raises(ServiceError, match="setting 'timezone': expected a time zone name"):

@@ -9,8 +9,8 @@ import pytest
 
 from bot.adapters.telegram import TelegramConfig, running
 from bot.service import ModerationService
-from tests.fakes import free_port
-from tests.fakes.telegram import FakeTelegram
+from bot.fakes import free_port
+from bot.fakes.telegram import FakeTelegram
 
 GROUP, LOG = -1001, -2002
 ADMIN, ADMIN2, MEMBER, OTHER = 7, 8, 101, 102
@@ -56,7 +56,10 @@ async def test_vietnamese_insult_deleted_and_warned_in_vietnamese(fake, bot):
     assert button == {"text": "Kháng nghị #1",
                       "url": "https://t.me/quytac_test_bot?start=appeal-m1001-1"}
     log = (await fake.wait_for("sendMessage", chat_id=LOG))[0]
-    assert log["text"].startswith("Case #1 · member 101 · message removed · warn, 3 points")
+    # the community writes Vietnamese: so does its mod log, naming the member and linking the
+    # message (a supergroup's t.me/c link)
+    assert log["text"].splitlines()[0] == "Vụ #1 · Member (101) · đã xoá tin nhắn · cảnh cáo, 3 điểm"
+    assert f"Tin nhắn: https://t.me/c/{str(GROUP)[4:]}/{msg['message_id']}" in log["text"]
     assert log["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "pardon:1:-1001"
     # administrators are asked for once, only because the message broke a rule
     assert fake.calls_to("getChatAdministrators") == [{"chat_id": str(GROUP)}]
@@ -131,7 +134,7 @@ async def test_whole_appeal_by_dm(fake, bot, storage):
     assert "Vụ #2" in prompt["text"] and "viết lý do" in prompt["text"]
     fake.message(MEMBER, MEMBER, "Tôi chỉ trích dẫn lời bài hát", chat_type="private")
     log = (await fake.wait_for("sendMessage", 3, chat_id=LOG))[-1]
-    assert log["text"] == ("Appeal of case #2 by member 101 (vi.insult.mother):\n"
+    assert log["text"] == ("Kháng nghị vụ #2 của Member (101) (vi.insult.mother):\n"
                            "Tôi chỉ trích dẫn lời bài hát")
     buttons = log["reply_markup"]["inline_keyboard"][0]
     assert [b["callback_data"] for b in buttons] == ["appeal-approve:2:-1001",
@@ -146,9 +149,9 @@ async def test_whole_appeal_by_dm(fake, bot, storage):
     lifted = (await fake.wait_for("restrictChatMember", 2))[1]
     assert lifted["user_id"] == str(MEMBER) and lifted["permissions"]["can_send_messages"] is True
     await fake.wait_for("sendMessage", chat_id=MEMBER,
-                        text="✅ Kháng nghị vụ #2 được chấp nhận: approved by a moderator")
+                        text="✅ Kháng nghị vụ #2 được chấp nhận: một điều hành viên đã xem lại vụ việc")
     edited = (await fake.wait_for("editMessageText"))[0]
-    assert edited["text"].endswith("✔ appeal-approve #2 by Mod")
+    assert edited["text"].endswith("✔ Chấp nhận #2 — Mod")
     assert (await storage.get_case(str(GROUP), 2)).status == "overturned"
 
 
@@ -172,7 +175,7 @@ async def test_forbidden_delete_recorded_and_reported_once(fake, bot, storage):
     notices = [c for c in fake.calls_to("sendMessage")
                if c["chat_id"] == str(LOG) and c["text"].startswith("⚠️")]
     assert len(notices) == 1
-    assert "could not delete member 101: Forbidden: not enough rights" in notices[0]["text"]
+    assert "không thể xoá thành viên 101: Forbidden: not enough rights" in notices[0]["text"]
 
 
 async def test_retry_after_is_waited_once(fake, bot, storage):
@@ -248,7 +251,7 @@ async def test_an_appeal_begun_with_one_worker_is_written_to_another(fake, stora
     async with running(config, second, engine):
         fake.message(MEMBER, MEMBER, "Tôi chỉ trích dẫn lời bài hát", chat_type="private")
         await fake.wait_for("sendMessage", chat_id=LOG,
-                            text="Appeal of case #1 by member 101 (vi.insult.mother):\n"
+                            text="Kháng nghị vụ #1 của Member (101) (vi.insult.mother):\n"
                                  "Tôi chỉ trích dẫn lời bài hát")
         await fake.wait_for("sendMessage", chat_id=MEMBER,
                             text="Đã gửi kháng nghị vụ #1. / Your appeal of case #1 was sent "
@@ -386,17 +389,17 @@ async def test_modlog_shows_outcomes(fake, bot, storage):
     fake.fail("deleteMessage", 400, "Bad Request: message can't be deleted")
     fake.message(GROUP, MEMBER, "địt mẹ mày")
     logs = await fake.wait_for("sendMessage", 2, chat_id=LOG)
-    assert logs[0]["text"].startswith("⚠️ Case #1: could not delete member 101")
-    assert logs[1]["text"].startswith("Case #1 · member 101 · message removed · warn, 3 points")
+    assert logs[0]["text"].startswith("⚠️ Vụ #1: không thể xoá thành viên 101")
+    assert logs[1]["text"].startswith("Vụ #1 · Member (101) · đã xoá tin nhắn · cảnh cáo, 3 điểm")
     assert logs[1]["text"].splitlines()[-1] == (
-        "Outcome: delete ✗ BadRequest: Message can't be deleted, warn ✓")
+        "Kết quả: xoá ✗ BadRequest: Message can't be deleted, cảnh cáo ✓")
 
 
 async def test_message_already_gone_counts_as_deleted(fake, bot, storage):
     fake.fail("deleteMessage", 400, "Bad Request: message to delete not found")
     fake.message(GROUP, MEMBER, "địt mẹ mày")
     logs = await fake.wait_for("sendMessage", chat_id=LOG)
-    assert logs[0]["text"].splitlines()[-1] == "Outcome: delete ✓, warn ✓"
+    assert logs[0]["text"].splitlines()[-1] == "Kết quả: xoá ✓, cảnh cáo ✓"
     assert ("delete", "done", "already deleted") in (await storage.get_case(str(GROUP), 1)).outcomes
 
 
@@ -766,10 +769,10 @@ async def test_a_raid_shares_mod_log_posts_and_a_button_keeps_the_other_entries(
     posts = [p for p in fake.calls_to("sendMessage") if p["chat_id"] == str(LOG)]
     assert 2 <= len(posts) <= 4  # the first alone (or nearly), the other entries together
     entries = [e for p in posts for e in p["text"].split("\n\n")]
-    numbers = sorted(int(re.match(r"Case #(\d+) · member (\d+)", e).group(1)) for e in entries)
+    numbers = sorted(int(re.match(r"Vụ #(\d+) · Member \((\d+)\)", e).group(1)) for e in entries)
     assert numbers == list(range(1, len(raiders) + 1))  # each case in exactly one post
     for post in posts:  # one row of buttons per entry, in the entries' order
-        cases = [int(re.match(r"Case #(\d+)", e).group(1)) for e in post["text"].split("\n\n")]
+        cases = [int(re.match(r"Vụ #(\d+)", e).group(1)) for e in post["text"].split("\n\n")]
         rows = post["reply_markup"]["inline_keyboard"]
         assert [row[0]["callback_data"] for row in rows] == [f"pardon:{n}:-1001" for n in cases]
     assert all(("modlog", "done", "") in every[n].outcomes for n in numbers)
@@ -783,7 +786,7 @@ async def test_a_raid_shares_mod_log_posts_and_a_button_keeps_the_other_entries(
         "reply_markup": {"inline_keyboard": rows}})
     edited = (await fake.wait_for("editMessageText"))[0]
     number = int(pressed.split(":")[1])
-    assert edited["text"] == f"{shared['text']}\n✔ pardon #{number} by Mod"
+    assert edited["text"] == f"{shared['text']}\n✔ Xoá bỏ #{number} — Mod"
     assert edited["reply_markup"]["inline_keyboard"] == rows[:1] + rows[2:]
     assert (await storage.get_case(str(GROUP), number)).status == "pardoned"
 

@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.adapters.telegram.transport import AiohttpRequest
-from tests.fakes import serve
+from bot.fakes import serve
 
 TOKEN = "123:transport"
 

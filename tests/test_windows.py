@@ -61,7 +61,7 @@ class RedisServer:
     """A redis-server of the test's own on a free port, to stop and start again."""
 
     def __init__(self, tmp_path) -> None:
-        from tests.fakes import free_port
+        from bot.fakes import free_port
 
         self.port = free_port()
         self.dir = tmp_path
@@ -121,7 +121,7 @@ async def test_a_redis_outage_does_not_stop_judgement(sqlite_storage, engine, tm
         first = await service.on_message(_msg("chào buổi sáng", 1, "a"))
         (notice,) = first
         assert notice.kind == "modlog" and notice.channel_id == "-1009"
-        assert notice.text.startswith("⚠️ Flood and duplicate detection is counting in each")
+        assert notice.text.startswith("⚠️ Phát hiện spam và tin nhắn lặp đang đếm riêng")
         # a flood in this process is still caught, and the outage is not told again
         kinds = [[a.kind for a in await service.on_message(_msg(f"tin số {i}", 2 + i, "b"))]
                  for i in range(7)]
@@ -132,7 +132,7 @@ async def test_a_redis_outage_does_not_stop_judgement(sqlite_storage, engine, tm
         await server.start()
         clock[0] += 6  # the next try
         (back,) = await service.on_message(_msg("hết lỗi chưa", 20, "c"))
-        assert back.text.startswith("✅ The shared flood store answers again")
+        assert back.text.startswith("✅ Kho dùng chung đã trả lời lại")
         assert windows.outage is None
         assert await windows.shared.redis.exists("quytac-outage:g:c:c") == 1
     finally:

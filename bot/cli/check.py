@@ -1,4 +1,5 @@
-"""``quytac check "text"``: what the engine says about one message, why, and what would follow.
+"""``quytac check "text"``: what the engine says about one message, why, and what would follow
+(under default settings, or a community's stored settings and learning with ``--community``).
 
 Exit code: 0 when nothing is acted on or sent to review, 1 when something is, 2 on an error.
 """
@@ -6,11 +7,14 @@ Exit code: 0 when nothing is acted on or sent to review, 1 when something is, 2 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import sys
 
 from bot.cli.common import engine_with_model
-from bot.core import Hit, detect_language, normalize
-from bot.service.ladder import step_for
+from bot.core import CommunityPolicy, Engine, Hit, Normalized, detect_language, normalize
+from bot.core.detectors import find_links
+from bot.service.ladder import apply_overrides, step_for
 from bot.service.settings import Settings
 from bot.service.tiers import ACT, NONE, REVIEW, tier
 
@@ -21,31 +25,86 @@ _TIER_TEXT = {ACT: "act (the member is sanctioned at once)",
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check one message against the rulesets",
-                       description="Check one message. Exit code 1 when it would be acted on "
-                                   "or sent to review, 0 otherwise, 2 on an error.")
+                       description="Check one message and say what would happen to it and to "
+                                   "its author. Exit code: 1 when it would be acted on or sent "
+                                   "to review, 0 otherwise, 2 on an error.")
     p.add_argument("text", help="the message text")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--rules", metavar="PATH", help="ruleset directory (default: shipped rulesets)")
     p.add_argument("--model", default="default",
                    help="model file of the learned stage, 'default' (the shipped one) or 'none'")
+    p.add_argument("--community", metavar="ID",
+                   help="judge as in this community: its stored settings and what its "
+                        "moderators taught the model (the id is in the mod log, /config and "
+                        "`quytac cases list`)")
+    p.add_argument("--database", help="database of --community (default: DATABASE_URL)")
     p.set_defaults(func=run)
 
 
 def _first_offence(hits: list[Hit], settings: Settings) -> str:
+    """What the bot does to the message and to a member with no history, as the service
+    decides it: an acted-on hit removes the message (unless the community keeps its category);
+    the ladder and the rule overrides decide the sanction."""
     acted = [h for h in hits if tier(h, settings) == ACT]
     if not acted:
-        return "nothing until a moderator confirms" if hits else "nothing"
+        return "nothing until a moderator confirms" if [
+            h for h in hits if tier(h, settings) != NONE] else "nothing"
     top = max(acted, key=lambda h: (h.severity, h.confidence))
     step = step_for(settings.ladder, float(top.severity))
-    return f"{step.as_text().split(':', 1)[1]} ({top.severity} points, a member with no history)"
+    overrides = [(key, action) for target, key, action in settings.rule_overrides
+                 if target in (top.rule_id, top.category)]
+    step = apply_overrides(step, overrides, settings.ladder)
+    fate = ("message kept (keep_message)" if top.category in settings.keep_message
+            else "message removed")
+    sanction = step.as_text().split(":", 1)[1].strip().replace("delete_warn", "warn")
+    shadow = " — in shadow mode, recorded only" if (
+        settings.shadow or top.rule_id in settings.shadow_rules) else ""
+    return f"{fate}; {sanction} ({top.severity} points, a member with no history){shadow}"
+
+
+def as_typed(n: Normalized) -> str:
+    """The normalised text with its links as the member typed them (a path's case matters)."""
+    out, last = [], 0
+    for link in find_links(n.exact):
+        start, end = n.span(link.start, link.end)
+        out += [n.exact[last:link.start], n.original[start:end]]
+        last = link.end
+    return "".join(out) + n.exact[last:]
+
+
+async def _community(engine: Engine, community: str,
+                     database: str | None) -> tuple[Settings, CommunityPolicy] | None:
+    from bot.service import ModerationService, open_storage
+
+    storage = await open_storage(database)
+    try:
+        if await storage.load_settings(community) is None and not await storage.list_cases(
+                community, limit=1):
+            return None
+        service = ModerationService(storage, engine)
+        settings = await service.settings(community)
+        return settings, await service.policy(community, settings)
+    finally:
+        await storage.close()
 
 
 def run(args: argparse.Namespace) -> int:
     engine = engine_with_model(args.rules, args.model)
     if engine is None:
         return 2
-    settings = Settings()
-    verdict = engine.check(args.text, settings.policy, note=engine.model is not None)
+    if args.community:
+        found = asyncio.run(_community(engine, args.community, args.database))
+        if found is None:
+            print(f"quytac check: no community {args.community!r} in the database (no settings "
+                  "and no cases stored for it); its id is in the mod log and in "
+                  "`quytac cases list`", file=sys.stderr)
+            return 2
+        settings, policy = found
+        under = f"community {args.community}'s settings"
+    else:
+        settings = Settings()
+        policy, under = settings.policy, "default settings"
+    verdict = engine.check(args.text, policy, note=engine.model is not None)
     language = verdict.language or (detect_language(args.text, thorough=True)
                                     if args.text.strip() else None)
     n = normalize(args.text)
@@ -72,17 +131,17 @@ def run(args: argparse.Namespace) -> int:
     first = _first_offence(list(verdict.hits), settings)
     if args.json:
         print(json.dumps({
-            "text": args.text, "language": language, "normalized": n.exact,
+            "text": args.text, "language": language, "normalized": as_typed(n),
             "folded": n.folded, "expanded": engine.expand_teencode(n.exact), "hits": hits,
-            "tier": overall, "first_offence": first, "model": model,
+            "tier": overall, "first_offence": first, "under": under, "model": model,
         }, ensure_ascii=False, indent=2))
         return 1 if flagged else 0
     print(f"language:   {language or '-'}")
-    print(f"normalized: {n.exact}")
+    print(f"normalized: {as_typed(n)}")
     if n.folded != n.exact:
         print(f"folded:     {n.folded}")
     expanded = engine.expand_teencode(n.exact)
-    if expanded != n.exact:
+    if expanded.strip() != n.exact.strip():
         print(f"teencode:   {expanded}")
     if model is not None:
         aside = (f"; read without {', '.join(repr(w) for w in note.set_aside)} (the rules read "
@@ -96,5 +155,5 @@ def run(args: argparse.Namespace) -> int:
     for rule, before, after in (note.changed if note else ()):
         print(f"  (the model moved {rule} from {before} to {after})")
     print(f"tier:       {_TIER_TEXT[overall] if hits else 'none (clean)'}")
-    print(f"first offence under default settings: {first}")
+    print(f"first offence under {under}: {first}")
     return 1 if flagged else 0

@@ -155,7 +155,7 @@ def search(engine: Engine, seconds: float = 20.0, seed: int = 7, keep: int = 12,
 def baselines(engine: Engine, rounds: int = 20) -> dict[str, float]:
     """Milliseconds for a typical chat message, and for ordinary chat joined into one message
     as long as allowed (the same mix of messages, 8% of them violations)."""
-    from bot.cli.bench import generated_corpus
+    from bot.cli.corpus import generated_corpus
 
     typical = generated_corpus(200)
     per_message = min(

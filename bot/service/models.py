@@ -26,6 +26,11 @@ class Incoming:
     timestamp: float
     author_is_moderator: bool = False
     mention_count: int = 0
+    # for the mod log only (never stored): how moderators know the author, and where the
+    # message is (Telegram's t.me link, Discord's jump URL)
+    author_name: str = ""
+    author_username: str = ""
+    link: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,9 @@ from bot.service.models import (
 )
 from bot.service.settings import Settings, parse_typed, settings_view, spec_for, update
 from bot.service.storage.base import Storage
-from bot.service.texts import member_text, modlog_case, when
+from bot.service.modlog import case_entry, done_name, log_text, member_label, outcome_text
+from bot.service.speakers import LanguageTally
+from bot.service.texts import member_text, when
 from bot.service.tiers import ACT, NONE, tier
 from bot.service.bounded import LRU
 from bot.service.windows import LocalWindows, WindowStore, outage_of
@@ -99,6 +101,7 @@ class ModerationService:
         self._notified: LRU[tuple[str, str, str], float] = LRU(COMMUNITIES_CACHED)
         # one decision at a time per member: two offences arriving together escalate in order
         self._member_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.speakers = LanguageTally(COMMUNITIES_CACHED)
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -210,6 +213,15 @@ class ModerationService:
                                                     self.clock(), step, case_id, review_id)
         self._keep_learned(community, weights, version)
 
+    def log_language(self, community: str, settings: Settings, fallback: str = "") -> str:
+        """The mod log's language: the community's setting, or under ``auto`` what most of its
+        members write (until the bot has read enough of them: ``fallback``, the language of
+        the message at hand)."""
+        if settings.language != "auto":
+            return settings.language
+        return self.speakers.majority(community) or (fallback if fallback in ("vi", "en")
+                                                     else "vi")
+
     # -- messages ---------------------------------------------------------------------------
 
     async def on_message(self, msg: Incoming,
@@ -221,6 +233,8 @@ class ModerationService:
         platform call for it without slowing clean traffic.
         """
         settings = await self.settings(msg.community_id)
+        if settings.language == "auto":
+            self.speakers.observe(msg.community_id, msg.text)
         policy = await self.policy(msg.community_id, settings)
         window = await self.windows.window_for(
             msg.community_id, msg.author_id, msg.channel_id, msg.timestamp,
@@ -234,15 +248,13 @@ class ModerationService:
         shared windows do not answer, and once again when they do."""
         outage = outage_of(self.windows)
         told = self._outage_told.get(community)
+        language = self.log_language(community, settings)
         if outage is not None and told != outage.number:
             self._outage_told[community] = outage.number
-            text = ("⚠️ Flood and duplicate detection is counting in each bot process alone: "
-                    f"the shared store (REDIS_URL) does not answer ({outage.error}). A flood "
-                    "spread over several processes may be missed until it answers; every "
-                    "message is still judged.")
+            text = log_text("outage", language, error=outage.error)
         elif outage is None and told is not None:
             del self._outage_told[community]
-            text = "✅ The shared flood store answers again: floods are counted across processes."
+            text = log_text("outage_over", language)
         else:
             return []
         if not settings.log_channel:
@@ -341,7 +353,9 @@ class ModerationService:
         if subject == "name" and step.action in ("warn", "delete_warn"):
             text = {"warn": member_text("name", language, case=case.number, why=why,
                                         days=f"{settings.appeal_window_days:g}")}
-        return case, self._actions(case, ids, kinds, settings, why=why, text=text)
+        return case, self._actions(case, ids, kinds, settings, why=why, text=text,
+                                   known_as=(msg.author_name, msg.author_username),
+                                   link=msg.link)
 
     def _clauses(self, rules: tuple[str, ...]) -> tuple[str, ...]:
         out = []
@@ -353,17 +367,20 @@ class ModerationService:
         return tuple(out)
 
     @staticmethod
-    def _appeal_buttons(number: int) -> tuple[tuple[str, str], ...]:
-        return ((f"Approve #{number}", f"appeal-approve:{number}"),
-                (f"Reject #{number}", f"appeal-reject:{number}"))
+    def _appeal_buttons(number: int, language: str) -> tuple[tuple[str, str], ...]:
+        return ((log_text("button_approve", language, number=number), f"appeal-approve:{number}"),
+                (log_text("button_reject", language, number=number), f"appeal-reject:{number}"))
 
-    def _cites(self, case: Case) -> list[str]:
-        return [self.engine.clauses[c].cite if c in self.engine.clauses else c
+    def _cites(self, case: Case, language: str) -> list[str]:
+        return [self.engine.clauses[c].citation(language) if c in self.engine.clauses else c
                 for c in case.clauses]
 
     def _actions(self, case: Case, ids: list[int], kinds: tuple[str, ...], settings: Settings,
-                 why: str = "", text: dict[str, str] | None = None) -> list[Action]:
-        """Platform actions for ``case``, one per tracked kind."""
+                 why: str = "", text: dict[str, str] | None = None,
+                 known_as: tuple[str, str] = ("", ""), link: str = "") -> list[Action]:
+        """Platform actions for ``case``, one per tracked kind. ``known_as`` (display name,
+        username) and ``link``: how the mod log names the member and where it points (the case
+        stores neither)."""
         days = f"{settings.appeal_window_days:g}"
         # a label names its case: a raid's notices share posts, a row of buttons for each case
         appeal = ((f"Kháng nghị #{case.number}" if case.language == "vi"
@@ -391,12 +408,16 @@ class ModerationService:
                 out.append(Action(**base, text=body, buttons=appeal,
                                   delete_after=settings.warning_delete_after if kind == "warn" else 0))
             elif kind == "modlog":
-                body = modlog_case(case.number, case.member_id, case.rule_ids, self._cites(case),
-                                   case.excerpt, case.action, case.until, case.actor,
-                                   case.confidence, removed=removed, points=case.points,
-                                   zone=settings.zone)
+                lang = self.log_language(case.community_id, settings, case.language)
+                body = case_entry(lang, case.number,
+                                  member_label(case.member_id, lang, *known_as),
+                                  case.rule_ids, self._cites(case, lang), case.excerpt,
+                                  case.action, case.until, case.actor, case.confidence,
+                                  removed=removed, points=case.points, zone=settings.zone,
+                                  link=link)
+                pardon = log_text("button_pardon", lang, number=case.number)
                 out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
-                                  buttons=((f"Pardon #{case.number}", f"pardon:{case.number}"),),
+                                  buttons=((pardon, f"pardon:{case.number}"),),
                                   with_outcomes=True))
             else:
                 out.append(Action(**base, until=case.until if kind == "mute" else None))
@@ -430,13 +451,20 @@ class ModerationService:
             return []
         if not settings.log_channel:
             return []
-        label = "moderator's message" if why == "moderator" else "low confidence"
-        text = (f"Review #{item.id} ({label}) · member {item.member_id} · {', '.join(rules)} · "
-                f"confidence {item.confidence:.2f}\nExcerpt: {item.excerpt}")
+        lang = self.log_language(msg.community_id, settings, language)
+        text = log_text("review", lang, id=item.id, why=log_text(f"review_{why}", lang),
+                        member=member_label(msg.author_id, lang, msg.author_name,
+                                            msg.author_username),
+                        rules=", ".join(rules),
+                        confidence=item.confidence, excerpt=item.excerpt)
+        if msg.link:
+            text += "\n" + log_text("link", lang, link=msg.link)
         return [Action(0, "modlog", msg.community_id, member_id=msg.author_id,
                        channel_id=settings.log_channel, text=text,
-                       buttons=((f"Confirm review #{item.id}", f"review-confirm:{item.id}"),
-                                (f"Dismiss review #{item.id}", f"review-dismiss:{item.id}")))]
+                       buttons=((log_text("button_confirm", lang, id=item.id),
+                                 f"review-confirm:{item.id}"),
+                                (log_text("button_dismiss", lang, id=item.id),
+                                 f"review-dismiss:{item.id}")))]
 
     async def check_name(self, platform: str, community: str, member: str, name: str,
                          language: str = "vi") -> list[Action]:
@@ -500,9 +528,8 @@ class ModerationService:
         case = await self.storage.get_case(community, number)
         if case is None:
             return ""
-        parts = [f"{kind} {'✓' if state == 'done' else '✗ ' + reason if state == 'failed' else '…'}"
-                 for kind, state, reason in case.outcomes if kind != "modlog"]
-        return "Outcome: " + ", ".join(parts) if parts else ""
+        settings = await self.settings(community)
+        return outcome_text(case.outcomes, self.log_language(community, settings, case.language))
 
     async def confirm(self, action_id: int, ok: bool, reason: str = "",
                       applied_until: float | None = None) -> list[Action]:
@@ -539,8 +566,9 @@ class ModerationService:
         ids = await self.storage.change_case(case.id, "platform", "failure_reported", now,
                                              action_kinds=("modlog",),
                                              detail={"kind": kind, "reason": reason})
-        text = (f"⚠️ Case #{case.number}: could not {kind} member {case.member_id}: {reason}. "
-                "Check the bot's permissions.")
+        lang = self.log_language(case.community_id, settings, case.language)
+        text = log_text("failure", lang, number=case.number, kind=done_name(kind, lang),
+                        member=member_label(case.member_id, lang), reason=reason)
         return [Action(ids[0], "modlog", case.community_id, member_id=case.member_id,
                        channel_id=settings.log_channel, case_number=case.number, text=text)]
 
@@ -564,10 +592,12 @@ class ModerationService:
 
     async def manual(self, community: str, platform: str, member: str, moderator: str,
                      action: str, reason: str, minutes: float | None = None,
-                     channel: str = "", message_id: str = "",
-                     text: str = "") -> tuple[Case, list[Action]]:
+                     channel: str = "", message_id: str = "", text: str = "",
+                     member_name: str = "", member_username: str = "",
+                     link: str = "") -> tuple[Case, list[Action]]:
         """A moderator's warn, mute or ban: same history, same ladder points. ``text``: the
-        message it answers (a reply to it), which teaches the community's model: a violation."""
+        message it answers (a reply to it), which teaches the community's model: a violation.
+        ``member_name``, ``member_username`` and ``link``: for the mod log, as ``Incoming``."""
         if action not in MANUAL_KINDS:
             raise ServiceError(f"unknown action {action!r} (warn, mute or ban)")
         if action == "mute" and not minutes:
@@ -582,11 +612,12 @@ class ModerationService:
             community_id=community, platform=platform, member_id=member, action=action,
             actor=moderator, status="active", points=settings.manual_points_for(action), now=now,
             channel_id=channel, message_id=message_id, until=until, reason=reason,
-            language=settings.language if settings.language != "auto" else "vi",
+            language=self.log_language(community, settings),
             action_kinds=kinds, schedule=(("mute_expiry", until),) if until else (),
             trace=trace))
         await self._learn(community, member, f"manual_{action}", 1, trace, case_id=case.id)
-        return case, self._actions(case, ids, kinds, settings, why=reason)
+        return case, self._actions(case, ids, kinds, settings, why=reason,
+                                   known_as=(member_name, member_username), link=link)
 
     async def _read(self, community: str, settings: Settings, text: str) -> Trace | None:
         """The trace of a message a moderator acted on by hand (whatever the bot made of it)."""
@@ -619,8 +650,11 @@ class ModerationService:
         return actions
 
     async def pardon(self, community: str, number: int, moderator: str,
-                     reason: str) -> list[Action]:
+                     reason: str | None) -> list[Action]:
+        """``reason`` None: a button pressed, no reason typed (the member reads that a
+        moderator looked at the case, in their language)."""
         case = await self._case(community, number)
+        reason = member_text("by_button", case.language) if reason is None else reason
         if case.status not in ("active", "expired"):
             raise ServiceError(f"case #{number} is {case.status}; nothing to pardon")
         now = self.clock()
@@ -691,8 +725,10 @@ class ModerationService:
         return await self.storage.open_appeals(community)
 
     async def decide_appeal(self, community: str, number: int, moderator: str, approve: bool,
-                            reason: str) -> list[Action]:
+                            reason: str | None) -> list[Action]:
+        """``reason`` None: decided with a button (see ``pardon``); typed, it may not be empty."""
         case = await self._case(community, number)
+        reason = member_text("by_button", case.language) if reason is None else reason
         pending = [a for a in await self.storage.appeals_for_case(case.id) if a.status == "open"]
         if not pending:
             raise ServiceError(f"case #{number} has no open appeal")
@@ -739,8 +775,9 @@ class ModerationService:
                                              self.clock() + APPEAL_DRAFT_SECONDS)
         return case
 
-    async def appeal_begun(self, platform: str, member: str,
-                           text: str) -> tuple[int, Appeal, list[Action]] | None:
+    async def appeal_begun(self, platform: str, member: str, text: str,
+                           member_name: str = "", member_username: str = ""
+                           ) -> tuple[int, Appeal, list[Action]] | None:
         """A direct message: the appeal, if the member began one (None if not). A refused
         appeal (too long, too many) keeps the draft, so the member can write it again."""
         now = self.clock()
@@ -748,12 +785,16 @@ class ModerationService:
         if draft is None:
             return None
         community, number = draft
-        appeal, actions = await self.appeal(community, number, member, text)
+        appeal, actions = await self.appeal(community, number, member, text, member_name,
+                                            member_username)
         await self.storage.drop_appeal_draft(platform, member, now)
         return number, appeal, actions
 
-    async def appeal(self, community: str, number: int, member: str,
-                     text: str) -> tuple[Appeal, list[Action]]:
+    async def appeal(self, community: str, number: int, member: str, text: str,
+                     member_name: str = "", member_username: str = ""
+                     ) -> tuple[Appeal, list[Action]]:
+        """A member's appeal of their case (``member_name``, ``member_username``: how the mod
+        log names them)."""
         case = await self.member_case(community, number, member)
         settings = await self.settings(community)
         now = self.clock()
@@ -779,11 +820,13 @@ class ModerationService:
             return appeal, []
         ids = await self.storage.change_case(case.id, member, "appeal_posted", now,
                                              action_kinds=("modlog",))
-        body = (f"Appeal of case #{case.number} by member {member} "
-                f"({', '.join(case.rule_ids) or case.action}):\n{text}")
+        lang = self.log_language(community, settings, case.language)
+        body = log_text("appeal", lang, number=case.number,
+                        member=member_label(member, lang, member_name, member_username),
+                        rules=", ".join(case.rule_ids) or done_name(case.action, lang), text=text)
         return appeal, [Action(ids[0], "modlog", community, member_id=member,
                                channel_id=settings.log_channel, case_number=case.number,
-                               text=body, buttons=self._appeal_buttons(case.number))]
+                               text=body, buttons=self._appeal_buttons(case.number, lang))]
 
     # -- privacy ----------------------------------------------------------------------------
 
@@ -868,10 +911,11 @@ class ModerationService:
                 return []
             ids = await self.storage.change_case(case.id, "auto", "appeal_reminder", now,
                                                  action_kinds=("modlog",))
-            text = f"⏰ The appeal of case #{case.number} is still waiting for a decision."
+            lang = self.log_language(case.community_id, settings, case.language)
+            text = log_text("appeal_reminder", lang, number=case.number)
             return [Action(ids[0], "modlog", case.community_id, channel_id=settings.log_channel,
                            case_number=case.number, text=text,
-                           buttons=self._appeal_buttons(case.number))]
+                           buttons=self._appeal_buttons(case.number, lang))]
         return []
 
     async def next_due(self) -> float | None:

@@ -48,16 +48,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "🔈 Bạn đã được bỏ cấm chat (vụ #{case}).",
         "en": "🔈 Your mute has been lifted (case #{case}).",
     },
+    "by_button": {
+        "vi": "một điều hành viên đã xem lại vụ việc",
+        "en": "a moderator reviewed the case",
+    },
     "pardoned": {
         "vi": "🕊️ Vụ #{case} đã được xoá bỏ: {reason}",
         "en": "🕊️ Case #{case} was pardoned: {reason}",
     },
 }
-
-ACTION_NAMES = {
-    "warn": "warn", "delete_warn": "delete + warn", "mute": "mute", "ban": "ban", "none": "none",
-}
-
 
 def when(ts: float, zone: tzinfo | None = None) -> str:
     """A time as its reader reads it: in the community's time zone (UTC where none is given),
@@ -71,27 +70,3 @@ def when(ts: float, zone: tzinfo | None = None) -> str:
 def member_text(kind: str, language: str, **values: object) -> str:
     lang = "vi" if language == "vi" else "en"
     return TEXTS[kind][lang].format(**values)
-
-
-def modlog_case(number: int, member: str, rules: tuple[str, ...], cites: list[str], excerpt: str,
-                action: str, until: float | None, actor: str, confidence: float | None,
-                shadow: bool = False, removed: bool = False, points: float | None = None,
-                zone: tzinfo | None = None) -> str:
-    """One mod-log entry for a case: everything a moderator needs at 2 a.m., on a few lines.
-    What happened to the message and to the member are said apart: "message removed · warn,
-    2 points"."""
-    sanction = "warn" if action == "delete_warn" else action
-    parts = (["message removed"] if removed else []) + [
-        f"{ACTION_NAMES.get(sanction, sanction)}"
-        + (f", {points:g} points" if points is not None and sanction != "none" else "")
-        + (f" until {when(until, zone)}" if until else "")]
-    lines = [
-        f"{'[shadow] ' if shadow else ''}Case #{number} · member {member} · " + " · ".join(parts),
-        f"Rule: {', '.join(rules) or '-'} — {'; '.join(cites) or '-'}",
-    ]
-    if excerpt:
-        lines.append(f"Excerpt: {excerpt}")
-    by = "automatic" if actor == "auto" else f"moderator {actor}"
-    conf = f", confidence {confidence:.2f}" if confidence is not None else ""
-    lines.append(f"By: {by}{conf}")
-    return "\n".join(lines)

@@ -121,7 +121,9 @@ class QuytacBot(commands.Bot):
             channel_id=str(message.channel.id), message_id=str(message.id),
             author_id=str(author.id), text=message.content, timestamp=message.created_at.timestamp(),
             mention_count=len(message.raw_mentions) + len(message.raw_role_mentions)
-            + (50 if message.mention_everyone else 0))
+            + (50 if message.mention_everyone else 0),
+            author_name=author.display_name, author_username=author.name,
+            link=message.jump_url)
 
         async def is_moderator() -> bool:
             perms = getattr(author, "guild_permissions", None)

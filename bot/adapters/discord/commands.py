@@ -118,7 +118,8 @@ async def _manual(interaction: discord.Interaction, member: discord.Member, acti
     bot = _bot(interaction)
     case, actions = await bot.service.manual(
         str(interaction.guild_id), "discord", str(member.id), str(interaction.user.id), action,
-        reason or f"{action} by a moderator", minutes=minutes, channel=str(interaction.channel_id))
+        reason or f"{action} by a moderator", minutes=minutes, channel=str(interaction.channel_id),
+        member_name=member.display_name, member_username=member.name)
     await _reply(interaction, f"Case #{case.number}: {action} <@{member.id}>.")
     await bot.performer.perform(actions)
     bot.scheduler.wake()

@@ -32,8 +32,10 @@ class AppealModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         try:
-            _, actions = await self.bot.service.appeal(self.guild, self.number,
-                                                       str(interaction.user.id), self.reason.value)
+            user = interaction.user
+            _, actions = await self.bot.service.appeal(self.guild, self.number, str(user.id),
+                                                       self.reason.value, user.display_name,
+                                                       user.name)
         except ServiceError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
@@ -72,12 +74,11 @@ class CaseButton(discord.ui.DynamicItem[discord.ui.Button],
         service = bot.service
         try:
             if self.verb == "pardon":
-                actions = await service.pardon(self.guild, self.arg, mod, "pardoned from the mod log")
+                actions = await service.pardon(self.guild, self.arg, mod, None)
             elif self.verb in ("appeal-approve", "appeal-reject"):
                 approve = self.verb == "appeal-approve"
                 actions = await service.decide_appeal(
-                    self.guild, self.arg, mod, approve,
-                    "approved by a moderator" if approve else "rejected by a moderator")
+                    self.guild, self.arg, mod, approve, None)
             elif self.verb == "review-confirm":
                 actions = await service.confirm_review(self.guild, self.arg, mod)
             else:

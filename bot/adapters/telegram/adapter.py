@@ -139,7 +139,9 @@ class TelegramAdapter:
             platform="telegram", community_id=str(chat.id),
             channel_id=f"{chat.id}:{msg.message_thread_id or 0}", message_id=str(msg.message_id),
             author_id=str(author.id), text=text, timestamp=time.time(),
-            author_is_moderator=anonymous, mention_count=mentions)
+            author_is_moderator=anonymous, mention_count=mentions,
+            author_name=author.full_name, author_username=author.username or "",
+            link=msg.link or "")
         actions = await self.service.on_message(
             incoming, is_moderator=lambda: self.is_admin(chat.id, author.id))
         self.performer.submit(actions)
@@ -244,12 +246,17 @@ class TelegramAdapter:
             minutes, rest = parse_duration(rest[0]), rest[1:]
         reason = " ".join(rest) or f"{action} by a moderator"
         replied = msg.reply_to_message
+        target = replied.from_user if replied else None
+        target = target if target is not None and str(target.id) == member else None
         # the replied message's text teaches the community's model (a violation); only its
         # hashed features are kept
         case, actions = await self.service.manual(
             community, "telegram", member, mod, action, reason, minutes=minutes,
             channel=community, message_id=str(replied.message_id) if replied else "",
-            text=(replied.text or replied.caption or "") if replied else "")
+            text=(replied.text or replied.caption or "") if replied else "",
+            member_name=target.full_name if target else "",
+            member_username=(target.username or "") if target else "",
+            link=(replied.link or "") if replied else "")
         await self.performer.perform(actions)
         self.scheduler.wake()
         await msg.reply_text(f"Case #{case.number}: {action} member {member}.")
@@ -413,9 +420,9 @@ class TelegramAdapter:
             return
         vi = case.language == "vi"
         await msg.reply_text(
-            (f"Vụ #{case.number}: {case.action}, quy tắc {', '.join(case.rule_ids) or '-'}.\n"
+            (f"Vụ #{case.number}, quy tắc {', '.join(case.rule_ids) or '-'}.\n"
              "Hãy viết lý do kháng nghị trong một tin nhắn.") if vi else
-            (f"Case #{case.number}: {case.action}, rule {', '.join(case.rule_ids) or '-'}.\n"
+            (f"Case #{case.number}, rule {', '.join(case.rule_ids) or '-'}.\n"
              "Write why you appeal, in one message."))
 
     async def cmd_appeal(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -429,7 +436,8 @@ class TelegramAdapter:
         if msg is None or user is None:
             return
         try:
-            begun = await self.service.appeal_begun("telegram", str(user.id), msg.text or "")
+            begun = await self.service.appeal_begun("telegram", str(user.id), msg.text or "",
+                                                    user.full_name, user.username or "")
         except ServiceError as exc:
             await msg.reply_text(str(exc))
             return
@@ -457,11 +465,10 @@ class TelegramAdapter:
         number = int(arg)
         try:
             if verb == "pardon":
-                actions = await self.service.pardon(community, number, mod, "pardoned from the mod log")
+                actions = await self.service.pardon(community, number, mod, None)
             elif verb in ("appeal-approve", "appeal-reject"):
                 approve = verb == "appeal-approve"
-                reason = "approved by a moderator" if approve else "rejected by a moderator"
-                actions = await self.service.decide_appeal(community, number, mod, approve, reason)
+                actions = await self.service.decide_appeal(community, number, mod, approve, None)
             elif verb == "review-confirm":
                 actions = await self.service.confirm_review(community, number, mod)
             elif verb == "review-dismiss":
@@ -474,17 +481,21 @@ class TelegramAdapter:
             await query.answer(str(exc), show_alert=True)
             return
         await self.performer.perform(actions)
-        await query.answer("Done.")
+        await query.answer("✓")
         if query.message is not None and isinstance(query.message, TgMessage):
             # a mod-log post may carry several entries, each with a row of buttons: the row of
             # the one decided goes, the others stay
             name = query.from_user.username or query.from_user.first_name
             markup = query.message.reply_markup
+            pressed = [b.text for row in (markup.inline_keyboard if markup else ())
+                       for b in row if b.callback_data == query.data]
             rows = [row for row in (markup.inline_keyboard if markup else ())
                     if not any(b.callback_data == query.data for b in row)]
             try:
+                # the button's own label says what was done, in the log's language
+                done = pressed[0] if pressed else f"{verb} #{number}"
                 await query.edit_message_text(
-                    f"{query.message.text or ''}\n✔ {verb} #{number} by {name}",
+                    f"{query.message.text or ''}\n✔ {done} — {name}",
                     reply_markup=InlineKeyboardMarkup(rows) if rows else None)
             except TelegramError:
                 pass

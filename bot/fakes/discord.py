@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes import FaultSchedule, poll_until, serve
+from bot.fakes import FaultSchedule, poll_until, serve
 
 APP_ID = "900000000000000001"
 BOT_ID = APP_ID
@@ -67,11 +67,11 @@ class FakeDiscord:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner, self.port = await serve(app)
+        self._runner, self.port = await serve(app, port or self.port)
 
     async def stop(self) -> None:
         if self._ws is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import FaultSchedule, poll_until, serve
+from bot.fakes import FaultSchedule, poll_until, serve
 
 BOT = {"id": 999000, "is_bot": True, "first_name": "Quytac", "username": "quytac_test_bot",
        "can_join_groups": True, "can_read_all_group_messages": True,
@@ -29,6 +29,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)  # arrival, for latency benchmarks
+    result: Any = None  # what the fake answered (a sent message, for the demo's buttons)
 
 
 @dataclass
@@ -149,10 +150,11 @@ class FakeTelegram:
         self.push({"edited_message" if edited else "message": msg})
         return msg
 
-    def callback(self, user_id: int, data: str, message: dict) -> None:
+    def callback(self, user_id: int, data: str, message: dict, first_name: str = "Mod") -> None:
         self.push({"callback_query": {
             "id": str(next(self._update_ids)), "chat_instance": "ci", "data": data,
-            "from": {"id": user_id, "is_bot": False, "first_name": "Mod"}, "message": message}})
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+            "message": message}})
 
     @property
     def delete_times(self) -> dict[int, float]:
@@ -197,8 +199,9 @@ class FakeTelegram:
             return self._error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await _params(request)
+        call = Call(method, params)
         if method != "getUpdates":
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
         key = (method, json.dumps(params, sort_keys=True, default=str))
         if self.group_limit and method == "sendMessage" and str(params.get("chat_id", "")).startswith("-"):
             count, window = self.group_limit
@@ -236,6 +239,7 @@ class FakeTelegram:
         result = await handler(params) if asyncio.iscoroutinefunction(handler) else handler(params)
         if isinstance(result, web.Response):
             return result
+        call.result = result
         return web.json_response({"ok": True, "result": result},
                                  content_type="application/json")
 

@@ -1,4 +1,8 @@
-"""Fake platform servers for the adapter tests, and what they share."""
+"""Fake Telegram and Discord servers on 127.0.0.1 that the real client libraries talk to.
+
+The tests, the benchmarks and ``quytac demo`` all drive the bot against them; they ship with the
+package so that the demo runs from an installed wheel.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""``quytac demo``: the whole moderation loop without a token, against the fake Telegram."""
