@@ -70,3 +70,19 @@ def test_every_data_file_beside_the_code_is_package_data():
         if not any(relative.match(pattern) for pattern in data.get(package, [])):
             missing.append(str(path.relative_to(ROOT)))
     assert missing == []
+
+
+def test_the_documentation_links_where_it_says():
+    """Every relative link in the README, the changelog and docs/ names a file that exists."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pages = [root / "README.md", root / "CHANGELOG.md", *sorted((root / "docs").glob("*.md"))]
+    assert len(pages) >= 7
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" not in target and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(root)} → {target}")
+    assert broken == []

@@ -170,8 +170,13 @@ async def test_rule_overrides(service, storage):
 
 
 async def test_shadow_mode_records_and_does_nothing(service, storage):
+    """Nothing is done to the member or the message; the moderators read, marked, what would
+    have been done (a community tries the bot for a day), with no button to press."""
     await service.update_settings(G, "admin", {"shadow": True})
-    assert await service.on_message(msg("địt mẹ mày")) == []
+    (log,) = await service.on_message(msg("địt mẹ mày"))
+    assert log.kind == "modlog" and log.buttons == ()
+    assert log.text.splitlines()[0] == (
+        "[chế độ thử] Vụ #1 · thành viên u1 · đã xoá tin nhắn · cảnh cáo, 3 điểm")
     (case,) = await storage.list_cases(G)
     assert (case.status, case.action) == ("shadow", "delete_warn")
     assert await storage.member_points(G, "u1") == []  # shadow cases do not count
@@ -179,7 +184,7 @@ async def test_shadow_mode_records_and_does_nothing(service, storage):
 
 async def test_shadow_per_rule(service, storage):
     await service.update_settings(G, "admin", {"shadow_rules": ["en.obscene.profanity"]})
-    assert await service.on_message(msg("fuck", author="s1")) == []
+    assert kinds(await service.on_message(msg("fuck", author="s1"))) == ["modlog"]
     assert (await storage.get_case(G, 1)).status == "shadow"
     assert kinds(await service.on_message(msg("địt mẹ mày", author="s1")))[0] == "delete"
 
@@ -839,3 +844,10 @@ async def test_times_in_the_communitys_time_zone(service, clock):
     assert (await service.settings(G)).zone == ZoneInfo("Europe/Berlin")
     with pytest.raises(ServiceError, match="setting 'timezone': expected a time zone name"):
         await service.configure(G, "admin", "timezone", "Mars/Olympus")
+
+
+async def test_config_lists_the_community_id_first(service):
+    """What `quytac check --community` and `quytac cases list --community` take."""
+    shown = (await service.configure(G, "admin")).splitlines()
+    assert shown[0] == f"community: {G}"
+    assert "shadow: false" in shown and "language: \"auto\"" in shown

@@ -141,7 +141,8 @@ async def test_whole_appeal_by_dm(fake, bot, storage):
                                                     "appeal-reject:2:-1001"]
     # a plain member pressing the button is refused; an admin approves
     log_msg = {"message_id": 1, "date": int(time.time()), "text": log["text"],
-               "chat": {"id": LOG, "type": "supergroup", "title": "log"}}
+               "chat": {"id": LOG, "type": "supergroup", "title": "log"},
+               "reply_markup": log["reply_markup"]}
     fake.callback(OTHER, "appeal-approve:2:-1001", log_msg)
     refused = (await fake.wait_for("answerCallbackQuery"))[0]
     assert refused["show_alert"] is True and "Only moderators" in refused["text"]

@@ -1,8 +1,8 @@
 """Whether a term stands where its rule says it counts: the words just before and after it.
 
 "mọi" is a slur after "bọn" and the word *every* before "người"; "dm" is an insult, and a direct
-message in "check dm". A rule says which with a context (``rulesets/``, see README "Writing a
-rule"); this module answers it for one hit, on the diacritics-folded text, so a context word
+message in "check dm". A rule says which with a context (``rulesets/``; docs/ENGINE.md,
+"Writing a rule"); this module answers it for one hit, on the diacritics-folded text, so a context word
 typed without its marks still counts. Asked only for the hits of terms that have a context.
 """
 

@@ -2,7 +2,7 @@
 
 A ruleset directory holds ``clauses.yaml`` (the code-of-conduct clauses rules cite),
 ``teencode.yaml`` (abbreviations and what they stand for) and any number of rule files, each a
-mapping with a ``rules:`` list. See README "Writing a rule" for the fields.
+mapping with a ``rules:`` list. See docs/ENGINE.md, "Writing a rule", for the fields.
 """
 
 from __future__ import annotations

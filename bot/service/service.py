@@ -127,8 +127,9 @@ class ModerationService:
             await self.update_settings(community, moderator, {name: parse_typed(typed)})
         view = settings_view(await self.settings(community))
         if not name:
-            return "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}"
-                             for k, v in sorted(view.items()))
+            # the id first: what the command line's --community takes
+            return "\n".join([f"community: {community}"] + [
+                f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(view.items())])
         spec = spec_for(name)  # (an unknown name: the settings there are)
         return f"{name}: {json.dumps(view[name], ensure_ascii=False)}\n{spec.help}"
 
@@ -302,21 +303,23 @@ class ModerationService:
 
     async def _act(self, msg: Incoming, hits: list[Hit], language: str, settings: Settings,
                    actor: str, shadow: bool, reason: str = "",
-                   subject: str = "message", trace: Trace | None = None
+                   subject: str = "message", trace: Trace | None = None, quiet: bool = False
                    ) -> tuple[Case, list[Action]]:
+        """Decide the member's sanction and record the case (one at a time per member). A
+        shadow case is done to nobody; the mod log hears of it (marked) unless ``quiet``."""
         key = (msg.community_id, msg.author_id)
         lock = self._member_locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
                 return await self._decide_and_record(msg, hits, language, settings, actor,
-                                                     shadow, reason, subject, trace)
+                                                     shadow, reason, subject, trace, quiet)
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._member_locks.pop(key, None)
 
     async def _decide_and_record(self, msg: Incoming, hits: list[Hit], language: str,
                                  settings: Settings, actor: str, shadow: bool, reason: str,
-                                 subject: str, trace: Trace | None = None
+                                 subject: str, trace: Trace | None = None, quiet: bool = False
                                  ) -> tuple[Case, list[Action]]:
         if actor == "auto" and msg.message_id:
             # a platform redelivers what the bot had not acknowledged before a crash: one
@@ -334,8 +337,10 @@ class ModerationService:
         # (unless the community keeps messages of its category); the ladder sanctions the member
         removes = (subject == "message" and bool(msg.message_id)
                    and top.category not in settings.keep_message)
-        kinds = () if shadow else message_fate(KINDS[step.action], removes) + (
-            ("modlog",) if settings.log_channel else ())
+        logged = ("modlog",) if settings.log_channel else ()
+        # a community trying the bot in shadow mode reads what it would have done
+        kinds = ((() if quiet else logged) if shadow
+                 else message_fate(KINDS[step.action], removes) + logged)
         case, ids = await self.storage.record_case(NewCase(
             community_id=msg.community_id, platform=msg.platform, member_id=msg.author_id,
             action=step.action, actor=actor, status="shadow" if shadow else "active",
@@ -356,6 +361,12 @@ class ModerationService:
         return case, self._actions(case, ids, kinds, settings, why=why, text=text,
                                    known_as=(msg.author_name, msg.author_username),
                                    link=msg.link)
+
+    def _category_of(self, rule_id: str) -> str:
+        try:
+            return self.engine.rule(rule_id).category
+        except KeyError:
+            return "community"  # a community's own term, or a rule since removed
 
     def _clauses(self, rules: tuple[str, ...]) -> tuple[str, ...]:
         out = []
@@ -387,6 +398,9 @@ class ModerationService:
                    else f"Appeal #{case.number}", f"appeal:{case.number}"),)
         # (a warning rebuilt after a crash comes alone: the case's other actions say it too)
         removed = "delete" in kinds or any(k == "delete" for k, _, _ in case.outcomes)
+        if case.status == "shadow":  # what would have happened to the message
+            removed = bool(case.message_id and case.rule_ids) and self._category_of(
+                case.rule_ids[0]) not in settings.keep_message
         # the member's sanction (delete_warn is a warning), told with the message's fate
         sanction = "warn" if case.action == "delete_warn" else case.action
         member_kind = "delete_warn" if sanction == "warn" and removed else sanction
@@ -414,11 +428,11 @@ class ModerationService:
                                   case.rule_ids, self._cites(case, lang), case.excerpt,
                                   case.action, case.until, case.actor, case.confidence,
                                   removed=removed, points=case.points, zone=settings.zone,
-                                  link=link)
-                pardon = log_text("button_pardon", lang, number=case.number)
+                                  link=link, shadow=case.status == "shadow")
+                pardon = ((log_text("button_pardon", lang, number=case.number),
+                           f"pardon:{case.number}"),) if case.status != "shadow" else ()
                 out.append(Action(**{**base, "channel_id": settings.log_channel}, text=body,
-                                  buttons=((pardon, f"pardon:{case.number}"),),
-                                  with_outcomes=True))
+                                  buttons=pardon, with_outcomes=True))
             else:
                 out.append(Action(**base, until=case.until if kind == "mute" else None))
         return out
@@ -445,7 +459,7 @@ class ModerationService:
             status="over_budget" if over else "open", created_at=now, trace=trace))
         if over:
             # a shadow case: what the ladder would have done, recorded, done to nobody
-            await self._act(msg, hits, language, settings, actor="auto", shadow=True,
+            await self._act(msg, hits, language, settings, actor="auto", shadow=True, quiet=True,
                             reason=f"review budget of {settings.review_budget_per_hour} an hour "
                                    f"reached (review #{item.id} not posted)", trace=trace)
             return []
@@ -692,11 +706,7 @@ class ModerationService:
         """A moderator confirms a held hit: the ladder decides as for any violation."""
         item = await self._review_item(community, item_id)
         settings = await self.settings(community)
-        try:
-            category = self.engine.rule(item.rule_ids[0]).category
-        except KeyError:
-            category = "community"
-        hit = Hit(item.rule_ids[0], category, item.clauses[0], item.severity, 0,
+        hit = Hit(item.rule_ids[0], self._category_of(item.rule_ids[0]), item.clauses[0], item.severity, 0,
                   len(item.excerpt), item.excerpt, item.confidence, "review")
         msg = Incoming(item.platform, community, item.channel_id, item.message_id,
                        item.member_id, item.excerpt, self.clock())
