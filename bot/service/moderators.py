@@ -1,0 +1,113 @@
+"""What moderators do to cases by hand: look them up, warn, mute or ban a member themselves
+(same history, same ladder points), lift a mute, pardon a case, edit its reason, and the
+community's statistics. Each change is audited with the moderator as actor."""
+
+from __future__ import annotations
+
+from bot.service.cases import MANUAL_KINDS, CaseBook
+from bot.service.models import Action, Appeal, AuditEntry, Case, NewCase, ServiceError
+from bot.service.shared import Shared
+from bot.service.texts import member_text
+
+
+class ModeratorDesk:
+    def __init__(self, shared: Shared, cases: CaseBook) -> None:
+        self.s, self.cases = shared, cases
+
+    async def case(self, community: str, number: int) -> Case:
+        case = await self.s.storage.get_case(community, number)
+        if case is None:
+            raise ServiceError(f"no case #{number} in this community")
+        return case
+
+    async def list_cases(self, community: str, member: str | None = None, rule: str | None = None,
+                         status: str | None = None, limit: int = 50) -> list[Case]:
+        return await self.s.storage.list_cases(community, member, rule, status, limit)
+
+    async def show_case(self, community: str, number: int
+                        ) -> tuple[Case, list[AuditEntry], list[Appeal]]:
+        case = await self.case(community, number)
+        return (case, await self.s.storage.case_history(case.id),
+                await self.s.storage.appeals_for_case(case.id))
+
+    async def manual(self, community: str, platform: str, member: str, moderator: str,
+                     action: str, reason: str, minutes: float | None = None,
+                     channel: str = "", message_id: str = "", text: str = "",
+                     member_name: str = "", member_username: str = "",
+                     link: str = "") -> tuple[Case, list[Action]]:
+        """A moderator's warn, mute or ban: same history, same ladder points. ``text``: the
+        message it answers (a reply to it), which teaches the community's model: a violation.
+        ``member_name``, ``member_username`` and ``link``: for the mod log, as ``Incoming``."""
+        if action not in MANUAL_KINDS:
+            raise ServiceError(f"unknown action {action!r} (warn, mute or ban)")
+        if action == "mute" and not minutes:
+            raise ServiceError("a mute needs a duration")
+        s = self.s
+        settings = await s.communities.settings(community)
+        now = s.clock()
+        await s.storage.touch_moderator(community, moderator, now)
+        until = now + minutes * 60 if action == "mute" and minutes else None
+        kinds = MANUAL_KINDS[action] + (("modlog",) if settings.log_channel else ())
+        trace = await s.learning.read(community, settings, text) if text.strip() else None
+        case, ids = await s.storage.record_case(NewCase(
+            community_id=community, platform=platform, member_id=member, action=action,
+            actor=moderator, status="active", points=settings.manual_points_for(action), now=now,
+            channel_id=channel, message_id=message_id, until=until, reason=reason,
+            language=s.communities.log_language(community, settings),
+            action_kinds=kinds, schedule=(("mute_expiry", until),) if until else (),
+            trace=trace))
+        await s.learning.learn(community, member, f"manual_{action}", 1, trace, case_id=case.id)
+        return case, self.cases.actions(case, ids, kinds, settings, why=reason,
+                                        known_as=(member_name, member_username), link=link)
+
+    async def unmute(self, community: str, member: str, moderator: str) -> list[Action]:
+        s = self.s
+        now = s.clock()
+        running = [c for c in await s.storage.list_cases(community, member, status="active",
+                                                         limit=1000)
+                   if c.action == "mute" and c.until and c.until > now]
+        if not running:
+            raise ServiceError(f"member {member} has no running mute")
+        await s.storage.touch_moderator(community, moderator, now)
+        settings = await s.communities.settings(community)
+        actions: list[Action] = []
+        for case in running:
+            kinds = ("unmute", "dm")
+            ids = await s.storage.change_case(case.id, moderator, "unmuted", now,
+                                              status="expired", cancel_schedule=True,
+                                              action_kinds=kinds)
+            text = {"dm": member_text("unmuted", case.language, case=case.number)}
+            actions += self.cases.actions(case, ids, kinds, settings, text=text)
+        return actions
+
+    async def pardon(self, community: str, number: int, moderator: str,
+                     reason: str | None) -> list[Action]:
+        """``reason`` None: a button pressed, no reason typed (the member reads that a
+        moderator looked at the case, in their language)."""
+        case = await self.case(community, number)
+        reason = member_text("by_button", case.language) if reason is None else reason
+        if case.status not in ("active", "expired"):
+            raise ServiceError(f"case #{number} is {case.status}; nothing to pardon")
+        s = self.s
+        now = s.clock()
+        await s.storage.touch_moderator(community, moderator, now)
+        settings = await s.communities.settings(community)
+        running_mute = case.action == "mute" and case.until and case.until > now
+        kinds = (("unmute",) if running_mute else ()) + ("dm",)
+        ids = await s.storage.change_case(case.id, moderator, "pardoned", now,
+                                          status="pardoned", refund=True,
+                                          cancel_schedule=True, action_kinds=kinds,
+                                          detail={"reason": reason})
+        await s.learning.learn(community, case.member_id, "pardon", 0, case.trace,
+                               case_id=case.id)
+        text = {"dm": member_text("pardoned", case.language, case=case.number, reason=reason)}
+        return self.cases.actions(case, ids, kinds, settings, text=text)
+
+    async def edit_reason(self, community: str, number: int, moderator: str, reason: str) -> Case:
+        case = await self.case(community, number)
+        await self.s.storage.change_case(case.id, moderator, "reason_edited", self.s.clock(),
+                                         reason=reason)
+        return await self.case(community, number)
+
+    async def stats(self, community: str | None = None) -> dict:
+        return await self.s.storage.stats(community)
