@@ -176,7 +176,7 @@ async def test_whole_appeal(fake, bot, storage):
     press = {"custom_id": f"quytac:appeal:{GUILD}:2", "component_type": 2}
     iid = await fake.interaction(OTHER, press, itype=3, channel="5", message=dm, in_guild=False)
     (refusal,) = await fake.wait_for("POST", f"/interactions/{iid}/")
-    assert refusal.body["data"]["content"] == "you have no case #2"
+    assert refusal.body["data"]["content"] == "Bạn không có vụ #2. / You have no case #2."
     iid = await fake.interaction(MEMBER, press, itype=3, channel="5", message=dm, in_guild=False)
     (modal,) = await fake.wait_for("POST", f"/interactions/{iid}/")
     assert modal.body["type"] == 9 and modal.body["data"]["custom_id"] == f"quytac:appeal-form:{GUILD}:2"

@@ -262,7 +262,7 @@ async def test_numbers_past_the_database_integers_are_no_such_case(service):
     # forged buttons and commands carry any number; the databases hold 64-bit integers
     await service.on_message(msg("địt mẹ mày", author="a1"))
     huge = 2**63
-    with pytest.raises(ServiceError, match=f"you have no case #{huge}"):
+    with pytest.raises(ServiceError, match=f"You have no case #{huge}"):
         await service.appeal(G, huge, "a1", "x")
     with pytest.raises(ServiceError, match=f"no case #{huge}"):
         await service.pardon(G, huge, "mod1", "x")
@@ -272,22 +272,23 @@ async def test_numbers_past_the_database_integers_are_no_such_case(service):
 
 async def test_appeal_own_case_only_once_within_window(service, clock):
     await service.on_message(msg("địt mẹ mày", author="a1"))
-    with pytest.raises(ServiceError, match="you have no case #1"):
+    with pytest.raises(ServiceError, match="You have no case #1"):
         await service.appeal(G, 1, "a2", "not me")
-    with pytest.raises(ServiceError, match="you have no case #9"):
+    with pytest.raises(ServiceError, match="You have no case #9"):
         await service.appeal(G, 9, "a1", "no such case")
-    with pytest.raises(ServiceError, match="at most 1000 characters \\(this one has 1001\\)"):
+    # (the member wrote Vietnamese: the refusals are in Vietnamese)
+    with pytest.raises(ServiceError, match="tối đa 1000 ký tự \\(bản này có 1001\\)"):
         await service.appeal(G, 1, "a1", "x" * 1001)
     appeal, actions = await service.appeal(G, 1, "a1", "I was quoting a song")
     assert appeal.status == "open" and appeal.case_number == 1
     assert kinds(actions) == ["modlog"]
     assert actions[0].buttons == (("Chấp nhận #1", "appeal-approve:1"),
                                   ("Từ chối #1", "appeal-reject:1"))
-    with pytest.raises(ServiceError, match="already been appealed"):
+    with pytest.raises(ServiceError, match="Vụ #1 đã được kháng nghị rồi"):
         await service.appeal(G, 1, "a1", "again")
     await service.on_message(msg("địt mẹ mày", author="a1", clock=clock))
     clock.advance(15 * DAY)
-    with pytest.raises(ServiceError, match="appeal window of 14 days for case #2 has closed"):
+    with pytest.raises(ServiceError, match="Thời hạn kháng nghị 14 ngày của vụ #2 đã hết"):
         await service.appeal(G, 2, "a1", "late")
 
 
@@ -467,7 +468,7 @@ async def test_member_sees_only_own_cases(service):
     await service.on_message(msg("địt mẹ mày", author="other"))
     assert [c.number for c in await service.my_cases(G, "own")] == [1]
     assert (await service.member_case(G, 1, "own")).number == 1
-    with pytest.raises(ServiceError, match="you have no case #2"):
+    with pytest.raises(ServiceError, match="You have no case #2"):
         await service.member_case(G, 2, "own")
 
 
@@ -715,7 +716,7 @@ async def test_appeals_are_rate_limited_per_member(service, clock):
         await service.manual(G, "telegram", "rl", "mod1", "warn", "x")
     for number in (1, 2, 3):
         await service.appeal(G, number, "rl", "please")
-    with pytest.raises(ServiceError, match="at most 3 appeals an hour"):
+    with pytest.raises(ServiceError, match="tối đa 3 lần"):
         await service.appeal(G, 4, "rl", "please")
     clock.advance(3601)
     appeal, _ = await service.appeal(G, 4, "rl", "please")
@@ -851,3 +852,14 @@ async def test_config_lists_the_community_id_first(service):
     shown = (await service.configure(G, "admin")).splitlines()
     assert shown[0] == f"community: {G}"
     assert "shadow: false" in shown and "language: \"auto\"" in shown
+
+
+async def test_a_refused_appeal_is_told_in_the_members_language(service):
+    await service.on_message(msg("fuck you, you idiot", author="en1"))
+    await service.appeal(G, 1, "en1", "I was joking with a friend")
+    with pytest.raises(ServiceError, match="^case #1 has already been appealed$"):
+        await service.appeal(G, 1, "en1", "again")
+    # the language is the case's: a Vietnamese message made a Vietnamese case
+    await service.on_message(msg("địt mẹ mày", author="en1"))
+    with pytest.raises(ServiceError, match="^Hãy viết vì sao quyết định chưa đúng.$"):
+        await service.appeal(G, 2, "en1", "   ")

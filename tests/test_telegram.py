@@ -161,7 +161,7 @@ async def test_member_cannot_open_another_members_case(fake, bot):
     await fake.wait_for("deleteMessage")
     fake.message(OTHER, OTHER, "/start appeal-m1001-1", chat_type="private")
     reply = (await fake.wait_for("sendMessage", chat_id=OTHER))[0]
-    assert reply["text"] == "you have no case #1"
+    assert reply["text"] == "Bạn không có vụ #1. / You have no case #1."
 
 
 async def test_forbidden_delete_recorded_and_reported_once(fake, bot, storage):

@@ -53,10 +53,11 @@ class Appeals:
         return await self.s.storage.list_cases(community, member, limit=100)
 
     async def member_case(self, community: str, number: int, member: str) -> Case:
-        """A member's own case; another member's case looks exactly like a missing one."""
+        """A member's own case; another member's case looks exactly like a missing one (in
+        both languages: whose language it is cannot be told from a case they do not have)."""
         case = await self.s.storage.get_case(community, number)
         if case is None or case.member_id != member or case.status == "shadow":
-            raise ServiceError(f"you have no case #{number}")
+            raise ServiceError(member_text("no_case", "vi", case=number))
         return case
 
     async def begin_appeal(self, platform: str, community: str, number: int,
@@ -93,21 +94,23 @@ class Appeals:
         settings = await s.communities.settings(community)
         now = s.clock()
         text = text.strip()
+
+        def refused(kind: str, **values: object) -> ServiceError:
+            # told to the member, in the language of their case
+            return ServiceError(member_text(kind, case.language, case=number, **values))
+
         if case.status not in ("active", "expired"):
-            raise ServiceError(f"case #{number} is {case.status}; there is nothing to appeal")
+            raise refused("appeal_not_open", status=case.status)
         if now - case.created_at > settings.appeal_window_days * 86400:
-            raise ServiceError(f"the appeal window of {settings.appeal_window_days:g} days "
-                               f"for case #{number} has closed")
+            raise refused("appeal_closed", days=f"{settings.appeal_window_days:g}")
         if len(await s.storage.appeals_for_case(case.id)) >= settings.appeals_per_case:
-            raise ServiceError(f"case #{number} has already been appealed")
+            raise refused("appeal_twice")
         if await s.storage.appeals_since(community, member, now - 3600) >= settings.appeals_per_hour:
-            raise ServiceError(f"at most {settings.appeals_per_hour} appeals an hour; "
-                               "please wait before appealing again")
+            raise refused("appeal_rate", n=settings.appeals_per_hour)
         if not text:
-            raise ServiceError("write why the decision was wrong")
+            raise refused("appeal_empty")
         if len(text) > settings.appeal_max_length:
-            raise ServiceError(f"an appeal may be at most {settings.appeal_max_length} characters "
-                               f"(this one has {len(text)})")
+            raise refused("appeal_long", max=settings.appeal_max_length, n=len(text))
         appeal = await s.storage.create_appeal(
             case, member, text, now, now + settings.appeal_reminder_hours * 3600)
         if not settings.log_channel:

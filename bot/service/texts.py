@@ -52,6 +52,35 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "một điều hành viên đã xem lại vụ việc",
         "en": "a moderator reviewed the case",
     },
+    # an appeal refused, told to the member who wrote it
+    "no_case": {
+        "vi": "Bạn không có vụ #{case}. / You have no case #{case}.",
+        "en": "You have no case #{case}.",
+    },
+    "appeal_not_open": {
+        "vi": "Vụ #{case} đã được xoá bỏ hoặc huỷ; không còn gì để kháng nghị.",
+        "en": "case #{case} is {status}; there is nothing to appeal",
+    },
+    "appeal_closed": {
+        "vi": "Thời hạn kháng nghị {days} ngày của vụ #{case} đã hết.",
+        "en": "the appeal window of {days} days for case #{case} has closed",
+    },
+    "appeal_twice": {
+        "vi": "Vụ #{case} đã được kháng nghị rồi.",
+        "en": "case #{case} has already been appealed",
+    },
+    "appeal_rate": {
+        "vi": "Mỗi giờ chỉ được kháng nghị tối đa {n} lần; hãy đợi rồi kháng nghị lại.",
+        "en": "at most {n} appeals an hour; please wait before appealing again",
+    },
+    "appeal_empty": {
+        "vi": "Hãy viết vì sao quyết định chưa đúng.",
+        "en": "write why the decision was wrong",
+    },
+    "appeal_long": {
+        "vi": "Kháng nghị dài tối đa {max} ký tự (bản này có {n}).",
+        "en": "an appeal may be at most {max} characters (this one has {n})",
+    },
     "pardoned": {
         "vi": "🕊️ Vụ #{case} đã được xoá bỏ: {reason}",
         "en": "🕊️ Case #{case} was pardoned: {reason}",
