@@ -163,6 +163,33 @@ async def test_moderator_timeout_command(fake, bot, storage):
     assert (case.actor, case.reason, case.action) == (MOD, "raid", "mute")
 
 
+async def test_a_misfired_rule_is_overturned_in_bulk(fake, bot, storage):
+    """/mod pardonrule: a preview, then with confirm the bans it made are lifted."""
+    await bot.service.update_settings(GUILD, "admin", {"rule_overrides": [
+        ["vi.insult.stupid", "min_action", "ban"]]})
+    await fake.message(MEMBER, "thằng ngu")
+    await fake.wait_for("PUT", f"/guilds/{GUILD}/bans/{MEMBER}")
+    options = [{"name": "rule", "type": 3, "value": "vi.insult.stupid"},
+               {"name": "since", "type": 3, "value": "1h"}]
+    moderator = fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS
+    iid = await fake.interaction(MOD, _slash("pardonrule", options), permissions=moderator)
+    (preview,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert preview.body["data"]["content"].startswith(
+        "This would overturn 1 automatic case(s) of vi.insult.stupid since ")
+    assert preview.body["data"]["content"].endswith(
+        "To do it: /mod pardonrule rule:vi.insult.stupid since:1h confirm:True")
+    assert fake.calls_to("DELETE", f"/guilds/{GUILD}/bans/") == []
+    iid = await fake.interaction(MOD, _slash("pardonrule", options + [
+        {"name": "confirm", "type": 5, "value": True}]), permissions=moderator)
+    (done,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert done.body["data"]["content"].startswith("Overturned 1 automatic case(s)")
+    await fake.wait_for("DELETE", f"/guilds/{GUILD}/bans/{MEMBER}")
+    assert (await storage.get_case(GUILD, 1)).status == "overturned"
+    refused = await fake.interaction(OTHER, _slash("pardonrule", options))
+    (answer,) = await fake.wait_for("POST", f"/interactions/{refused}/")
+    assert answer.body["data"]["content"].endswith("Only moderators can use this command.")
+
+
 async def test_whole_appeal(fake, bot, storage):
     for _ in range(2):  # severity 3 twice: the second is a timeout
         await fake.message(MEMBER, "địt mẹ mày")

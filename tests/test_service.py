@@ -863,3 +863,52 @@ async def test_a_refused_appeal_is_told_in_the_members_language(service):
     await service.on_message(msg("địt mẹ mày", author="en1"))
     with pytest.raises(ServiceError, match="^Hãy viết vì sao quyết định chưa đúng.$"):
         await service.appeal(G, 2, "en1", "   ")
+
+
+async def test_a_misfired_rule_is_overturned_in_bulk(service, storage, clock):
+    """Every automatic case of the rule in the window, and nothing else: points refunded,
+    mutes and bans lifted, each member told once; a preview first, one audit decision."""
+    clock.advance(-7200)
+    await service.on_message(msg("thằng ngu", author="old", clock=clock))  # before the window
+    clock.advance(7200)
+    since = clock.now - 3600
+    # 2 points a message: the fourth mutes (8 points)
+    for text in ("thằng ngu", "đồ ngu", "mày ngu như bò", "thằng ngu"):
+        clock.advance(1)
+        await service.on_message(msg(text, author="m1", clock=clock))
+    await service.on_message(msg("đồ ngu", author="m2", clock=clock))
+    await service.update_settings(G, "admin", {"rule_overrides": [
+        ["vi.insult.stupid", "min_action", "ban"]]})
+    await service.on_message(msg("thằng ngu", author="m3", clock=clock))
+    await service.on_message(msg("địt mẹ mày", author="m4", clock=clock))  # another rule
+    await service.manual(G, "telegram", "m2", "mod1", "warn", "by hand")  # not automatic
+    assert await storage.member_points(G, "m1") != []
+
+    preview, nothing = await service.pardon_rule(G, "vi.insult.stupid", since, "mod2")
+    assert nothing == [] and not preview.done
+    assert (preview.cases, preview.members, preview.mutes, preview.bans) == (6, 3, 1, 1)
+    assert "To do it: X" in preview.said(None, "X")
+    assert [c.status for c in await storage.list_cases(G, status="overturned")] == []
+
+    done, actions = await service.pardon_rule(G, "vi.insult.stupid", since, "mod2", True)
+    assert done.done and done.cases == 6
+    by_kind = sorted((a.kind, a.member_id) for a in actions if a.kind != "modlog")
+    assert by_kind == [("dm", "m1"), ("dm", "m2"), ("dm", "m3"), ("unban", "m3"),
+                       ("unmute", "m1")]
+    (dm,) = [a for a in actions if a.kind == "dm" and a.member_id == "m1"]
+    assert dm.text.startswith("🕊️ 4 vụ của bạn theo quy tắc vi.insult.stupid đã được huỷ")
+    (log,) = [a for a in actions if a.kind == "modlog"]
+    assert log.text.startswith("🕊️ Điều hành viên mod2 đã huỷ 6 vụ của quy tắc vi.insult.stupid")
+    overturned = {(c.member_id, c.number) for c in await storage.list_cases(G, status="overturned")}
+    assert {m for m, _ in overturned} == {"m1", "m2", "m3"} and len(overturned) == 6
+    untouched = {c.member_id: c.status for c in await storage.list_cases(G)
+                 if c.status != "overturned"}
+    assert untouched == {"old": "active", "m4": "active", "m2": "active"}  # (m2's: by hand)
+    assert await storage.member_points(G, "m1") == []  # refunded
+    entries = [e for e in await storage.audit_log(G) if e.action == "bulk_pardon"]
+    assert len(entries) == 1 and entries[0].actor == "mod2"
+    assert len(entries[0].detail["cases"]) == 6
+    again, _ = await service.pardon_rule(G, "vi.insult.stupid", since, "mod2", True)
+    assert again.cases == 0 and "nothing to overturn" in again.said(None)
+    with pytest.raises(ServiceError, match="no rule 'vi.nope'"):
+        await service.pardon_rule(G, "vi.nope", since, "mod2")

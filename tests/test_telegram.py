@@ -431,17 +431,8 @@ async def test_moderator_commands(fake, bot, storage):
     fake.message(GROUP, MEMBER, "địt mẹ mày", username="lan")
     await fake.wait_for("deleteMessage")
 
-    async def say(text, **kw):
-        """The bot's reply to this very command (side effects may be sent around it)."""
-        sent = fake.message(GROUP, ADMIN, text, **kw)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for call in fake.calls_to("sendMessage"):
-                reply = call.get("reply_parameters") or {}
-                if reply.get("message_id") == sent["message_id"]:
-                    return call["text"]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no reply to {text!r}")
+    async def say(text):
+        return await _reply_to(fake, fake.message(GROUP, ADMIN, text))
 
     assert (await say("/cases @lan")).startswith("#1 ")
     assert "Case #1 · member 101 · delete_warn · active" in await say("/case 1")
@@ -459,6 +450,37 @@ async def test_moderator_commands(fake, bot, storage):
     assert "by rule" not in (await say("/stats")).lower()
     assert (await say("/case 99")) == "no case #99 in this community"
     assert (await say("/approve")) == "give a case number, e.g. /case 12"
+
+
+async def test_a_misfired_rule_is_overturned_in_bulk_from_the_chat(fake, bot, storage):
+    """/pardon rule R since 1h: a preview that says what it touches, then with yes: the
+    members muted or banned by it are let back, each told once; members cannot use it."""
+    await bot.service.update_settings(str(GROUP), "admin", {"rule_overrides": [
+        ["vi.insult.stupid", "min_action", "ban"]]})
+    for member in (301, 302):
+        fake.message(GROUP, member, "thằng ngu")
+    await fake.wait_for("banChatMember", 2)
+
+    async def say(text, user=ADMIN):
+        return await _reply_to(fake, fake.message(GROUP, user, text))
+
+    refused = await say("/pardon rule vi.insult.stupid since 1h yes", user=MEMBER)
+    assert refused.endswith("Only administrators can use this command.")
+    preview = await say("/pardon rule vi.insult.stupid since 1h")
+    assert preview.startswith("This would overturn 2 automatic case(s) of vi.insult.stupid since ")
+    assert preview.endswith("To do it: /pardon rule vi.insult.stupid since 1h yes")
+    assert fake.calls_to("unbanChatMember") == []
+    done = await say("/pardon rule vi.insult.stupid since 1h yes")
+    assert done.startswith("Overturned 2 automatic case(s) of vi.insult.stupid")
+    unbanned = await fake.wait_for("unbanChatMember", 2)
+    assert sorted(c["user_id"] for c in unbanned) == ["301", "302"]
+    assert all(c["only_if_banned"] is True for c in unbanned)
+    for member in ("301", "302"):
+        (told,) = [c for c in fake.calls_to("sendMessage") if c["chat_id"] == member
+                   and c["text"].startswith("🕊️")]
+        assert "1 vụ của bạn theo quy tắc vi.insult.stupid đã được huỷ" in told["text"]
+    cases = await storage.list_cases(str(GROUP))
+    assert sorted(c.status for c in cases) == ["overturned", "overturned"]
 
 
 async def test_removed_log_chat_does_not_stop_the_bot(fake, bot, storage):
@@ -484,6 +506,7 @@ def test_until_date_clamped():
 
 OTHER_GROUP, OTHER_ADMIN = -3003, 55
 MOD_COMMANDS = ["/cases", "/case 1", "/warn", "/mute 10m", "/unmute", "/ban", "/pardon 1",
+                "/pardon rule vi.insult.stupid since 1h yes",
                 "/reason 1 x", "/review", "/appeals", "/approve 1 ok", "/reject 1 no",
                 "/config", "/stats", "/setlog", "/export", "/forget"]
 REFUSED = "Chỉ quản trị viên mới dùng được lệnh này."

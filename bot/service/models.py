@@ -38,7 +38,7 @@ class Action:
     """One thing the adapter must do on the platform, then confirm by ``id``."""
 
     id: int  # case_actions row to pass to ModerationService.confirm; 0 = not tracked
-    kind: str  # delete | warn | mute | unmute | ban | dm | modlog
+    kind: str  # delete | warn | mute | unmute | ban | unban | dm | modlog | welcome
     community_id: str
     member_id: str = ""
     channel_id: str = ""

@@ -52,6 +52,12 @@ LOG: dict[str, dict[str, str]] = {
     "outage_over": {"vi": "✅ Kho dùng chung đã trả lời lại: spam được đếm trên mọi tiến trình.",
                     "en": "✅ The shared flood store answers again: floods are counted across "
                           "processes."},
+    "bulk_pardon": {"vi": "🕊️ Điều hành viên {moderator} đã huỷ {cases} vụ của quy tắc {rule} từ "
+                          "{since} ({members} thành viên; bỏ {mutes} lệnh cấm chat, {bans} lệnh "
+                          "cấm).",
+                    "en": "🕊️ Moderator {moderator} overturned {cases} cases of the rule {rule} "
+                          "since {since} ({members} members; {mutes} mutes and {bans} bans "
+                          "lifted)."},
     "outcome": {"vi": "Kết quả: {parts}", "en": "Outcome: {parts}"},
     "button_pardon": {"vi": "Xoá bỏ #{number}", "en": "Pardon #{number}"},
     "button_confirm": {"vi": "Xác nhận #{id}", "en": "Confirm review #{id}"},
@@ -63,9 +69,10 @@ LOG: dict[str, dict[str, str]] = {
 # what was done, as the log names it (a case's action and the platform actions of its outcome)
 DONE: dict[str, dict[str, str]] = {
     "vi": {"none": "không xử phạt", "warn": "cảnh cáo", "mute": "tạm cấm chat", "ban": "cấm",
-           "delete": "xoá", "dm": "nhắn riêng", "unmute": "bỏ cấm chat", "modlog": "nhật ký"},
+           "delete": "xoá", "dm": "nhắn riêng", "unmute": "bỏ cấm chat", "unban": "bỏ cấm",
+           "modlog": "nhật ký"},
     "en": {"none": "none", "warn": "warn", "mute": "mute", "ban": "ban", "delete": "delete",
-           "dm": "dm", "unmute": "unmute", "modlog": "modlog"},
+           "dm": "dm", "unmute": "unmute", "unban": "unban", "modlog": "modlog"},
 }
 
 

@@ -6,7 +6,8 @@ One facade over small parts, each in its own module and each given the same ``Sh
 - ``communities``: settings and ``/config``; ``learning``: what moderators taught the model;
 - ``judging``: a member's message or name judged, acted on or sent to review;
 - ``cases``: the ladder's decision, the case recorded, the platform actions it makes;
-- ``moderators`` and ``review``: what moderators do by hand, and the review queue;
+- ``moderators`` and ``review``: what moderators do by hand, and the review queue; ``bulk``:
+  a misfired rule's cases overturned at once;
 - ``appeals``: members' appeals and their decisions; ``privacy``: export and forget a member;
 - ``recovery``: the adapter's reports, failures told to moderators, crash recovery, timed actions.
 
@@ -21,6 +22,7 @@ from typing import Callable
 
 from bot.core import Engine
 from bot.service.appeals import Appeals
+from bot.service.bulk import Bulk
 from bot.service.cases import CaseBook
 from bot.service.communities import SETTINGS_CHECK_SECONDS, Communities
 from bot.service.judging import Judge
@@ -56,6 +58,7 @@ class ModerationService:
         judge, desk = Judge(shared, cases), ModeratorDesk(shared, cases)
         review, appeals = ReviewQueue(shared, cases), Appeals(shared, cases, desk)
         privacy, recovery = Privacy(shared), Recovery(shared, cases)
+        bulk = Bulk(shared, cases)
 
         # settings and learning
         self.settings = communities.settings
@@ -77,6 +80,7 @@ class ModerationService:
         self.pardon = desk.pardon
         self.edit_reason = desk.edit_reason
         self.stats = desk.stats
+        self.pardon_rule = bulk.pardon_rule
         self.review_queue = review.review_queue
         self.confirm_review = review.confirm_review
         self.dismiss_review = review.dismiss_review

@@ -52,6 +52,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "một điều hành viên đã xem lại vụ việc",
         "en": "a moderator reviewed the case",
     },
+    "bulk_pardoned": {
+        "vi": "🕊️ {n} vụ của bạn theo quy tắc {rule} đã được huỷ: {reason}",
+        "en": "🕊️ {n} of your cases under the rule {rule} were overturned: {reason}",
+    },
+    "misfire": {
+        "vi": "quy tắc này đã xử lý nhầm, các điều hành viên đã huỷ các vụ của nó và hoàn điểm",
+        "en": "the rule misfired; the moderators overturned its cases and refunded the points",
+    },
     # an appeal refused, told to the member who wrote it
     "no_case": {
         "vi": "Bạn không có vụ #{case}. / You have no case #{case}.",

@@ -153,6 +153,22 @@ async def ban_cmd(interaction: discord.Interaction, member: discord.Member, reas
     await _manual(interaction, member, "ban", reason)
 
 
+@mod.command(name="pardonrule",
+             description="Overturn a misfired rule's automatic cases since a time (preview first)")
+@moderated
+async def pardon_rule_cmd(interaction: discord.Interaction, rule: str, since: str,
+                          confirm: bool = False) -> None:
+    bot = _bot(interaction)
+    community = str(interaction.guild_id)
+    start = bot.service.clock() - parse_duration(since) * 60
+    summary, actions = await bot.service.pardon_rule(community, rule, start,
+                                                     str(interaction.user.id), confirm)
+    zone = (await bot.service.settings(community)).zone
+    await _reply(interaction, summary.said(
+        zone, f"/mod pardonrule rule:{rule} since:{since} confirm:True"))
+    await bot.performer.perform(actions)
+
+
 @mod.command(name="pardon", description="Pardon a case")
 @app_commands.autocomplete(number=case_numbers)
 @moderated

@@ -182,6 +182,13 @@ class Performer(BasePerformer):
             await member.timeout(None, reason=f"quytac case #{action.case_number}")
         elif kind == "ban":
             await self._ban(action)
+        elif kind == "unban":
+            guild = await self._guild(action)
+            try:
+                await guild.unban(discord.Object(int(action.member_id)),
+                                  reason=f"quytac case #{action.case_number}: overturned")
+            except discord.NotFound:
+                return "not banned", None  # the goal is met: they may come back
         elif kind == "modlog":
             text = action.text
             if action.with_outcomes and action.case_number is not None:

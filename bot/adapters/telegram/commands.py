@@ -17,7 +17,7 @@ MOD_COMMANDS = [
     ("cases", "cases of a member (reply, @username or id)"), ("case", "one case: /case N"),
     ("warn", "warn the replied member"), ("mute", "mute: /mute 10m [reason]"),
     ("unmute", "lift a mute"), ("ban", "ban the replied member"),
-    ("pardon", "pardon a case: /pardon N [reason]"), ("reason", "edit a reason: /reason N text"),
+    ("pardon", "pardon a case: /pardon N [reason]; a misfired rule: /pardon rule R since 2h"), ("reason", "edit a reason: /reason N text"),
     ("review", "low-confidence hits waiting for review"), ("appeals", "open appeals"),
     ("approve", "approve an appeal: /approve N reason"),
     ("reject", "reject an appeal: /reject N reason"), ("setlog", "send the mod log here"),
@@ -130,10 +130,29 @@ class ModeratorCommands:
         await msg.reply_text(f"Unmuted member {member}.")
 
     async def cmd_pardon(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
+        if args[:1] == ["rule"]:
+            await self._pardon_rule(msg, community, mod, args[1:])
+            return
         number = _number(args)
         reason = " ".join(args[1:]) or "pardoned by a moderator"
         await self.s.performer.perform(await self.s.service.pardon(community, number, mod, reason))
         await msg.reply_text(f"Case #{number} pardoned.")
+
+    async def _pardon_rule(self, msg: TgMessage, community: str, mod: str,
+                           args: list[str]) -> None:
+        """``/pardon rule RULE since 2h [yes]``: a misfired rule's cases overturned at once,
+        after a preview that says what it will touch."""
+        words = [a for a in args if a.lower() != "since"]
+        confirm = bool(words) and words[-1].lower() == "yes"
+        words = words[:-1] if confirm else words
+        if len(words) != 2:
+            raise ServiceError("use: /pardon rule RULE since 2h (then the same with yes)")
+        rule, window = words
+        since = self.s.service.clock() - parse_duration(window) * 60
+        summary, actions = await self.s.service.pardon_rule(community, rule, since, mod, confirm)
+        await self.s.performer.perform(actions)
+        zone = (await self.s.service.settings(community)).zone
+        await msg.reply_text(summary.said(zone, f"/pardon rule {rule} since {window} yes"))
 
     async def cmd_reason(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
         number = _number(args)

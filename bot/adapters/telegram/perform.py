@@ -182,6 +182,10 @@ class Performer(BasePerformer):
                                                 permissions=permissions)
         elif kind == "ban":
             await self.bot.ban_chat_member(chat_id=chat, user_id=int(action.member_id))
+        elif kind == "unban":
+            # (only_if_banned: a member who is in the chat is not removed by the unban)
+            await self.bot.unban_chat_member(chat_id=chat, user_id=int(action.member_id),
+                                             only_if_banned=True)
         elif kind == "welcome":
             await self.bot.send_message(chat_id=chat, text=action.text)
         elif kind == "modlog":
