@@ -190,6 +190,20 @@ async def test_a_misfired_rule_is_overturned_in_bulk(fake, bot, storage):
     assert answer.body["data"]["content"].endswith("Only moderators can use this command.")
 
 
+async def test_purge_bulk_deletes_a_members_recent_messages(fake, bot, storage):
+    sent = [await fake.message(MEMBER, f"quảng cáo số {i}") for i in range(4)]
+    await fake.message(OTHER, "chào cả nhà")
+    await fake.idle(0.2)
+    iid = await fake.interaction(MOD, _slash("purge", [
+        {"name": "member", "type": 6, "value": MEMBER}, {"name": "amount", "type": 3,
+                                                          "value": "3"}]),
+        permissions=fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS)
+    (callback,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert callback.body["data"]["content"] == f"Removing 3 recent message(s) of <@{MEMBER}>."
+    (bulk,) = await fake.wait_for("POST", f"/channels/{GENERAL}/messages/bulk-delete")
+    assert bulk.body["messages"] == [int(m["id"]) for m in sent[1:]]
+
+
 async def test_whole_appeal(fake, bot, storage):
     for _ in range(2):  # severity 3 twice: the second is a timeout
         await fake.message(MEMBER, "địt mẹ mày")

@@ -483,6 +483,30 @@ async def test_a_misfired_rule_is_overturned_in_bulk_from_the_chat(fake, bot, st
     assert sorted(c.status for c in cases) == ["overturned", "overturned"]
 
 
+async def test_purge_removes_a_members_recent_messages_in_batches(fake, bot, storage):
+    """/purge (reply, @username or id) [N | 10m]: deleteMessages with at most 100 ids a call;
+    only that member's messages, never another's."""
+    sent = [fake.message(GROUP, MEMBER, f"quảng cáo số {i}", username="spammer")
+            for i in range(120)]
+    other = fake.message(GROUP, OTHER, "chào cả nhà")
+    await fake.idle()
+    ids = [m["message_id"] for m in sent]
+    reply = await _reply_to(fake, fake.message(GROUP, ADMIN, "/purge @spammer 5"))
+    assert reply == f"Removing 5 recent message(s) of member {MEMBER}."
+    (last5,) = await fake.wait_for("deleteMessages")
+    assert (last5["chat_id"], last5["message_ids"]) == (str(GROUP), ids[-5:])
+    reply = await _reply_to(fake, fake.message(GROUP, ADMIN, f"/purge {MEMBER}"))
+    assert reply == f"Removing 115 recent message(s) of member {MEMBER}."
+    calls = await fake.wait_for("deleteMessages", 3)
+    assert [len(c["message_ids"]) for c in calls[1:]] == [100, 15]
+    assert calls[1]["message_ids"] + calls[2]["message_ids"] == ids[:115]
+    assert all(other["message_id"] not in c["message_ids"] for c in calls)
+    reply = await _reply_to(fake, fake.message(GROUP, ADMIN, f"/purge {MEMBER} 10m"))
+    assert reply == f"No recent message of member {MEMBER} to remove."
+    refused = await _reply_to(fake, fake.message(GROUP, OTHER, f"/purge {MEMBER}"))
+    assert refused.startswith("Chỉ quản trị viên mới dùng được lệnh này.")
+
+
 async def test_removed_log_chat_does_not_stop_the_bot(fake, bot, storage):
     fake.fail("sendMessage", 403, "Forbidden: bot was kicked from the supergroup chat",
               times=5, chat_id=LOG)
@@ -506,6 +530,7 @@ def test_until_date_clamped():
 
 OTHER_GROUP, OTHER_ADMIN = -3003, 55
 MOD_COMMANDS = ["/cases", "/case 1", "/warn", "/mute 10m", "/unmute", "/ban", "/pardon 1",
+                "/purge 101 5",
                 "/pardon rule vi.insult.stupid since 1h yes",
                 "/reason 1 x", "/review", "/appeals", "/approve 1 ok", "/reject 1 no",
                 "/config", "/stats", "/setlog", "/export", "/forget"]

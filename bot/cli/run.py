@@ -54,17 +54,19 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
     log = logging.getLogger("quytac")
     log.info("database %s, %d rules loaded, learned stage: %s", describe(storage),
              len(engine.rules), engine.model.path if engine.model else "off")
-    windows = None
+    windows = recent = None
     if config.redis_url:
+        from bot.service.recent import RedisRecent
         from bot.service.windows import FallbackWindows, RedisWindows
 
         # floods counted across processes, and in this one while Redis does not answer
         windows = FallbackWindows(RedisWindows(config.redis_url))
+        recent = RedisRecent(config.redis_url)  # what purge deletes, whichever process saw it
     # on PostgreSQL other processes may be mid-action: leave their fresh actions to them
     grace = 30.0 if isinstance(storage, PostgresStorage) else 0.0
     # one service: both platforms share one history
     service = ModerationService(storage, engine, retention_days=config.excerpt_retention_days,
-                                windows=windows, action_grace=grace)
+                                windows=windows, action_grace=grace, recent=recent)
     platforms = []
     if config.telegram_bot_token:
         from bot.adapters.telegram import TelegramConfig, run_telegram
@@ -78,6 +80,7 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
         await asyncio.gather(*platforms)
     finally:
         await service.windows.close()
+        await service.recent.close()
         await storage.close()
     log.info("stopped")
     return 0

@@ -300,6 +300,11 @@ class FakeTelegram:
     def api_deleteMessage(self, p: dict) -> bool:
         return True
 
+    def api_deleteMessages(self, p: dict) -> web.Response | bool:
+        if not 1 <= len(p["message_ids"]) <= 100:
+            return self._error(400, "Bad Request: message_ids must hold 1 to 100 ids")
+        return True
+
     def _member(self, p: dict) -> web.Response | bool:
         if (int(p["chat_id"]), int(p["user_id"])) in self.left:
             return self._error(400, "Bad Request: user not found")

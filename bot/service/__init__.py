@@ -3,6 +3,7 @@
 from bot.service.bounded import LRU
 from bot.service.config import ConfigError, ProcessConfig, load_config
 from bot.service.ladder import DEFAULT_LADDER, LadderStep, parse_duration, parse_ladder
+from bot.service.moderators import purge_amount
 from bot.service.models import (
     Action, Appeal, AuditEntry, Case, Incoming, ReviewItem, ServiceError,
 )
@@ -20,5 +21,5 @@ __all__ = [
     "DEFAULT_LADDER", "PostgresStorage", "SqlStorage", "describe", "make_storage", "Action", "Appeal", "AuditEntry", "Case", "Incoming", "LadderStep",
     "ModerationService", "ReviewItem", "Scheduler", "ServiceError", "Settings", "SqliteStorage",
     "Storage", "database_path", "open_storage", "parse_duration", "parse_ladder", "settings_view",
-    "until_up", "when",
+    "purge_amount", "until_up", "when",
 ]

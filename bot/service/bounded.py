@@ -50,6 +50,12 @@ class LRU(Generic[K, V]):
     def __iter__(self) -> Iterator[K]:
         return iter(list(self._data))
 
+    def pop_oldest(self) -> tuple[K, V]:
+        """The least recently used entry, removed (KeyError when empty)."""
+        if not self._data:
+            raise KeyError("empty")
+        return self._data.popitem(last=False)
+
     def pop(self, key: K, default: V | None = None) -> V | None:
         return self._data.pop(key, default)
 

@@ -10,6 +10,7 @@ from typing import Awaitable, Callable
 from bot.core import ChannelWindow, CommunityPolicy, Hit, Message, Verdict, detect_language
 from bot.service.cases import CaseBook, excerpt, top_hit
 from bot.service.modlog import log_text, member_label
+from bot.service.recent import Sent
 from bot.service.models import Action, Incoming, NewCase, ReviewItem
 from bot.service.settings import Settings
 from bot.service.shared import Shared
@@ -47,6 +48,10 @@ class Judge:
         window = await s.windows.window_for(
             msg.community_id, msg.author_id, msg.channel_id, msg.timestamp,
             lambda: s.engine.digest(msg.text), s.engine.flood_horizon)
+        if msg.message_id:  # where it is, for a purge (never its text); when the bot saw it,
+            # by its own clock, which the windows of a purge and of keeping are measured on
+            await s.recent.remember(msg.community_id, msg.author_id,
+                                    Sent(msg.channel_id, msg.message_id, s.clock()))
         notice = self._windows_notice(msg.community_id, settings)
         actions = await self._judge(msg, settings, policy, window, is_moderator)
         return notice + actions if notice else actions

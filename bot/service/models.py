@@ -38,7 +38,7 @@ class Action:
     """One thing the adapter must do on the platform, then confirm by ``id``."""
 
     id: int  # case_actions row to pass to ModerationService.confirm; 0 = not tracked
-    kind: str  # delete | warn | mute | unmute | ban | unban | dm | modlog | welcome
+    kind: str  # delete | warn | mute | unmute | ban | unban | dm | modlog | welcome | purge
     community_id: str
     member_id: str = ""
     channel_id: str = ""
@@ -50,6 +50,7 @@ class Action:
     delete_after: int = 0  # seconds after which the adapter removes its own warning (0 = keep)
     with_outcomes: bool = False  # a case's mod-log entry: add ModerationService.outcome_line
     buttons: tuple[tuple[str, str], ...] = ()  # (label, payload) e.g. ("Appeal", "appeal:12")
+    message_ids: tuple[str, ...] = ()  # a purge: the messages of ``channel_id`` to delete
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,21 @@ community's statistics. Each change is audited with the moderator as actor."""
 from __future__ import annotations
 
 from bot.service.cases import MANUAL_KINDS, CaseBook
+from bot.service.ladder import parse_duration
 from bot.service.models import Action, Appeal, AuditEntry, Case, NewCase, ServiceError
 from bot.service.shared import Shared
 from bot.service.texts import member_text
+
+
+def purge_amount(text: str) -> tuple[int | None, float | None]:
+    """What ``purge`` is told to remove, as typed: "20" (the last 20 messages), "10m" (those of
+    the last ten minutes), or "" (all the bot remembers): (count, minutes)."""
+    text = text.strip()
+    if not text:
+        return None, None
+    if text.isdigit():
+        return int(text), None
+    return None, parse_duration(text)
 
 
 class ModeratorDesk:
@@ -108,6 +120,26 @@ class ModeratorDesk:
         await self.s.storage.change_case(case.id, moderator, "reason_edited", self.s.clock(),
                                          reason=reason)
         return await self.case(community, number)
+
+    async def purge(self, community: str, member: str, moderator: str, count: int | None = None,
+                    minutes: float | None = None) -> tuple[int, list[Action]]:
+        """Delete the member's recent messages: the last ``count``, or those of the last
+        ``minutes``, or all the bot remembers (ids only, for a day at most). How many, and
+        the platform actions: one per channel, the adapter deletes in batches."""
+        s = self.s
+        now = s.clock()
+        if count is not None and count < 1:
+            raise ServiceError("give how many messages (1 or more) or a time such as 10m")
+        since = now - minutes * 60 if minutes else 0.0
+        sent = await s.recent.take(community, member, since, count)
+        await s.storage.touch_moderator(community, moderator, now)
+        await s.storage.audit(community, moderator, "purge",
+                              {"member": member, "messages": len(sent)}, now)
+        channels: dict[str, list[str]] = {}
+        for one in sent:
+            channels.setdefault(one.channel_id, []).append(one.message_id)
+        return len(sent), [Action(0, "purge", community, member_id=member, channel_id=channel,
+                                  message_ids=tuple(ids)) for channel, ids in channels.items()]
 
     async def stats(self, community: str | None = None) -> dict:
         return await self.s.storage.stats(community)

@@ -29,6 +29,7 @@ class Privacy:
             f"{community}:{member}:{s.clock()}".encode()).hexdigest()[:12]
         counts = await s.storage.forget_member(community, member, pseudonym, moderator,
                                                s.clock())
+        await s.recent.forget(community, member)  # where their recent messages are, too
         model = s.engine.model
         if counts.get("learned_examples") and model is not None:
             # what the model learned from them goes too: the weights, from the rest alone

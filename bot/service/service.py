@@ -29,6 +29,7 @@ from bot.service.judging import Judge
 from bot.service.learning import Learning
 from bot.service.moderators import ModeratorDesk
 from bot.service.privacy import Privacy
+from bot.service.recent import LocalRecent, RecentMessages
 from bot.service.recovery import Recovery
 from bot.service.review import ReviewQueue
 from bot.service.shared import Shared
@@ -43,16 +44,19 @@ class ModerationService:
 
     def __init__(self, storage: Storage, engine: Engine,
                  clock: Callable[[], float] = time.time, retention_days: float = 90.0,
-                 windows: WindowStore | None = None, action_grace: float = 0.0) -> None:
+                 windows: WindowStore | None = None, action_grace: float = 0.0,
+                 recent: RecentMessages | None = None) -> None:
         communities = Communities(storage, engine, clock)
         self.shared = shared = Shared(
             storage=storage, engine=engine, clock=clock, windows=windows or LocalWindows(),
             communities=communities, learning=Learning(storage, engine, clock),
+            recent=recent or LocalRecent(clock=clock),
             retention_days=retention_days, action_grace=action_grace)
         self.storage, self.engine, self.clock = storage, engine, clock
         self.windows, self.retention_days, self.action_grace = (
             shared.windows, retention_days, action_grace)
         self._member_locks = shared.member_locks
+        self.recent = shared.recent
         self.speakers = communities.speakers
         cases = CaseBook(shared)
         judge, desk = Judge(shared, cases), ModeratorDesk(shared, cases)
@@ -80,6 +84,7 @@ class ModerationService:
         self.pardon = desk.pardon
         self.edit_reason = desk.edit_reason
         self.stats = desk.stats
+        self.purge = desk.purge
         self.pardon_rule = bulk.pardon_rule
         self.review_queue = review.review_queue
         self.confirm_review = review.confirm_review

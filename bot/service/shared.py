@@ -11,6 +11,7 @@ from typing import Callable
 from bot.core import Engine
 from bot.service.communities import Communities
 from bot.service.learning import Learning
+from bot.service.recent import RecentMessages
 from bot.service.storage.base import Storage
 from bot.service.windows import WindowStore
 
@@ -23,6 +24,7 @@ class Shared:
     windows: WindowStore
     communities: Communities
     learning: Learning
+    recent: RecentMessages  # where each member's recent messages are (ids only), for purge
     retention_days: float  # excerpts are personal data: kept this long
     # at start-up, unconfirmed actions older than this are taken as a dead process's; with
     # several processes on one database, give the others time to confirm their own

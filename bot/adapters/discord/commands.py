@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.service import ServiceError, parse_duration, when
+from bot.service import ServiceError, parse_duration, purge_amount, when
 
 if TYPE_CHECKING:
     from bot.adapters.discord.app import QuytacBot
@@ -144,6 +144,19 @@ async def untimeout_cmd(interaction: discord.Interaction, member: discord.Member
     bot = _bot(interaction)
     actions = await bot.service.unmute(str(interaction.guild_id), str(member.id), str(interaction.user.id))
     await _reply(interaction, f"Timeout of <@{member.id}> lifted.")
+    await bot.performer.perform(actions)
+
+
+@mod.command(name="purge", description="Remove a member's recent messages: all, a number, or 10m")
+@moderated
+async def purge_cmd(interaction: discord.Interaction, member: discord.Member,
+                    amount: str = "") -> None:
+    bot = _bot(interaction)
+    count, minutes = purge_amount(amount)
+    removed, actions = await bot.service.purge(str(interaction.guild_id), str(member.id),
+                                               str(interaction.user.id), count, minutes)
+    await _reply(interaction, f"Removing {removed} recent message(s) of <@{member.id}>."
+                 if removed else f"No recent message of <@{member.id}> to remove.")
     await bot.performer.perform(actions)
 
 

@@ -182,6 +182,12 @@ class Performer(BasePerformer):
             await member.timeout(None, reason=f"quytac case #{action.case_number}")
         elif kind == "ban":
             await self._ban(action)
+        elif kind == "purge":
+            cid = int(action.channel_id)
+            channel = self.bot.get_channel(cid) or await self.bot.fetch_channel(cid)
+            ids = [discord.Object(int(m)) for m in action.message_ids]
+            for start in range(0, len(ids), 100):  # a bulk delete takes 100 at most
+                await channel.delete_messages(ids[start:start + 100])  # type: ignore[union-attr]
         elif kind == "unban":
             guild = await self._guild(action)
             try:

@@ -11,12 +11,13 @@ from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.shared import Shared
 from bot.adapters.telegram.texts import user_language
-from bot.service import ServiceError, parse_duration, when
+from bot.service import ServiceError, parse_duration, purge_amount, when
 
 MOD_COMMANDS = [
     ("cases", "cases of a member (reply, @username or id)"), ("case", "one case: /case N"),
     ("warn", "warn the replied member"), ("mute", "mute: /mute 10m [reason]"),
     ("unmute", "lift a mute"), ("ban", "ban the replied member"),
+    ("purge", "remove a member's recent messages: /purge @user [20 | 10m]"),
     ("pardon", "pardon a case: /pardon N [reason]; a misfired rule: /pardon rule R since 2h"), ("reason", "edit a reason: /reason N text"),
     ("review", "low-confidence hits waiting for review"), ("appeals", "open appeals"),
     ("approve", "approve an appeal: /approve N reason"),
@@ -128,6 +129,18 @@ class ModeratorCommands:
             raise ServiceError("reply to the member's message, or give @username or an id")
         await self.s.performer.perform(await self.s.service.unmute(community, member, mod))
         await msg.reply_text(f"Unmuted member {member}.")
+
+    async def cmd_purge(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
+        """``/purge`` (reply, @username or id) ``[N | 10m]``: the member's recent messages."""
+        member, rest = await self._target(msg, args)
+        if member is None:
+            raise ServiceError("reply to the member's message, or give @username or an id, "
+                               "then how many (20) or how far back (10m)")
+        count, minutes = purge_amount(" ".join(rest[:1]))
+        removed, actions = await self.s.service.purge(community, member, mod, count, minutes)
+        await self.s.performer.perform(actions)
+        await msg.reply_text(f"Removing {removed} recent message(s) of member {member}."
+                             if removed else f"No recent message of member {member} to remove.")
 
     async def cmd_pardon(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
         if args[:1] == ["rule"]:

@@ -182,6 +182,10 @@ class Performer(BasePerformer):
                                                 permissions=permissions)
         elif kind == "ban":
             await self.bot.ban_chat_member(chat_id=chat, user_id=int(action.member_id))
+        elif kind == "purge":
+            ids = [int(m) for m in action.message_ids]
+            for start in range(0, len(ids), 100):  # deleteMessages takes 100 at most
+                await self.bot.delete_messages(chat_id=chat, message_ids=ids[start:start + 100])
         elif kind == "unban":
             # (only_if_banned: a member who is in the chat is not removed by the unban)
             await self.bot.unban_chat_member(chat_id=chat, user_id=int(action.member_id),
