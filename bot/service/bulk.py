@@ -5,6 +5,7 @@ Audited as one decision, and each case's change too."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -61,10 +62,11 @@ class Bulk:
         s = self.s
         now = s.clock()
         cases = sorted(await self._misfired(community, rule, since), key=lambda c: c.number)
-        mutes = [c for c in cases if c.action == "mute" and c.until and c.until > now]
-        bans = [c for c in cases if c.action == "ban" and c.status == "active"]
-        summary = BulkPardon(rule, since, len(cases), len({c.member_id for c in cases}),
-                             len(mutes), len(bans), confirm and bool(cases))
+        mutes = {c.id for c in cases if c.action == "mute" and c.until and c.until > now}
+        bans = {c.id for c in cases if c.action == "ban" and c.status == "active"}
+        per_member = Counter(c.member_id for c in cases)
+        summary = BulkPardon(rule, since, len(cases), len(per_member), len(mutes), len(bans),
+                             confirm and bool(cases))
         if not summary.done:
             return summary, []
         settings = await s.communities.settings(community)
@@ -73,10 +75,10 @@ class Bulk:
             "rule": rule, "since": since, "cases": [c.number for c in cases],
             "members": summary.members}, now)
         told: set[str] = set()
-        per_member = {m: sum(c.member_id == m for c in cases) for m in {c.member_id for c in cases}}
         actions: list[Action] = []
         for case in cases:
-            kinds = (("unmute",) if case in mutes else ()) + (("unban",) if case in bans else ())
+            kinds = (("unmute",) if case.id in mutes else ()) + (
+                ("unban",) if case.id in bans else ())
             tell = case.member_id not in told
             told.add(case.member_id)
             kinds += ("dm",) if tell else ()

@@ -76,9 +76,9 @@ class Learning:
         verdict = self.engine.check(text, await self.policy(community, settings), note=True)
         if verdict.model is None or self.engine.model is None:
             return None
-        if verdict.hits:
-            return self.trace(verdict, max(verdict.hits, key=lambda h: (h.severity,
-                                                                        h.confidence)))
+        top = verdict.top()
+        if top is not None:
+            return self.trace(verdict, top)
         note = verdict.model
         return Trace(tuple(self.engine.model.features_of(*note.read)), self.engine.model.bits,
                      logit(note.base))

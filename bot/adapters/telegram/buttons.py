@@ -52,14 +52,13 @@ class Buttons:
             # a mod-log post may carry several entries, each with a row of buttons: the row of
             # the one decided goes, the others stay
             name = query.from_user.username or query.from_user.first_name
-            markup = query.message.reply_markup
-            pressed = [b.text for row in (markup.inline_keyboard if markup else ())
-                       for b in row if b.callback_data == query.data]
-            rows = [row for row in (markup.inline_keyboard if markup else ())
-                    if not any(b.callback_data == query.data for b in row)]
+            keyboard = query.message.reply_markup.inline_keyboard \
+                if query.message.reply_markup else ()
+            # the button's own label says what was done, in the log's language
+            done = next((b.text for row in keyboard for b in row if b.callback_data == query.data),
+                        f"{verb} #{number}")
+            rows = [row for row in keyboard if not any(b.callback_data == query.data for b in row)]
             try:
-                # the button's own label says what was done, in the log's language
-                done = pressed[0] if pressed else f"{verb} #{number}"
                 await query.edit_message_text(
                     f"{query.message.text or ''}\n✔ {done} — {name}",
                     reply_markup=InlineKeyboardMarkup(rows) if rows else None)
