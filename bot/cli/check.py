@@ -14,7 +14,7 @@ import sys
 from bot.cli.common import engine_with_model
 from bot.core import CommunityPolicy, Engine, Hit, Normalized, detect_language, normalize
 from bot.core.detectors import find_links
-from bot.service.ladder import apply_overrides, step_for
+from bot.service.cases import removes_message, sanction, top_hit
 from bot.service.settings import Settings
 from bot.service.tiers import ACT, NONE, REVIEW, tier
 
@@ -49,17 +49,13 @@ def _first_offence(hits: list[Hit], settings: Settings) -> str:
     if not acted:
         return "nothing until a moderator confirms" if [
             h for h in hits if tier(h, settings) != NONE] else "nothing"
-    top = max(acted, key=lambda h: (h.severity, h.confidence))
-    step = step_for(settings.ladder, float(top.severity))
-    overrides = [(key, action) for target, key, action in settings.rule_overrides
-                 if target in (top.rule_id, top.category)]
-    step = apply_overrides(step, overrides, settings.ladder)
-    fate = ("message kept (keep_message)" if top.category in settings.keep_message
-            else "message removed")
-    sanction = step.as_text().split(":", 1)[1].strip().replace("delete_warn", "warn")
+    top = top_hit(acted)
+    step = sanction(settings, top, float(top.severity))
+    fate = "message removed" if removes_message(settings, top) else "message kept (keep_message)"
+    said = step.as_text().split(":", 1)[1].strip().replace("delete_warn", "warn")
     shadow = " — in shadow mode, recorded only" if (
         settings.shadow or top.rule_id in settings.shadow_rules) else ""
-    return f"{fate}; {sanction} ({top.severity} points, a member with no history){shadow}"
+    return f"{fate}; {said} ({top.severity} points, a member with no history){shadow}"
 
 
 def as_typed(n: Normalized) -> str:

@@ -46,6 +46,21 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
     return ("…" if a > 0 else "") + text[a:b] + ("…" if b < len(text) else "")
 
 
+def sanction(settings: Settings, top: Hit, points: float) -> LadderStep:
+    """The ladder's step for a member at ``points``, moved by the community's overrides for
+    the deciding rule or its category."""
+    step = step_for(settings.ladder, points)
+    overrides = [(key, action) for target, key, action in settings.rule_overrides
+                 if target in (top.rule_id, top.category)]
+    return apply_overrides(step, overrides, settings.ladder)
+
+
+def removes_message(settings: Settings, top: Hit) -> bool:
+    """An acted-on hit removes its message, unless the community keeps messages of its
+    category (what happens to the message is not the ladder's to say)."""
+    return top.category not in settings.keep_message
+
+
 def top_hit(hits: list[Hit]) -> Hit:
     """The hit that decides: the most severe, then the surest."""
     return max(hits, key=lambda h: (h.severity, h.confidence))
@@ -82,10 +97,7 @@ class CaseBook:
                       now: float) -> tuple[LadderStep, float]:
         history = await self.s.storage.member_points(community, member)
         total = decayed(history, now, settings.half_life_days) + top.severity
-        step = step_for(settings.ladder, total)
-        overrides = [(key, action) for target, key, action in settings.rule_overrides
-                     if target in (top.rule_id, top.category)]
-        return apply_overrides(step, overrides, settings.ladder), total
+        return sanction(settings, top, total), total
 
     async def _decide_and_record(self, msg: Incoming, hits: list[Hit], language: str,
                                  settings: Settings, actor: str, shadow: bool, reason: str,
@@ -103,10 +115,7 @@ class CaseBook:
         step, total = await self._decide(msg.community_id, msg.author_id, top, settings, now)
         rules = tuple(dict.fromkeys([top.rule_id] + [h.rule_id for h in hits]))
         until = now + step.minutes * 60 if step.action == "mute" else None
-        # What happens to the message is not the ladder's to say: an acted-on hit removes it
-        # (unless the community keeps messages of its category); the ladder sanctions the member
-        removes = (subject == "message" and bool(msg.message_id)
-                   and top.category not in settings.keep_message)
+        removes = subject == "message" and bool(msg.message_id) and removes_message(settings, top)
         logged = ("modlog",) if settings.log_channel else ()
         # a community trying the bot in shadow mode reads what it would have done
         kinds = ((() if quiet else logged) if shadow
