@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
@@ -49,7 +50,11 @@ def clamp_until(until: float, now: float) -> tuple[int, str]:
 
 def retry_seconds(exc: RetryAfter) -> float:
     """RetryAfter.retry_after is seconds, or a timedelta in newer python-telegram-bot."""
-    value = exc.retry_after
+    with warnings.catch_warnings():
+        # python-telegram-bot 22.2+ warns on every read that the type will change; both types
+        # are read here, so the warning (once per rate limit) says nothing to act on
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value = exc.retry_after
     return float(value if isinstance(value, (int, float)) else value.total_seconds())
 
 
