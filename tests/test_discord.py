@@ -435,6 +435,10 @@ SUBCOMMANDS = [
                  {"name": "duration", "type": 3, "value": "10m"}]),
     ("untimeout", [{"name": "member", "type": 6, "value": OTHER}]),
     ("ban", [{"name": "member", "type": 6, "value": OTHER}]),
+    ("purge", [{"name": "member", "type": 6, "value": OTHER}]),
+    ("pardonrule", [{"name": "rule", "type": 3, "value": "vi.insult.stupid"},
+                    {"name": "since", "type": 3, "value": "1h"},
+                    {"name": "confirm", "type": 5, "value": True}]),
     ("pardon", [{"name": "number", "type": 4, "value": 1}]),
     ("reason", [{"name": "number", "type": 4, "value": 1}, {"name": "text", "type": 3, "value": "x"}]),
     ("review", []), ("appeals", []), ("config", []), ("setlog", []), ("stats", []),
@@ -460,6 +464,8 @@ async def test_every_mod_subcommand_checks_permissions(fake, bot, storage, permi
         assert reply.body["data"]["flags"] == 64
     if not allowed:
         assert _timeouts(fake) == [] and fake.calls_to("PUT", f"/guilds/{GUILD}/bans/") == []
+        assert fake.calls_to("DELETE", f"/guilds/{GUILD}/bans/") == []
+        assert not [c for c in fake.calls if c.path.endswith("/bulk-delete")]
         assert [c.number for c in await storage.list_cases(GUILD)] == [1]
 
 
