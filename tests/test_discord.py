@@ -564,6 +564,7 @@ custom_ids = st.one_of(
 option_values = st.fixed_dictionaries({
     3: hostile_text.map(lambda t: t[:6000]),
     4: st.integers(-(2**53), 2**53),
+    5: st.booleans(),
     6: st.sampled_from([MEMBER, OTHER, MOD, STRANGER, "1"]),
 })
 
