@@ -5,13 +5,11 @@ warnings that were in flight at the kill (sent to Telegram, their answer not yet
 
 from __future__ import annotations
 
-import asyncio
 import re
-import signal
 import sqlite3
 
 from bot.fakes.telegram import FakeTelegram
-from tests.test_run import GROUP, _quiet_bot, _telegram_env
+from tests.test_run import GROUP, _quiet_bot, _restarted_until_settled, _telegram_env
 
 MESSAGES, INSULTS = 200, 60
 WARNING = re.compile(r"\(vụ #(\d+)\)")  # one per warning entry (a post may carry several)
@@ -47,19 +45,7 @@ async def _flood_killed_after(tmp_path, deletions: int) -> tuple[int, int, int]:
         confirmed = sqlite3.connect(db).execute(
             "SELECT COUNT(*) FROM case_actions WHERE kind = 'warn' AND state = 'done'").fetchone()[0]
         in_flight = len(_warnings(fake, at_kill)) - confirmed
-        proc = await _quiet_bot(env)
-        for _ in range(300):  # until every violation has its case and every action settled
-            con = sqlite3.connect(db)
-            cases = con.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
-            pending = con.execute(
-                "SELECT COUNT(*) FROM case_actions WHERE state = 'pending'").fetchone()[0]
-            con.close()
-            if cases >= len(bad) and not pending:
-                break
-            await asyncio.sleep(0.1)
-        await fake.idle(quiet=0.5, timeout=30)
-        proc.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(proc.wait(), 30)
+        await _restarted_until_settled(env, db, fake, len(bad))
     finally:
         await fake.stop()
     con = sqlite3.connect(db)

@@ -108,6 +108,30 @@ async def test_run_process_on_discord(tmp_path):
     assert TOKEN_D not in log and "discord-secret-token" not in log
 
 
+async def _restarted_until_settled(env: dict[str, str], db, fake: FakeTelegram,
+                                   cases: int) -> None:
+    """After a crash: the bot started again on ``db`` and stopped once ``cases`` automatic cases
+    are recorded and no action is pending (or a minute passed), the fake quiet."""
+    import sqlite3
+    from contextlib import closing
+
+    proc = await _quiet_bot(env)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while loop.time() < deadline:
+        with closing(sqlite3.connect(db)) as con:
+            recorded = con.execute(
+                "SELECT COUNT(*) FROM cases WHERE actor = 'auto'").fetchone()[0]
+            pending = con.execute(
+                "SELECT COUNT(*) FROM case_actions WHERE state = 'pending'").fetchone()[0]
+        if recorded >= cases and not pending:
+            break
+        await asyncio.sleep(0.1)
+    await fake.idle(quiet=1.0, timeout=30)
+    proc.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(proc.wait(), 30)
+
+
 async def test_sigkill_mid_flood_loses_and_duplicates_nothing(tmp_path):
     import sqlite3
 
@@ -128,17 +152,7 @@ async def test_sigkill_mid_flood_loses_and_duplicates_nothing(tmp_path):
         await fake.wait_for("deleteMessage", 15, timeout=30)
         proc.kill()  # SIGKILL mid-flood
         await proc.wait()
-        proc = await _quiet_bot(env)
-        deadline = asyncio.get_running_loop().time() + 60
-        while asyncio.get_running_loop().time() < deadline:
-            rows = sqlite3.connect(db).execute(
-                "SELECT COUNT(*) FROM cases WHERE actor = 'auto'").fetchone()[0]
-            if rows >= len(violations):
-                break
-            await asyncio.sleep(0.2)
-        await fake.idle(quiet=1.0, timeout=30)
-        proc.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(proc.wait(), 30)
+        await _restarted_until_settled(env, db, fake, len(violations))
     finally:
         await fake.stop()
     con = sqlite3.connect(db)

@@ -194,9 +194,9 @@ class World:
         markup = params.get("reply_markup") or {}
         out = []
         reply = (params.get("reply_parameters") or {}).get("message_id")
-        addressee = self._authors.get(int(reply)) if reply else None
-        if addressee is None and str(params.get("chat_id", "")).lstrip("-").isdigit():
-            addressee = next((p for p in PEOPLE if str(p.id) == str(params["chat_id"])), None)
+        # a warning's button is for the author it replies to; a direct message's, for its reader
+        addressee = (self._authors.get(int(reply)) if reply else None) or next(
+            (p for p in PEOPLE if str(p.id) == str(params.get("chat_id"))), None)
         for row in markup.get("inline_keyboard", []):
             for b in row:
                 number = len(self.buttons) + 1
