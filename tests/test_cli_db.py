@@ -32,7 +32,7 @@ def db(tmp_path):
 def test_migrate_creates_and_is_idempotent(tmp_path, capsys):
     path = str(tmp_path / "new.db")
     assert main(["migrate", "--database", path]) == 0
-    assert capsys.readouterr().out == f"{path}: schema version 6 (applied 1, 2, 3, 4, 5, 6)\n"
+    assert capsys.readouterr().out == f"{path}: schema version 7 (applied 1, 2, 3, 4, 5, 6, 7)\n"
     assert main(["migrate", "--database", path]) == 0
     assert "already up to date" in capsys.readouterr().out
 
@@ -46,7 +46,7 @@ def test_commands_refuse_an_unmigrated_database(tmp_path, capsys):
 def test_database_url_env(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
     assert main(["migrate"]) == 0
-    assert f"{tmp_path}/env.db: schema version 6" in capsys.readouterr().out
+    assert f"{tmp_path}/env.db: schema version 7" in capsys.readouterr().out
 
 
 

@@ -442,6 +442,10 @@ SUBCOMMANDS = [
     ("pardon", [{"name": "number", "type": 4, "value": 1}]),
     ("reason", [{"name": "number", "type": 4, "value": 1}, {"name": "text", "type": 3, "value": "x"}]),
     ("review", []), ("appeals", []), ("config", []), ("setlog", []), ("stats", []),
+    ("raid", [{"name": "action", "type": 3, "value": "start"}]),
+    ("raid", [{"name": "action", "type": 3, "value": "ban-joined"},
+              {"name": "since", "type": 3, "value": "1h"},
+              {"name": "confirm", "type": 5, "value": True}]),
 ]
 
 
@@ -466,6 +470,7 @@ async def test_every_mod_subcommand_checks_permissions(fake, bot, storage, permi
         assert _timeouts(fake) == [] and fake.calls_to("PUT", f"/guilds/{GUILD}/bans/") == []
         assert fake.calls_to("DELETE", f"/guilds/{GUILD}/bans/") == []
         assert not [c for c in fake.calls if c.path.endswith("/bulk-delete")]
+        assert fake.calls_to("PUT", f"/guilds/{GUILD}/incident-actions") == []
         assert [c.number for c in await storage.list_cases(GUILD)] == [1]
 
 
@@ -477,7 +482,8 @@ async def test_every_mod_subcommand_checks_permissions(fake, bot, storage, permi
 async def test_every_modlog_button_checks_the_presser(fake, bot, presser, guild, permissions,
                                                       allowed):
     message = fake.bot_message(LOG)
-    for verb in ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss"):
+    for verb in ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss",
+                 "raid-end", "raid-extend", "raid-ban"):
         custom_id = f"quytac:{verb}:{GUILD}:1"
         press = {"custom_id": custom_id, "component_type": 2}
         message["components"] = [{"type": 1, "components": [

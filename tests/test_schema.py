@@ -10,7 +10,7 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     require_server("PostgreSQL", 5432, PG_URL)
     lite = SqliteStorage(tmp_path / "s.db")
     await lite.open()
-    assert await lite.migrate() == [1, 2, 3, 4, 5, 6]
+    assert await lite.migrate() == [1, 2, 3, 4, 5, 6, 7]
     await lite.close()
     con = sqlite3.connect(tmp_path / "s.db")
     tables = [r[0] for r in con.execute(
@@ -25,7 +25,7 @@ async def test_both_dialects_build_the_same_tables_and_columns(tmp_path):
     schema = f"s_{uuid.uuid4().hex[:10]}"
     pg = PostgresStorage(PG_URL, schema=schema)
     await pg.open()
-    assert await pg.migrate() == [1, 2, 3, 4, 5, 6]
+    assert await pg.migrate() == [1, 2, 3, 4, 5, 6, 7]
     assert await pg.migrate() == []
     await pg.close()
     raw = await asyncpg.connect(PG_URL)

@@ -409,9 +409,9 @@ async def test_migrations_empty_idempotent_and_durable(tmp_path, engine, clock):
     s = SqliteStorage(path)
     await s.open()
     assert await s.schema_version() == 0
-    assert await s.migrate() == [1, 2, 3, 4, 5, 6]
+    assert await s.migrate() == [1, 2, 3, 4, 5, 6, 7]
     assert await s.migrate() == []
-    assert await s.schema_version() == 6
+    assert await s.schema_version() == 7
     await ModerationService(s, engine, clock).on_message(msg("địt mẹ mày", author="d1"))
     await s.close()
     s = SqliteStorage(path)
@@ -610,7 +610,9 @@ async def test_member_export_has_everything_about_them(service, storage):
     await service.on_message(msg("đéo hiểu gì", author="priv"))
     await service.on_message(msg("địt mẹ mày", author="someone-else"))
     await service.appeal(G, 1, "priv", "lời bài hát thôi")
+    await service.on_member_joined("telegram", G, "priv", "Priv")
     data = await service.export_member(G, "priv", "mod1")
+    assert [j["member_id"] for j in data["joins"]] == ["priv"]
     assert [c["number"] for c in data["cases"]] == [1]
     assert data["cases"][0]["excerpt"] == "địt mẹ mày"
     assert [a["text"] for a in data["appeals"]] == ["lời bài hát thôi"]
@@ -621,14 +623,15 @@ async def test_member_export_has_everything_about_them(service, storage):
 
 
 async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
+    await service.on_member_joined("telegram", G, "gone", "Gone")  # when they joined, too
     await service.on_message(msg("địt mẹ mày", author="gone"))
     await service.on_message(msg("đéo hiểu gì", author="gone"))
     await service.appeal(G, 1, "gone", "bí mật của tôi")
     counts = await service.forget_member(G, "gone", "mod1")
     assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2,
-                      "learned_examples": 0, "appeal_drafts": 0}
+                      "learned_examples": 0, "appeal_drafts": 0, "joins": 1}
     for table in ("cases", "appeals", "review_queue", "points", "audit", "case_actions",
-                  "scheduled", "learned_examples"):
+                  "scheduled", "learned_examples", "member_joins"):
         rows = [dict(r) for r in await raw(storage, f"SELECT * FROM {table}")]
         assert "'gone'" not in repr(rows) and "bí mật của tôi" not in repr(rows), table
     case = await storage.get_case(G, 1)
@@ -636,7 +639,7 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     assert case.rule_ids == ("vi.insult.mother",)  # the case itself stays, for statistics
     assert await service.export_member(G, "gone", "mod1") == {
         "community": G, "member": "gone", "cases": [], "appeals": [], "review_items": [],
-        "points": [], "audit": [], "learned_examples": []}
+        "points": [], "audit": [], "learned_examples": [], "joins": []}
     # the audit log is append-only again afterwards
     with pytest.raises(Exception, match="append-only"):
         async with storage.d.tx() as db:

@@ -78,9 +78,14 @@ class BasePerformer:
                 if pause is None:
                     reason = trouble.reason + (f" (after {len(BACKOFF) + 1} attempts)"
                                                if trouble.transient else "")
-                    log.warning("%s %s for case %s failed: %s", self.platform, action.kind,
-                                action.case_number, reason)
+                    log.warning("%s %s (%s) failed: %s", self.platform, action.kind,
+                                f"case #{action.case_number}" if action.case_number is not None
+                                else "no case", reason)
+                    if action.id == 0:
+                        return await self.service.confirm_untracked(action, False, reason)
                     return await self.service.confirm(action.id, False, reason)
                 await asyncio.sleep(pause)
             else:
+                if action.id == 0:
+                    return await self.service.confirm_untracked(action, True, note)
                 return await self.service.confirm(action.id, True, note, applied_until=applied)

@@ -55,6 +55,7 @@ class FakeDiscord:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.members: dict[str, dict] = {OWNER: member(OWNER, "owner")}
+        self.channel_changes: dict[str, dict] = {}  # what PATCH /channels/{id} set
         self.faults: list[tuple[str, str, int, dict]] = []  # (method, path prefix, status, body)
         self.schedules: list[FaultSchedule] = []  # faults on the calls that act (see _acts)
         self.holds: list[list] = []  # [method, path prefix, seconds, times left]
@@ -92,9 +93,14 @@ class FakeDiscord:
 
     # -- gateway ---------------------------------------------------------------------------
 
+    def channel_payload(self, cid: str) -> dict:
+        channel = {"type": 0, "position": 0 if cid != LOG else 1, "permission_overwrites": [],
+                   "guild_id": GUILD, "nsfw": False, "parent_id": None,
+                   "rate_limit_per_user": 0, "topic": None, "id": cid,
+                   "name": {GENERAL: "general", LOG: "mod-log"}.get(cid, f"channel-{cid}")}
+        return {**channel, **self.channel_changes.get(cid, {})}
+
     def guild_payload(self) -> dict:
-        channel = {"type": 0, "position": 0, "permission_overwrites": [], "guild_id": GUILD,
-                   "nsfw": False, "parent_id": None, "rate_limit_per_user": 0, "topic": None}
         return {
             "id": GUILD, "name": "Quytac test", "owner_id": OWNER, "features": [],
             "roles": [
@@ -105,8 +111,7 @@ class FakeDiscord:
                  "position": 1, "color": 0, "hoist": False, "managed": False,
                  "mentionable": False, "flags": 0},
             ],
-            "channels": [{**channel, "id": GENERAL, "name": "general"},
-                         {**channel, "id": LOG, "name": "mod-log", "position": 1}],
+            "channels": [self.channel_payload(GENERAL), self.channel_payload(LOG)],
             "members": list(self.members.values()), "member_count": len(self.members),
             "emojis": [], "stickers": [], "threads": [], "voice_states": [], "presences": [],
             "large": False, "unavailable": False, "joined_at": "2026-01-01T00:00:00+00:00",
@@ -158,6 +163,11 @@ class FakeDiscord:
             "flags": 0, "components": []}
         await self.dispatch("MESSAGE_CREATE", data)
         return data
+
+    async def join(self, uid: str, name: str = "member") -> None:
+        """A member joins the guild (GUILD_MEMBER_ADD)."""
+        self.members[uid] = member(uid, name)
+        await self.dispatch("GUILD_MEMBER_ADD", {**member(uid, name), "guild_id": GUILD})
 
     async def interaction(self, author: str, data: dict, itype: int = 2,
                           permissions: int = EVERYONE_PERMS, channel: str = GENERAL,
@@ -302,15 +312,19 @@ class FakeDiscord:
             return self.bot_message(parts[1], body)
         if parts[0] == "channels" and len(parts) == 4 and method == "PATCH":
             return self.bot_message(parts[1], body)
+        if parts[0] == "channels" and len(parts) == 2 and method == "PATCH":
+            # a channel's settings (slow mode): kept, so later reads see them
+            self.channel_changes.setdefault(parts[1], {}).update(body or {})
+            return self.channel_payload(parts[1])
         if parts[0] == "channels" and method == "DELETE":
             return None
-        if parts[0] == "guilds" and parts[2] == "members" and len(parts) == 4:
+        if parts[0] == "guilds" and len(parts) == 4 and parts[2] == "members":
             uid = parts[3]
             m = dict(self.members.get(uid) or member(uid))
             if method == "PATCH" and body:
                 m.update(body)
             return m
-        if parts[0] == "guilds" and parts[2] == "bans":
+        if parts[0] == "guilds" and len(parts) > 2 and parts[2] == "bans":
             return None
         if parts[0] == "guilds" and len(parts) == 2:
             return self.guild_payload()

@@ -24,6 +24,15 @@ BOT = {"id": 999000, "is_bot": True, "first_name": "Quytac", "username": "quytac
        "supports_inline_queries": False}
 
 
+# a group's default permissions until the bot changes them (setChatPermissions)
+OPEN_CHAT = {"can_send_messages": True, "can_send_audios": True, "can_send_documents": True,
+             "can_send_photos": True, "can_send_videos": True, "can_send_video_notes": True,
+             "can_send_voice_notes": True, "can_send_polls": True,
+             "can_send_other_messages": True, "can_add_web_page_previews": True,
+             "can_change_info": False, "can_invite_users": True, "can_pin_messages": False,
+             "can_manage_topics": False}
+
+
 @dataclass
 class Call:
     method: str
@@ -74,6 +83,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.admins: dict[int, set[int]] = {}
         self.left: set[tuple[int, int]] = set()  # (chat, user) no longer in the chat
+        self.permissions: dict[int, dict] = {}  # a chat's default permissions, once set
         self.faults: dict[str, list[Fault]] = {}
         self.schedules: list[FaultSchedule] = []
         self.holds: list[list[Any]] = []
@@ -149,6 +159,14 @@ class FakeTelegram:
             msg["edit_date"] = int(time.time())
         self.push({"edited_message" if edited else "message": msg})
         return msg
+
+    def join(self, chat_id: int, *users: tuple[int, str]) -> int:
+        """Members (id, first name) join a group, as one service message."""
+        members = [{"id": uid, "is_bot": False, "first_name": name} for uid, name in users]
+        return self.push({"message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Group"},
+            "from": members[0], "new_chat_members": members}})
 
     def callback(self, user_id: int, data: str, message: dict, first_name: str = "Mod") -> None:
         self.push({"callback_query": {
@@ -345,13 +363,11 @@ class FakeTelegram:
                 "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
                                         "unique_gifts": False, "premium_subscription": False,
                                         "gifts_from_channels": False},
-                "permissions": {"can_send_messages": True, "can_send_audios": True,
-                                "can_send_documents": True, "can_send_photos": True,
-                                "can_send_videos": True, "can_send_video_notes": True,
-                                "can_send_voice_notes": True, "can_send_polls": True,
-                                "can_send_other_messages": True, "can_add_web_page_previews": True,
-                                "can_change_info": False, "can_invite_users": True,
-                                "can_pin_messages": False, "can_manage_topics": False}}
+                "permissions": self.permissions.get(chat, OPEN_CHAT)}
+
+    def api_setChatPermissions(self, p: dict) -> bool:
+        self.permissions[int(p["chat_id"])] = p["permissions"]
+        return True
 
     def api_setMyCommands(self, p: dict) -> bool:
         return True

@@ -10,6 +10,7 @@ from typing import Awaitable, Callable
 from bot.core import ChannelWindow, CommunityPolicy, Hit, Message, Verdict, detect_language
 from bot.service.cases import CaseBook, excerpt, top_hit
 from bot.service.modlog import log_text, member_label
+from bot.service.raids import Raids
 from bot.service.recent import Sent
 from bot.service.models import Action, Incoming, NewCase, ReviewItem
 from bot.service.settings import Settings
@@ -29,8 +30,8 @@ def review_allowance(confidence: float, settings: Settings) -> int:
 
 
 class Judge:
-    def __init__(self, shared: Shared, cases: CaseBook) -> None:
-        self.s, self.cases = shared, cases
+    def __init__(self, shared: Shared, cases: CaseBook, raids: Raids) -> None:
+        self.s, self.cases, self.raids = shared, cases, raids
         self._outage_told: LRU[str, int] = LRU(COMMUNITIES_CACHED)  # the outage it was told of
 
     async def on_message(self, msg: Incoming,
@@ -53,6 +54,7 @@ class Judge:
             await s.recent.remember(msg.community_id, msg.author_id,
                                     Sent(msg.channel_id, msg.message_id, s.clock()))
         notice = self._windows_notice(msg.community_id, settings)
+        notice += await self.raids.on_message(msg, settings)
         actions = await self._judge(msg, settings, policy, window, is_moderator)
         return notice + actions if notice else actions
 
@@ -179,9 +181,11 @@ class Judge:
 
     async def on_member_joined(self, platform: str, community: str, member: str, name: str,
                                language: str = "vi") -> list[Action]:
-        """A member joined: check the display name if configured, and send the rules if asked."""
+        """A member joined: counted for raid mode (and held while it is on), the display name
+        checked if configured, and the rules sent if asked."""
         settings = await self.s.communities.settings(community)
-        actions = await self.check_name(platform, community, member, name, language)
+        actions = await self.raids.on_join(platform, community, member, settings)
+        actions += await self.check_name(platform, community, member, name, language)
         if settings.welcome_rules:
             actions.append(Action(0, "welcome", community, member_id=member, language=language,
                                   text=await self.rules_text(community, language)))

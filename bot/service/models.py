@@ -38,7 +38,9 @@ class Action:
     """One thing the adapter must do on the platform, then confirm by ``id``."""
 
     id: int  # case_actions row to pass to ModerationService.confirm; 0 = not tracked
-    kind: str  # delete | warn | mute | unmute | ban | unban | dm | modlog | welcome | purge
+    # delete | warn | mute | unmute | ban | unban | dm | modlog | welcome | purge, and raid
+    # mode's (untracked, see raids.py): hold | release | lockdown | unlock | slowmode
+    kind: str
     community_id: str
     member_id: str = ""
     channel_id: str = ""
@@ -51,6 +53,7 @@ class Action:
     with_outcomes: bool = False  # a case's mod-log entry: add ModerationService.outcome_line
     buttons: tuple[tuple[str, str], ...] = ()  # (label, payload) e.g. ("Appeal", "appeal:12")
     message_ids: tuple[str, ...] = ()  # a purge: the messages of ``channel_id`` to delete
+    seconds: int = 0  # slow mode: the delay to set in ``channel_id``
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,27 @@ class NewCase:
     schedule: tuple[tuple[str, float], ...] = ()  # (kind, due_at)
     audit_detail: dict = field(default_factory=dict)
     trace: Trace | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Raid:
+    """One raid mode: open while ``ended_at`` is None. ``since``: the first join it covers
+    (the window that triggered it, not only later joiners); ``changes``: what it changed on the
+    platform, with the value before, for its end to restore."""
+
+    id: int
+    community_id: str
+    platform: str
+    action: str  # the community's raid_action when it began: alert | restrict | lock
+    since: float
+    started_at: float
+    started_by: str  # "auto" or the moderator who began it
+    last_activity: float  # the latest join, or message by a member who joined during it
+    hold_until: float  # a moderator's extension: not over before this
+    joins: int
+    changes: dict
+    ended_at: float | None = None
+    ended_by: str | None = None
 
 
 class ServiceError(Exception):

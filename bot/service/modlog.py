@@ -58,6 +58,32 @@ LOG: dict[str, dict[str, str]] = {
                     "en": "🕊️ Moderator {moderator} overturned {cases} cases of the rule {rule} "
                           "since {since} ({members} members; {mutes} mutes and {bans} bans "
                           "lifted)."},
+    "failure_raid": {"vi": "⚠️ Không thể {kind} {target}: {reason}. Hãy kiểm tra quyền của bot.",
+                     "en": "⚠️ Could not {kind} {target}: {reason}. Check the bot's permissions."},
+    "raid_started": {"vi": "🚨 Chế độ chống raid đã bật ({by}): {joins} thành viên vào nhóm từ "
+                           "{since}. Biện pháp: {action}. Tự tắt sau {cooldown} phút không có ai "
+                           "vào thêm và không có tin nhắn của người mới vào.",
+                     "en": "🚨 Raid mode is on ({by}): {joins} members joined since {since}. "
+                           "Action: {action}. It ends after {cooldown} min with no more joins "
+                           "and no message from those who joined."},
+    "raid_ended": {"vi": "✅ Chế độ chống raid đã tắt ({by}). {joins} thành viên vào nhóm từ "
+                         "{since}; {released} người được bỏ hạn chế; mọi thay đổi đã được hoàn "
+                         "lại.",
+                   "en": "✅ Raid mode is over ({by}). {joins} members joined since {since}; "
+                         "{released} released; every change it made was undone."},
+    "raid_banned": {"vi": "⛔ Điều hành viên {moderator} đã cấm {members} thành viên vào nhóm "
+                          "từ {since}.",
+                    "en": "⛔ Moderator {moderator} banned the {members} members who joined "
+                          "since {since}."},
+    "raid_by_auto": {"vi": "tự động", "en": "automatic"},
+    "raid_by_moderator": {"vi": "điều hành viên {moderator}", "en": "moderator {moderator}"},
+    "raid_action_alert": {"vi": "chỉ cảnh báo", "en": "alert only"},
+    "raid_action_restrict": {"vi": "hạn chế thành viên mới", "en": "new members held"},
+    "raid_action_lock": {"vi": "hạn chế thành viên mới và khoá nhóm",
+                         "en": "new members held and the chat locked"},
+    "button_raid_end": {"vi": "Tắt chế độ raid", "en": "End raid mode"},
+    "button_raid_ban": {"vi": "Cấm {n} người mới vào", "en": "Ban the {n} who joined"},
+    "button_raid_extend": {"vi": "Gia hạn {minutes} phút", "en": "Extend {minutes} min"},
     "outcome": {"vi": "Kết quả: {parts}", "en": "Outcome: {parts}"},
     "button_pardon": {"vi": "Xoá bỏ #{number}", "en": "Pardon #{number}"},
     "button_confirm": {"vi": "Xác nhận #{id}", "en": "Confirm review #{id}"},
@@ -70,9 +96,13 @@ LOG: dict[str, dict[str, str]] = {
 DONE: dict[str, dict[str, str]] = {
     "vi": {"none": "không xử phạt", "warn": "cảnh cáo", "mute": "tạm cấm chat", "ban": "cấm",
            "delete": "xoá", "dm": "nhắn riêng", "unmute": "bỏ cấm chat", "unban": "bỏ cấm",
-           "modlog": "nhật ký"},
+           "modlog": "nhật ký", "purge": "xoá loạt tin nhắn", "hold": "hạn chế",
+           "release": "bỏ hạn chế", "lockdown": "khoá", "unlock": "mở khoá",
+           "slowmode": "đặt chế độ chậm"},
     "en": {"none": "none", "warn": "warn", "mute": "mute", "ban": "ban", "delete": "delete",
-           "dm": "dm", "unmute": "unmute", "unban": "unban", "modlog": "modlog"},
+           "dm": "dm", "unmute": "unmute", "unban": "unban", "modlog": "modlog",
+           "purge": "purge", "hold": "hold", "release": "release", "lockdown": "lock down",
+           "unlock": "unlock", "slowmode": "set slow mode in"},
 }
 
 

@@ -10,14 +10,15 @@ from bot.service.cases import CaseBook, appeal_buttons
 from bot.service.communities import COMMUNITIES_CACHED
 from bot.service.modlog import done_name, log_text, member_label, outcome_text
 from bot.service.models import Action, Case, ServiceError
+from bot.service.raids import Raids
 from bot.service.shared import Shared
 
 FAILURE_NOTICE_SECONDS = 3600  # the same failure is reported to moderators once an hour at most
 
 
 class Recovery:
-    def __init__(self, shared: Shared, cases: CaseBook) -> None:
-        self.s, self.cases = shared, cases
+    def __init__(self, shared: Shared, cases: CaseBook, raids: Raids) -> None:
+        self.s, self.cases, self.raids = shared, cases, raids
         self._notified: LRU[tuple[str, str, str], float] = LRU(COMMUNITIES_CACHED)
 
     async def outcome_line(self, community: str, number: int) -> str:
@@ -95,7 +96,7 @@ class Recovery:
             if case is not None:
                 actions += await self._timed(kind, case, now)
             await s.storage.finish_scheduled(sched_id, now)
-        return actions
+        return actions + await self.raids.due()
 
     async def _timed(self, kind: str, case: Case, now: float) -> list[Action]:
         s = self.s
@@ -126,4 +127,33 @@ class Recovery:
         return []
 
     async def next_due(self) -> float | None:
-        return await self.s.storage.next_due()
+        times = [t for t in (await self.s.storage.next_due(), await self.raids.next_end())
+                 if t is not None]
+        return min(times, default=None)
+
+    async def confirm_untracked(self, action: Action, ok: bool, note: str = "") -> list[Action]:
+        """The adapter's report on an action that belongs to no case (raid mode's changes, a
+        raid's bans): a change is remembered with what it replaced, so the end of raid mode
+        restores it; a failure is told to moderators (once an hour per kind and reason)."""
+        s = self.s
+        if ok:
+            await self.raids.changed(action, note)
+            return []
+        community = action.community_id
+        settings = await s.communities.settings(community)
+        now = s.clock()
+        key = (community, action.kind, note)
+        # (a welcome a member's closed DMs refused is their choice, not the moderators' problem)
+        if action.kind in ("modlog", "welcome") or not settings.log_channel or \
+                now - self._notified.get(key, -1e18) < FAILURE_NOTICE_SECONDS:
+            return []
+        self._notified[key] = now
+        await s.storage.audit(community, "platform", "failure_reported",
+                              {"kind": action.kind, "member": action.member_id,
+                               "channel": action.channel_id, "reason": note}, now)
+        lang = s.communities.log_language(community, settings)
+        target = member_label(action.member_id, lang) if action.member_id else \
+            (action.channel_id or community)
+        text = log_text("failure_raid", lang, kind=done_name(action.kind, lang), target=target,
+                        reason=note)
+        return [Action(0, "modlog", community, channel_id=settings.log_channel, text=text)]

@@ -8,6 +8,7 @@ One facade over small parts, each in its own module and each given the same ``Sh
 - ``cases``: the ladder's decision, the case recorded, the platform actions it makes;
 - ``moderators`` and ``review``: what moderators do by hand, and the review queue; ``bulk``:
   a misfired rule's cases overturned at once;
+- ``raids``: raid mode, begun by a flood of joins or a moderator, undone at its end;
 - ``appeals``: members' appeals and their decisions; ``privacy``: export and forget a member;
 - ``recovery``: the adapter's reports, failures told to moderators, crash recovery, timed actions.
 
@@ -29,6 +30,7 @@ from bot.service.judging import Judge
 from bot.service.learning import Learning
 from bot.service.moderators import ModeratorDesk
 from bot.service.privacy import Privacy
+from bot.service.raids import Raids
 from bot.service.recent import LocalRecent, RecentMessages
 from bot.service.recovery import Recovery
 from bot.service.review import ReviewQueue
@@ -58,10 +60,10 @@ class ModerationService:
         self._member_locks = shared.member_locks
         self.recent = shared.recent
         self.speakers = communities.speakers
-        cases = CaseBook(shared)
-        judge, desk = Judge(shared, cases), ModeratorDesk(shared, cases)
+        cases, raids = CaseBook(shared), Raids(shared)
+        judge, desk = Judge(shared, cases, raids), ModeratorDesk(shared, cases)
         review, appeals = ReviewQueue(shared, cases), Appeals(shared, cases, desk)
-        privacy, recovery = Privacy(shared), Recovery(shared, cases)
+        privacy, recovery = Privacy(shared), Recovery(shared, cases, raids)
         bulk = Bulk(shared, cases)
 
         # settings and learning
@@ -86,6 +88,13 @@ class ModerationService:
         self.stats = desk.stats
         self.purge = desk.purge
         self.pardon_rule = bulk.pardon_rule
+        # raids
+        self.raid_status = raids.status
+        self.raid_start = raids.start
+        self.raid_end = raids.end
+        self.raid_extend = raids.extend
+        self.raid_ban_joined = raids.ban_joined
+        self.raid_button = raids.button
         self.review_queue = review.review_queue
         self.confirm_review = review.confirm_review
         self.dismiss_review = review.dismiss_review
@@ -104,6 +113,7 @@ class ModerationService:
         # after acting, after a crash, and when a timed action falls due
         self.outcome_line = recovery.outcome_line
         self.confirm = recovery.confirm
+        self.confirm_untracked = recovery.confirm_untracked
         self.unfinished_actions = recovery.unfinished_actions
         self.run_due = recovery.run_due
         self.next_due = recovery.next_due

@@ -50,6 +50,11 @@ class Settings:
     mute_role: str = ""  # the role given for long_mute=role (its channel rules deny sending)
     check_names: bool = False  # check display names of members who join against the rules
     welcome_rules: bool = False  # send the community's rules to members who join
+    raid_joins: int = 10  # joins within raid_window that start raid mode (0: never by itself)
+    raid_window: int = 60  # seconds
+    raid_cooldown: int = 600  # seconds without a join or a raider's message that end it
+    raid_action: str = "restrict"  # alert | restrict | lock (see docs/MODERATION.md)
+    raid_slowmode: int = 30  # Discord: slow mode seconds on a channel raiders post in (0: none)
     manual_points: tuple[tuple[str, float], ...] = (("ban", 0.0), ("mute", 4.0), ("warn", 2.0))
     rule_overrides: tuple[tuple[str, str, str], ...] = (  # (rule id or category, key, action)
         ("doxxing", "min_action", "delete_warn"),
@@ -330,6 +335,18 @@ SPECS: dict[str, Spec] = {
     "mute_role": Spec(_channel, "the role given for long_mute=role"),
     "check_names": Spec(_bool, "on: check the display names of members who join"),
     "welcome_rules": Spec(_bool, "on: send the rules to members who join"),
+    "raid_joins": Spec(_number(0, 100_000, "joins", integer=True),
+                       "joins within raid_window that start raid mode (0: only by command)"),
+    "raid_window": Spec(_number(5, 3600, "seconds", integer=True),
+                        "seconds over which raid_joins are counted"),
+    "raid_cooldown": Spec(_number(10, 86400, "seconds", integer=True),
+                          "seconds without a join or a raider's message that end raid mode"),
+    "raid_action": Spec(_choice("alert", "restrict", "lock"),
+                        "during a raid: alert (mod log only), restrict (new members held; "
+                        "Discord: invites and DMs paused), lock (also: Telegram members may "
+                        "not send)"),
+    "raid_slowmode": Spec(_number(0, 21600, "seconds", integer=True),
+                          "Discord: slow mode set on channels raiders post in (0: none)"),
     "manual_points": Spec(_manual_points, "points of a moderator's action, e.g. warn=2, mute=4"),
     "rule_overrides": Spec(_rule_overrides,
                            'JSON [["doxxing", "min_action", "delete_warn"], ...]'),

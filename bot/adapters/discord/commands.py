@@ -10,7 +10,7 @@ import functools
 import io
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -157,6 +157,39 @@ async def purge_cmd(interaction: discord.Interaction, member: discord.Member,
                                                str(interaction.user.id), count, minutes)
     await _reply(interaction, f"Removing {removed} recent message(s) of <@{member.id}>."
                  if removed else f"No recent message of <@{member.id}> to remove.")
+    await bot.performer.perform(actions)
+
+
+@mod.command(name="raid",
+             description="Raid mode: status, start, end, extend, or ban who joined (preview first)")
+@app_commands.describe(since="extend: for how long (30m); ban-joined: joined in the last (10m)",
+                       confirm="ban-joined: do it (without: how many it would ban)")
+@moderated
+async def raid_cmd(interaction: discord.Interaction,
+                   action: Literal["status", "start", "end", "extend", "ban-joined"] = "status",
+                   since: str = "", confirm: bool = False) -> None:
+    bot = _bot(interaction)
+    service, community, mod = bot.service, str(interaction.guild_id), str(interaction.user.id)
+    zone = (await service.settings(community)).zone
+    actions: list = []
+    if action == "status":
+        reply = (await service.raid_status(community)).said(zone)
+    elif action == "start":
+        actions, reply = await service.raid_start("discord", community, mod), "Raid mode is on."
+    elif action == "end":
+        actions = await service.raid_end(community, mod)
+        reply = "Raid mode ended; its changes are being undone."
+    elif action == "extend":
+        until = await service.raid_extend(community, mod,
+                                          parse_duration(since or "30m") * 60)
+        reply = f"Raid mode stays on until at least {when(until, zone)}."
+    else:
+        if not since:
+            raise ServiceError("ban-joined needs since: how far back (10m, 1h)")
+        start = service.clock() - parse_duration(since) * 60
+        summary, actions = await service.raid_ban_joined(community, start, mod, confirm)
+        reply = summary.said(zone, f"/mod raid action:ban-joined since:{since} confirm:True")
+    await _reply(interaction, reply)
     await bot.performer.perform(actions)
 
 

@@ -107,8 +107,8 @@ class Performer(BasePerformer):
 
     async def _ban(self, action: Action) -> None:
         guild = await self._guild(action)
-        await guild.ban(discord.Object(int(action.member_id)),
-                        reason=f"quytac case #{action.case_number}", delete_message_seconds=0)
+        await guild.ban(discord.Object(int(action.member_id)), reason=_reason(action),
+                        delete_message_seconds=0)
 
     async def _mute_applied_as(self, action: Action) -> str:
         """How this case's mute was applied: as a ban, a role, or (``""``) a timeout."""
@@ -129,6 +129,31 @@ class Performer(BasePerformer):
         channel = await self.bot.create_dm(discord.Object(int(action.member_id)))
         await channel.send(action.text, view=self._view(action),
                            allowed_mentions=discord.AllowedMentions.none())
+
+    async def _raid_mode(self, action: Action) -> str:
+        """Raid mode's changes; what was there before, for its end to restore ("" where
+        nothing needs restoring)."""
+        kind = action.kind
+        if kind in ("hold", "release"):  # a new member timed out until raid mode ends
+            member = await self._member(action)
+            until = None if kind == "release" else dt.datetime.fromtimestamp(
+                action.until or 0, tz=dt.timezone.utc)
+            await member.timeout(until, reason="quytac raid mode")
+        elif kind in ("lockdown", "unlock"):  # invites and DMs paused (24 hours at most)
+            guild = await self._guild(action)
+            until = None if kind == "unlock" else dt.datetime.fromtimestamp(
+                action.until or 0, tz=dt.timezone.utc)
+            await guild.edit(invites_disabled_until=until, dms_disabled_until=until,
+                             reason="quytac raid mode")
+            return "paused"
+        elif kind == "slowmode":
+            cid = int(action.channel_id)
+            channel = self.bot.get_channel(cid) or await self.bot.fetch_channel(cid)
+            before = getattr(channel, "slowmode_delay", 0)
+            await channel.edit(slowmode_delay=action.seconds,  # type: ignore[union-attr]
+                               reason="quytac raid mode")
+            return str(before)
+        return ""
 
     async def _do(self, action: Action) -> tuple[str, float | None]:
         kind = action.kind
@@ -195,6 +220,8 @@ class Performer(BasePerformer):
                                   reason=f"quytac case #{action.case_number}: overturned")
             except discord.NotFound:
                 return "not banned", None  # the goal is met: they may come back
+        elif kind in ("hold", "release", "lockdown", "unlock", "slowmode"):
+            return await self._raid_mode(action), None
         elif kind == "modlog":
             text = action.text
             if action.with_outcomes and action.case_number is not None:
@@ -207,6 +234,12 @@ class Performer(BasePerformer):
         else:
             raise ValueError(f"unknown action kind {kind!r}")
         return "", None
+
+
+def _reason(action: Action) -> str:
+    """The audit-log reason Discord keeps with an action."""
+    return (f"quytac case #{action.case_number}" if action.case_number is not None
+            else "quytac raid mode")
 
 
 def _view_of(buttons: list[discord.ui.Button]) -> discord.ui.View | None:

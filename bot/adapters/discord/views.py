@@ -16,7 +16,8 @@ from bot.service import ServiceError
 if TYPE_CHECKING:
     from bot.adapters.discord.app import QuytacBot
 
-MOD_VERBS = ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss")
+MOD_VERBS = ("pardon", "appeal-approve", "appeal-reject", "review-confirm", "review-dismiss",
+             "raid-end", "raid-extend", "raid-ban")
 
 
 class AppealModal(discord.ui.Modal):
@@ -73,6 +74,12 @@ class CaseButton(discord.ui.DynamicItem[discord.ui.Button],
         mod = str(interaction.user.id)
         service = bot.service
         try:
+            if self.verb.startswith("raid-"):
+                # (the first press of "ban" says how many it would ban; a second one bans)
+                text, actions = await service.raid_button(self.guild, self.verb, self.arg, mod)
+                await interaction.response.send_message(text, ephemeral=True)
+                await bot.performer.perform(actions)
+                return
             if self.verb == "pardon":
                 actions = await service.pardon(self.guild, self.arg, mod, None)
             elif self.verb in ("appeal-approve", "appeal-reject"):

@@ -1,10 +1,14 @@
 """The mod log's buttons: pardon a case, approve or reject an appeal, confirm or dismiss a
-review item. Each press checks again that the presser administers the group; the decided
+review item, end or extend raid mode or ban those who joined during it. Each press checks again that the presser administers the group; the decided
 entry's row of buttons goes, and the entry says who decided."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message as TgMessage, Update
+from typing import Callable
+
+from telegram import (
+    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message as TgMessage, Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -30,6 +34,9 @@ class Buttons:
             return
         number = int(arg)
         try:
+            if verb.startswith("raid-"):
+                await self._raid(query, verb, number, community, mod)
+                return
             if verb == "pardon":
                 actions = await self.s.service.pardon(community, number, mod, None)
             elif verb in ("appeal-approve", "appeal-reject"):
@@ -48,19 +55,41 @@ class Buttons:
             return
         await self.s.performer.perform(actions)
         await query.answer("✓")
-        if query.message is not None and isinstance(query.message, TgMessage):
-            # a mod-log post may carry several entries, each with a row of buttons: the row of
-            # the one decided goes, the others stay
-            name = query.from_user.username or query.from_user.first_name
-            keyboard = query.message.reply_markup.inline_keyboard \
-                if query.message.reply_markup else ()
-            # the button's own label says what was done, in the log's language
-            done = next((b.text for row in keyboard for b in row if b.callback_data == query.data),
-                        f"{verb} #{number}")
-            rows = [row for row in keyboard if not any(b.callback_data == query.data for b in row)]
-            try:
-                await query.edit_message_text(
-                    f"{query.message.text or ''}\n✔ {done} — {name}",
-                    reply_markup=InlineKeyboardMarkup(rows) if rows else None)
-            except TelegramError:
-                pass
+        # a mod-log post may carry several entries, each with a row of buttons: the row of the
+        # one decided goes, the others stay
+        await self._mark_done(query, f"{verb} #{number}",
+                              lambda row: any(b.callback_data == query.data for b in row))
+
+    async def _raid(self, query: CallbackQuery, verb: str, raid: int, community: str,
+                    mod: str) -> None:
+        """The raid alert's buttons. Their actions (hundreds of bans) go in the background; the
+        first press of "ban" only says how many it would ban."""
+        text, actions = await self.s.service.raid_button(community, verb, raid, mod)
+        self.s.performer.submit(actions)
+        await query.answer(text, show_alert=not actions and verb == "raid-ban")
+        if actions or verb == "raid-extend":
+            # ending raid mode retires the whole alert, a ban its own button; extending may
+            # be done again
+            await self._mark_done(query, verb, lambda row: verb == "raid-end",
+                                  query.data if verb == "raid-ban" else None)
+
+    async def _mark_done(self, query: CallbackQuery, fallback: str,
+                         drop_row: Callable[[tuple[InlineKeyboardButton, ...]], bool],
+                         drop_button: str | None = None) -> None:
+        """Say under the entry what was done, by whom (the button's own label, in the log's
+        language), and take away the buttons it retires."""
+        if query.message is None or not isinstance(query.message, TgMessage):
+            return
+        name = query.from_user.username or query.from_user.first_name
+        keyboard = query.message.reply_markup.inline_keyboard if query.message.reply_markup else ()
+        done = next((b.text for row in keyboard for b in row if b.callback_data == query.data),
+                    fallback)
+        rows = [[b for b in row if b.callback_data != drop_button]
+                for row in keyboard if not drop_row(row)]
+        rows = [row for row in rows if row]
+        try:
+            await query.edit_message_text(
+                f"{query.message.text or ''}\n✔ {done} — {name}",
+                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+        except TelegramError:
+            pass

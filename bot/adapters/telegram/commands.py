@@ -18,6 +18,7 @@ MOD_COMMANDS = [
     ("warn", "warn the replied member"), ("mute", "mute: /mute 10m [reason]"),
     ("unmute", "lift a mute"), ("ban", "ban the replied member"),
     ("purge", "remove a member's recent messages: /purge @user [20 | 10m]"),
+    ("raid", "raid mode: /raid status | start | end | extend [30m] | ban-joined 10m [yes]"),
     ("pardon", "pardon a case: /pardon N [reason]; a misfired rule: /pardon rule R since 2h"), ("reason", "edit a reason: /reason N text"),
     ("review", "low-confidence hits waiting for review"), ("appeals", "open appeals"),
     ("approve", "approve an appeal: /approve N reason"),
@@ -141,6 +142,35 @@ class ModeratorCommands:
         await self.s.performer.perform(actions)
         await msg.reply_text(f"Removing {removed} recent message(s) of member {member}."
                              if removed else f"No recent message of member {member} to remove.")
+
+    async def cmd_raid(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
+        """``/raid status|start|end|extend [30m]|ban-joined 10m [yes]``."""
+        service = self.s.service
+        verb = (args[:1] or ["status"])[0].lower()
+        zone = (await service.settings(community)).zone
+        if verb == "status":
+            await msg.reply_text((await service.raid_status(community)).said(zone))
+            return
+        if verb == "start":
+            actions = await service.raid_start("telegram", community, mod)
+            reply = "Raid mode is on."
+        elif verb == "end":
+            actions = await service.raid_end(community, mod)
+            reply = "Raid mode ended; its changes are being undone."
+        elif verb == "extend":
+            minutes = parse_duration(args[1]) if len(args) > 1 else 30.0
+            until = await service.raid_extend(community, mod, minutes * 60)
+            actions, reply = [], f"Raid mode stays on until at least {when(until, zone)}."
+        elif verb == "ban-joined" and len(args) >= 2:
+            confirm = args[-1].lower() == "yes"
+            since = service.clock() - parse_duration(args[1]) * 60
+            summary, actions = await service.raid_ban_joined(community, since, mod, confirm)
+            reply = summary.said(zone, f"/raid ban-joined {args[1]} yes")
+        else:
+            raise ServiceError("use: /raid status | start | end | extend [30m] | "
+                               "ban-joined 10m (then the same with yes)")
+        await msg.reply_text(reply)
+        self.s.performer.submit(actions)
 
     async def cmd_pardon(self, msg: TgMessage, community: str, mod: str, args: list[str]) -> None:
         if args[:1] == ["rule"]:

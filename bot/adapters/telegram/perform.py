@@ -6,6 +6,7 @@ Texts are sent as plain text (no parse mode), so nothing a member wrote can inje
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import warnings
 from typing import TYPE_CHECKING
@@ -195,6 +196,8 @@ class Performer(BasePerformer):
             # (only_if_banned: a member who is in the chat is not removed by the unban)
             await self.bot.unban_chat_member(chat_id=chat, user_id=int(action.member_id),
                                              only_if_banned=True)
+        elif kind in ("hold", "release", "lockdown", "unlock", "slowmode"):
+            return await self._raid_mode(action)
         elif kind == "welcome":
             await self.bot.send_message(chat_id=chat, text=action.text)
         elif kind == "modlog":
@@ -206,6 +209,31 @@ class Performer(BasePerformer):
                                    self.row(action.buttons, action.community_id))
         else:
             raise ValueError(f"unknown action kind {kind!r}")
+        return ""
+
+    async def _raid_mode(self, action: Action) -> str:
+        """Raid mode's changes. ``lockdown`` answers with the chat's permissions before (for
+        ``unlock`` to restore); "" where nothing changed."""
+        chat = int(action.community_id)
+        kind = action.kind
+        if kind == "hold":  # a new member may read, not write, until raid mode ends
+            until, _ = clamp_until(action.until or 0.0, self.service.clock())
+            await self.bot.restrict_chat_member(
+                chat_id=chat, user_id=int(action.member_id),
+                permissions=ChatPermissions.no_permissions(), until_date=until)
+        elif kind == "release":
+            permissions = (await self.bot.get_chat(chat)).permissions or ChatPermissions.all_permissions()
+            await self.bot.restrict_chat_member(chat_id=chat, user_id=int(action.member_id),
+                                                permissions=permissions)
+        elif kind == "lockdown" and action.text == "lock":
+            before = (await self.bot.get_chat(chat)).permissions or ChatPermissions.all_permissions()
+            await self.bot.set_chat_permissions(chat_id=chat,
+                                                permissions=ChatPermissions.no_permissions())
+            return json.dumps(before.to_dict(), sort_keys=True)
+        elif kind == "unlock" and action.text.startswith("{"):
+            await self.bot.set_chat_permissions(
+                chat_id=chat, permissions=ChatPermissions.de_json(json.loads(action.text), None))
+        # ("restrict" holds members, not the chat; and the Bot API cannot set slow mode)
         return ""
 
     def _later(self, seconds: int, chat: int, message_id: int) -> None:

@@ -58,4 +58,5 @@ class GroupPipeline:
             name = user.full_name + (f" @{user.username}" if user.username else "")
             actions = await self.s.service.on_member_joined(
                 "telegram", str(chat.id), str(user.id), name, user_language(user))
-            await self.s.performer.perform(actions)
+            # in the background like a message's: a raid brings hundreds of joins a minute
+            self.s.performer.submit(actions)

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from typing import Callable
 
 from bot.core.learned import Example
-from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem, Trace
+from bot.service.models import Appeal, AuditEntry, Case, NewCase, Raid, ReviewItem, Trace
 
 
 class Storage(ABC):
@@ -185,6 +185,45 @@ class Storage(ABC):
 
     # privacy
     @abstractmethod
+    # -- joins and raids ------------------------------------------------------------------
+
+    @abstractmethod
+    async def record_join(self, community: str, platform: str, member: str, now: float) -> None:
+        """A member joined (again: the newer time counts)."""
+
+    @abstractmethod
+    async def joins_since(self, community: str, since: float) -> list[tuple[str, float]]:
+        """(member, joined_at) of every member who joined at or after ``since``, oldest first."""
+
+    @abstractmethod
+    async def hold_members(self, community: str, members: list[str], raid_id: int | None
+                           ) -> None:
+        """Mark ``members`` as restricted by raid ``raid_id`` (None: released)."""
+
+    @abstractmethod
+    async def held_members(self, community: str, raid_id: int) -> list[str]: ...
+
+    @abstractmethod
+    async def open_raids(self) -> list[Raid]:
+        """Every raid mode not yet ended, of every community."""
+
+    @abstractmethod
+    async def start_raid(self, community: str, platform: str, action: str, since: float,
+                         actor: str, joins: int, now: float) -> Raid | None:
+        """A raid mode begins (audited); None if one is already open in the community."""
+
+    @abstractmethod
+    async def update_raid(self, raid_id: int, *, last_activity: float | None = None,
+                          hold_until: float | None = None, joins: int | None = None,
+                          changes: dict | None = None) -> None: ...
+
+    @abstractmethod
+    async def end_raid(self, raid_id: int, actor: str, now: float) -> Raid | None:
+        """Close the raid (audited); None if it was already closed."""
+
+    @abstractmethod
+    async def get_raid(self, raid_id: int) -> Raid | None: ...
+
     async def audit(self, community: str, actor: str, action: str, detail: dict,
                     now: float) -> None:
         """An audit entry that belongs to no case (an export, say)."""

@@ -7,9 +7,9 @@ from bot.service.storage.sql import SqlStorage
 # parents before children, so foreign keys hold at every insert
 TABLES = ("community_counters", "community_settings", "moderators", "cases", "case_actions",
           "points", "appeals", "review_queue", "scheduled", "audit", "forgotten",
-          "learned_examples", "learned_weights")
+          "learned_examples", "learned_weights", "member_joins", "raids")
 WITH_IDS = ("cases", "case_actions", "points", "appeals", "review_queue", "scheduled", "audit",
-            "learned_examples")
+            "learned_examples", "raids")
 
 
 async def copy_database(source: SqlStorage, target: SqlStorage) -> dict[str, int]:

@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from bot.service.models import Appeal, AuditEntry, Case, NewCase, ReviewItem, Trace
+from bot.service.models import Appeal, AuditEntry, Case, NewCase, Raid, ReviewItem, Trace
 from bot.core.learned import Example
 from bot.service.storage.base import Storage
 from bot.shipped import shipped_dir
@@ -146,6 +146,12 @@ def _review(row: Any) -> ReviewItem:
 def _audit(row: Any) -> AuditEntry:
     return AuditEntry(row["id"], row["community_id"], row["case_id"], row["actor"], row["action"],
                       json.loads(row["detail"]), row["at"])
+
+
+def _raid(row: Any) -> Raid:
+    return Raid(row["id"], row["community_id"], row["platform"], row["action"], row["since"],
+                row["started_at"], row["started_by"], row["last_activity"], row["hold_until"],
+                row["joins"], json.loads(row["changes"]), row["ended_at"], row["ended_by"])
 
 
 _APPEAL_SELECT = ("SELECT a.*, c.number, c.community_id FROM appeals a "
@@ -653,6 +659,86 @@ class SqlStorage(Storage):
                                     "WHERE state = 'pending'")
         return row["due"]
 
+    # -- joins and raids ------------------------------------------------------------------
+
+    async def record_join(self, community: str, platform: str, member: str, now: float) -> None:
+        async with self.d.statement() as db:
+            await db.execute(
+                "INSERT INTO member_joins (community_id, member_id, platform, joined_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) "
+                "DO UPDATE SET joined_at = excluded.joined_at", community, member, platform, now)
+
+    async def joins_since(self, community: str, since: float) -> list[tuple[str, float]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(
+                "SELECT member_id, joined_at FROM member_joins WHERE community_id = ? "
+                "AND joined_at >= ? ORDER BY joined_at, member_id", community, since)
+        return [(r["member_id"], r["joined_at"]) for r in rows]
+
+    async def hold_members(self, community: str, members: list[str], raid_id: int | None
+                           ) -> None:
+        async with self.d.tx() as db:
+            for member in members:
+                await db.execute("UPDATE member_joins SET held_by = ? WHERE community_id = ? "
+                                 "AND member_id = ?", raid_id, community, member)
+
+    async def held_members(self, community: str, raid_id: int) -> list[str]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT member_id FROM member_joins WHERE community_id = ? "
+                                     "AND held_by = ? ORDER BY joined_at", community, raid_id)
+        return [r["member_id"] for r in rows]
+
+    async def open_raids(self) -> list[Raid]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT * FROM raids WHERE ended_at IS NULL ORDER BY id")
+        return [_raid(r) for r in rows]
+
+    async def get_raid(self, raid_id: int) -> Raid | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT * FROM raids WHERE id = ?", raid_id)
+        return _raid(row) if row else None
+
+    async def start_raid(self, community: str, platform: str, action: str, since: float,
+                         actor: str, joins: int, now: float) -> Raid | None:
+        async with self.d.tx() as db:
+            await self.d.lock_row(db, "raids", community)
+            if await db.fetchone("SELECT id FROM raids WHERE community_id = ? AND ended_at IS NULL",
+                                 community):
+                return None
+            raid_id = await db.insert(
+                "INSERT INTO raids (community_id, platform, action, since, started_at, started_by,"
+                " last_activity, joins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                community, platform, action, since, now, actor, now, joins)
+            await self._add_audit(db, community, None, actor, "raid_started",
+                                  {"raid": raid_id, "action": action, "since": since,
+                                   "joins": joins}, now)
+            row = await db.fetchone("SELECT * FROM raids WHERE id = ?", raid_id)
+        return _raid(row)
+
+    async def update_raid(self, raid_id: int, *, last_activity: float | None = None,
+                          hold_until: float | None = None, joins: int | None = None,
+                          changes: dict | None = None) -> None:
+        sets = {"last_activity": last_activity, "hold_until": hold_until, "joins": joins,
+                "changes": None if changes is None else json.dumps(changes, ensure_ascii=False)}
+        sets = {k: v for k, v in sets.items() if v is not None}
+        if not sets:
+            return
+        async with self.d.statement() as db:
+            await db.execute(f"UPDATE raids SET {', '.join(f'{k} = ?' for k in sets)} "
+                             "WHERE id = ?", *sets.values(), raid_id)
+
+    async def end_raid(self, raid_id: int, actor: str, now: float) -> Raid | None:
+        async with self.d.tx() as db:
+            changed = await db.execute("UPDATE raids SET ended_at = ?, ended_by = ? "
+                                       "WHERE id = ? AND ended_at IS NULL", now, actor, raid_id)
+            if not changed:
+                return None
+            row = await db.fetchone("SELECT * FROM raids WHERE id = ?", raid_id)
+            await self._add_audit(db, row["community_id"], None, actor, "raid_ended",
+                                  {"raid": raid_id, "joins": row["joins"],
+                                   "since": row["since"]}, now)
+        return _raid(row)
+
     # -- privacy ----------------------------------------------------------------------------
 
     async def audit(self, community: str, actor: str, action: str, detail: dict,
@@ -681,6 +767,8 @@ class SqlStorage(Storage):
                 "learned_examples": await rows(
                     "SELECT id, source, label, created_at FROM learned_examples "
                     "WHERE community_id = ? AND member_id = ? ORDER BY id", community, member),
+                "joins": await rows("SELECT * FROM member_joins WHERE community_id = ? "
+                                    "AND member_id = ?", community, member),
             }
 
     async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
@@ -706,6 +794,9 @@ class SqlStorage(Storage):
                 "appeal_drafts": await db.execute(
                     "DELETE FROM appeal_drafts WHERE community_id = ? AND member_id = ?",
                     community, member),
+                "joins": await db.execute(
+                    "DELETE FROM member_joins WHERE community_id = ? AND member_id = ?",
+                    community, member),
             }
             # The audit log refuses edits; the law's right to erasure is the one exception, done
             # here with the guard lifted inside this transaction only.
@@ -726,6 +817,9 @@ class SqlStorage(Storage):
                 "WHERE created_at < ? AND excerpt_purged_at IS NULL AND excerpt != ''", now, before)
             await db.execute("UPDATE review_queue SET excerpt = '' WHERE created_at < ? "
                              "AND status != 'open'", before)
+            # when a member joined matters for their first day and a raid, not for months
+            await db.execute("DELETE FROM member_joins WHERE joined_at < ? AND held_by IS NULL",
+                             before)
         return purged
 
     # -- audit, stats -----------------------------------------------------------------------

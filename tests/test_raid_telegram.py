@@ -1,0 +1,164 @@
+"""Raid mode on Telegram, through python-telegram-bot against the fake Bot API: a join flood
+restricts every member of the window and locks the chat, the alert's buttons and /raid's verbs
+work for administrators only, and the end restores the chat's permissions and releases the held
+members, after a restart too."""
+
+from __future__ import annotations
+
+from bot.adapters.telegram import TelegramConfig, running
+from bot.fakes.telegram import OPEN_CHAT
+from bot.service import ModerationService
+from tests.test_telegram import ADMIN, GROUP, LOG, MEMBER, bot, fake, storage  # noqa: F401
+
+RAIDERS = [(500 + i, f"Raider {i}") for i in range(6)]
+OTHER_ADMIN = 77  # administers another group, not this one
+LOCKED = {k: False for k in OPEN_CHAT if k.startswith("can_")}
+
+
+async def _flood(fake, bot, action="lock"):
+    await bot.service.update_settings(str(GROUP), "setup", {
+        "raid_joins": 5, "raid_window": 60, "raid_action": action})
+    for uid, name in RAIDERS[:5]:
+        fake.join(GROUP, (uid, name))
+    return await fake.wait_for("sendMessage", chat_id=LOG)
+
+
+async def test_a_join_flood_holds_the_window_and_locks_the_chat(fake, bot):
+    (alert,) = await _flood(fake, bot)
+    assert alert["text"].startswith("🚨 Chế độ chống raid đã bật (tự động): 5 thành viên")
+    labels = [b["text"] for b in alert["reply_markup"]["inline_keyboard"][0]]
+    assert labels == ["Tắt chế độ raid", "Cấm 5 người mới vào", "Gia hạn 30 phút"]
+    held = await fake.wait_for("restrictChatMember", 5)
+    assert sorted(int(h["user_id"]) for h in held) == [u for u, _ in RAIDERS[:5]]
+    assert all(h["permissions"]["can_send_messages"] is False and int(h["until_date"]) > 0
+               for h in held)
+    (lock,) = await fake.wait_for("setChatPermissions")
+    assert lock["permissions"]["can_send_messages"] is False
+    # a member who joins during the raid is held at once
+    fake.join(GROUP, RAIDERS[5])
+    later = (await fake.wait_for("restrictChatMember", 6))[5]
+    assert later["user_id"] == str(RAIDERS[5][0])
+
+    fake.calls.clear()
+    fake.message(GROUP, ADMIN, "/raid end")
+    (reply,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+    assert reply["text"] == "Raid mode ended; its changes are being undone."
+    (unlock,) = await fake.wait_for("setChatPermissions")
+    assert unlock["permissions"] == {k: v for k, v in OPEN_CHAT.items()}
+    released = await fake.wait_for("restrictChatMember", 6)
+    assert sorted(int(r["user_id"]) for r in released) == [u for u, _ in RAIDERS]
+    assert all(r["permissions"]["can_send_messages"] is True for r in released)
+    end = (await fake.wait_for("sendMessage", chat_id=LOG))[0]
+    assert end["text"].startswith("✅ Chế độ chống raid đã tắt (điều hành viên 7). 6 thành viên")
+
+
+async def test_restrict_holds_members_but_leaves_the_chat_open(fake, bot):
+    await _flood(fake, bot, "restrict")
+    await fake.wait_for("restrictChatMember", 5)
+    await fake.idle(quiet=0.2)
+    assert fake.calls_to("setChatPermissions") == []
+
+
+async def test_alert_buttons_end_extend_and_ban_on_a_second_press(fake, bot):
+    (alert,) = await _flood(fake, bot)
+    await fake.wait_for("restrictChatMember", 5)
+    data = {b["text"]: b["callback_data"] for b in alert["reply_markup"]["inline_keyboard"][0]}
+    log_msg = {"message_id": 1, "date": 0, "chat": {"id": LOG, "type": "supergroup"},
+               "text": alert["text"], "reply_markup": alert["reply_markup"]}
+    # someone who is not an administrator of the group gets nothing done
+    fake.callback(MEMBER, data["Cấm 5 người mới vào"], log_msg)
+    (refused,) = await fake.wait_for("answerCallbackQuery")
+    assert refused["text"] == "Only moderators of that group can do this."
+    fake.callback(ADMIN, data["Cấm 5 người mới vào"], log_msg)
+    (first,) = (await fake.wait_for("answerCallbackQuery", 2))[1:]
+    assert first["text"].startswith("This would ban the 5 member(s)")
+    assert first["show_alert"] is True and fake.calls_to("banChatMember") == []
+    fake.callback(ADMIN, data["Cấm 5 người mới vào"], log_msg)
+    banned = await fake.wait_for("banChatMember", 5)
+    assert sorted(int(b["user_id"]) for b in banned) == [u for u, _ in RAIDERS[:5]]
+    (edited,) = await fake.wait_for("editMessageText")
+    assert edited["text"].endswith("✔ Cấm 5 người mới vào — Mod")
+    assert [b["text"] for b in edited["reply_markup"]["inline_keyboard"][0]] == [
+        "Tắt chế độ raid", "Gia hạn 30 phút"]
+    fake.callback(ADMIN, data["Gia hạn 30 phút"], log_msg)
+    extended = (await fake.wait_for("answerCallbackQuery", 4))[3]
+    assert extended["text"].startswith("Raid mode stays on until at least")
+    await fake.wait_for("editMessageText", 2)
+    fake.calls.clear()
+    fake.callback(ADMIN, data["Tắt chế độ raid"], log_msg)
+    await fake.wait_for("setChatPermissions")
+    (edited,) = await fake.wait_for("editMessageText")
+    assert "reply_markup" not in edited  # the alert is settled: no button left
+    # the banned are not released: there is nothing to lift
+    await fake.idle(quiet=0.2)
+    assert fake.calls_to("restrictChatMember") == []
+
+
+async def test_raid_commands_for_administrators_of_this_group_only(fake, bot):
+    fake.admins[-3003] = {OTHER_ADMIN}
+    for who in (MEMBER, OTHER_ADMIN):
+        for text in ("/raid start", "/raid status", "/raid end", "/raid ban-joined 10m yes"):
+            fake.calls.clear()
+            fake.message(GROUP, who, text)
+            (reply,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+            assert reply["text"].startswith("Chỉ quản trị viên"), text
+    assert (await bot.service.raid_status(str(GROUP))).raid is None
+    fake.calls.clear()
+    fake.message(GROUP, ADMIN, "/raid")
+    (reply,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+    assert reply["text"].startswith("Raid mode is off. 0 join(s) in the last 60s")
+    fake.message(GROUP, ADMIN, "/raid sideways")
+    reply = (await fake.wait_for("sendMessage", 2, chat_id=GROUP))[1]
+    assert reply["text"].startswith("use: /raid status | start | end")
+
+
+async def test_ban_joined_previews_then_bans(fake, bot):
+    for uid, name in RAIDERS[:3]:
+        fake.join(GROUP, (uid, name))
+    await fake.idle(quiet=0.2)
+    fake.message(GROUP, ADMIN, "/raid ban-joined 10m")
+    (preview,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+    assert preview["text"].startswith("This would ban the 3 member(s) who joined since")
+    assert preview["text"].endswith("To do it: /raid ban-joined 10m yes")
+    assert fake.calls_to("banChatMember") == []
+    fake.message(GROUP, ADMIN, "/raid ban-joined 10m yes")
+    banned = await fake.wait_for("banChatMember", 3)
+    assert sorted(int(b["user_id"]) for b in banned) == [u for u, _ in RAIDERS[:3]]
+
+
+async def test_raid_mode_and_its_lock_survive_a_restart(fake, storage, engine, clock):
+    service = ModerationService(storage, engine, clock)
+    await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG),
+                                                        "raid_action": "lock"})
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+    async with running(config, service, engine):
+        fake.join(GROUP, RAIDERS[0])
+        await fake.idle(quiet=0.2)
+        fake.message(GROUP, ADMIN, "/raid start")
+        await fake.wait_for("setChatPermissions")
+        await fake.wait_for("restrictChatMember")
+    fake.calls.clear()
+    again = ModerationService(storage, engine, clock)
+    async with running(config, again, engine):
+        fake.message(GROUP, ADMIN, "/raid status")
+        (status,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+        assert status["text"].startswith("Raid mode is ON since")
+        assert "(started by 7, action lock): 1 member(s) joined" in status["text"]
+        fake.join(GROUP, RAIDERS[1])
+        (held,) = await fake.wait_for("restrictChatMember")
+        assert held["user_id"] == str(RAIDERS[1][0])
+        fake.message(GROUP, ADMIN, "/raid end")
+        (unlock,) = await fake.wait_for("setChatPermissions")
+        assert unlock["permissions"] == OPEN_CHAT  # as it was before the first process locked it
+        await fake.wait_for("restrictChatMember", 3)
+
+
+async def test_a_refused_restriction_is_told_to_moderators(fake, bot):
+    fake.fail("restrictChatMember", 400, "Bad Request: not enough rights to restrict/unrestrict "
+              "chat member", times=100)
+    await _flood(fake, bot, "restrict")
+    told = (await fake.wait_for("sendMessage", 2, chat_id=LOG))[1]
+    assert told["text"].startswith("⚠️ Không thể hạn chế thành viên 50")
+    assert "Not enough rights to restrict/unrestrict chat member" in told["text"]
+    await fake.idle(quiet=0.3)
+    assert len(fake.calls_to("sendMessage")) == 2  # once an hour, not once per member
