@@ -8,7 +8,7 @@ import datetime as dt
 
 from bot.fakes import discord as fk
 from bot.fakes.discord import GENERAL, GUILD, LOG
-from tests.test_discord import MOD, TIMEOUT_PATH, _slash, bot, fake, storage  # noqa: F401
+from tests.test_discord import MEMBER as MEMBER_ID, MOD, TIMEOUT_PATH, _slash, bot, fake, storage  # noqa: F401,E501
 
 RAIDERS = [f"61000000000000000{i}" for i in range(6)]
 MODERATOR = fk.EVERYONE_PERMS | fk.MODERATE_MEMBERS
@@ -94,3 +94,67 @@ async def test_raid_command_status_and_ban_joined_with_a_preview(fake, bot, cloc
     assert (await command([])).startswith("Raid mode is ON since")
     assert await command([{"name": "action", "type": 3, "value": "start"}]) == (
         "Raid mode is already on (raid status says since when).")
+
+
+async def test_a_new_members_link_is_removed_to_review_an_old_members_is_left(fake, bot):
+    from tests.test_discord import MEMBER
+    await fake.message(MEMBER, "tài liệu ở https://example.com/docs")
+    await fake.idle(0.2)
+    assert fake.calls == []
+    await fake.join(RAIDERS[0], "newbie")
+    await fake.idle(0.2)
+    sent = await fake.message(RAIDERS[0], "kiếm tiền online https://example.com/dang-ky")
+    (deleted,) = await fake.wait_for("DELETE", f"/channels/{GENERAL}/messages/")
+    assert deleted.path.endswith(sent["id"])
+    dm = (await fake.wait_for("POST", "/channels/5"))[0]  # the member's DM channel
+    assert dm.body["content"].startswith("⏳ Tin nhắn của bạn đã được tạm ẩn")
+    (review,) = await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    assert "thành viên mới, tin nhắn đã tạm xoá" in review.body["embeds"][0]["title"]
+
+
+async def test_a_member_on_the_communitys_block_list_is_banned_on_joining(fake, bot):
+    await bot.service.import_blocklist(GUILD, [f"{RAIDERS[2]},spam ring"], "mod")
+    await fake.join(RAIDERS[2])
+    (ban,) = await fake.wait_for("PUT", f"/guilds/{GUILD}/bans/{RAIDERS[2]}")
+    (log,) = await fake.wait_for("POST", f"/channels/{LOG}/messages")
+    assert "blocklist.community" in log.body["embeds"][0]["description"]
+    await fake.join(RAIDERS[3])
+    await fake.idle(0.2)
+    assert len(fake.calls_to("PUT", f"/guilds/{GUILD}/bans/")) == 1
+
+
+def _snowflake_at(ts: float) -> str:
+    """A Discord id made at ``ts`` (ids carry their creation time)."""
+    return str((int(ts * 1000) - 1420070400000) << 22)
+
+
+async def test_a_young_account_is_challenged_and_passing_grants_the_role(fake, bot, storage,
+                                                                         clock):
+    from tests.test_raids import right_letter
+
+    verify_channel, role = "200000000000000077", "300000000000000077"
+    await bot.service.update_settings(GUILD, "setup", {
+        "min_account_age_days": 7, "verify_role": role, "verify_channel": verify_channel})
+    old = _snowflake_at(clock() - 90 * 86400)
+    await fake.join(old, "old")
+    await fake.idle(0.2)
+    assert fake.calls == []  # an older account, verification off: nothing asked
+    young = _snowflake_at(clock() - 86400)
+    await fake.join(young, "young")
+    (challenge,) = await fake.wait_for("POST", f"/channels/{verify_channel}/messages")
+    assert challenge.body["content"].startswith(f"<@{young}> 👋 Chào young!")
+    ids = [b["custom_id"] for b in challenge.body["components"][0]["components"]]
+    right = await right_letter(storage, young)
+    press = {"custom_id": f"quytac:verify-{right}:{GUILD}:{young}", "component_type": 2}
+    assert press["custom_id"] in ids
+    message = fake.bot_message(verify_channel, challenge.body)
+    iid = await fake.interaction(MEMBER_ID, press, itype=3, channel=verify_channel,
+                                 message=message)
+    (refused,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert refused.body["data"]["content"].endswith("This button is for someone else.")
+    iid = await fake.interaction(young, press, itype=3, channel=verify_channel, message=message)
+    (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert reply.body["data"]["content"] == "✓"
+    (granted,) = await fake.wait_for("PUT", f"/guilds/{GUILD}/members/{young}/roles/{role}")
+    await fake.wait_for("DELETE", f"/channels/{verify_channel}/messages/")
+    assert _timeouts(fake, young) == []  # the role gates them: never timed out

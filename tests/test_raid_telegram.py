@@ -39,6 +39,10 @@ async def test_a_join_flood_holds_the_window_and_locks_the_chat(fake, bot):
     later = (await fake.wait_for("restrictChatMember", 6))[5]
     assert later["user_id"] == str(RAIDERS[5][0])
 
+    # (the ones who joined since it began are also challenged: raid mode turns it on)
+    challenges = await fake.wait_for("sendMessage", 2, chat_id=GROUP)
+    assert [c["text"][:9] for c in challenges] == ["👋 Chào Ra"] * 2
+    await fake.idle(quiet=0.2)
     fake.calls.clear()
     fake.message(GROUP, ADMIN, "/raid end")
     (reply,) = await fake.wait_for("sendMessage", chat_id=GROUP)
@@ -161,4 +165,165 @@ async def test_a_refused_restriction_is_told_to_moderators(fake, bot):
     assert told["text"].startswith("⚠️ Không thể hạn chế thành viên 50")
     assert "Not enough rights to restrict/unrestrict chat member" in told["text"]
     await fake.idle(quiet=0.3)
-    assert len(fake.calls_to("sendMessage")) == 2  # once an hour, not once per member
+    # once an hour, not once per member
+    assert len([c for c in fake.calls_to("sendMessage") if c["chat_id"] == str(LOG)]) == 2
+
+
+# -- a new member's first messages --------------------------------------------------------------
+
+NEWBIE = 640
+
+
+def _raw_message(fake, user_id, **content):
+    fake.push({"message": {
+        "message_id": 7000 + len(fake.calls), "date": 0,
+        "chat": {"id": GROUP, "type": "supergroup", "title": "Group"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "New"}, **content}})
+
+
+async def test_a_new_members_link_is_removed_to_review_an_old_members_is_left(fake, bot,
+                                                                             storage):
+    fake.message(GROUP, MEMBER, "tài liệu ở https://example.com/docs")  # there before the bot
+    await fake.idle(quiet=0.2)
+    assert fake.calls_to("deleteMessage") == []
+    fake.join(GROUP, (NEWBIE, "New"))
+    await fake.idle(quiet=0.2)
+    sent = fake.message(GROUP, NEWBIE, "kiếm tiền online https://example.com/dang-ky")
+    (deleted,) = await fake.wait_for("deleteMessage")
+    assert deleted["message_id"] == str(sent["message_id"])
+    (notice,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+    assert notice["text"].startswith("⏳ Tin nhắn của bạn đã được tạm ẩn")
+    assert "reply_parameters" not in notice and "reply_to_message_id" not in notice
+    (review,) = await fake.wait_for("sendMessage", chat_id=LOG)
+    assert "thành viên mới, tin nhắn đã tạm xoá" in review["text"]
+    assert [b["text"] for b in review["reply_markup"]["inline_keyboard"][0]] == [
+        "Xác nhận #1", "Bỏ qua #1"]
+    assert await storage.list_cases(str(GROUP)) == []
+
+
+async def test_a_new_members_forward_and_contact_card_are_held(fake, bot):
+    fake.join(GROUP, (NEWBIE, "New"))
+    await fake.idle(quiet=0.2)
+    _raw_message(fake, NEWBIE, text="tin nóng", forward_origin={
+        "type": "channel", "date": 0, "message_id": 5,
+        "chat": {"id": -100777, "type": "channel", "title": "Kênh"}})
+    _raw_message(fake, NEWBIE, contact={"phone_number": "0912345678", "first_name": "Hỗ trợ"})
+    await fake.wait_for("deleteMessage", 2)
+    reviews = await fake.wait_for("sendMessage", 2, chat_id=LOG)
+    assert ["new.forwarded-post" in r["text"] for r in reviews] == [True, False]
+    assert ["new.contact-card" in r["text"] for r in reviews] == [False, True]
+
+
+async def test_a_member_on_the_shared_block_list_is_banned_on_joining(fake, storage, engine,
+                                                                     clock):
+    from bot.fakes.blocklist import FakeBlockList
+    from bot.service.blocklist import SharedBlockList
+
+    cas = FakeBlockList()
+    await cas.start()
+    cas.listed.add("650")
+    shared = SharedBlockList(cas.url)
+    service = ModerationService(storage, engine, clock, blocklist=shared)
+    await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url)
+    try:
+        async with running(config, service, engine):
+            fake.join(GROUP, (650, "Spam"), (651, "Fine"))
+            (ban,) = await fake.wait_for("banChatMember")
+            assert ban["user_id"] == "650"
+            (log,) = await fake.wait_for("sendMessage", chat_id=LOG)
+            assert "blocklist.shared" in log["text"]
+            await fake.idle(quiet=0.2)
+            assert len(fake.calls_to("banChatMember")) == 1 and cas.asked == ["650", "651"]
+    finally:
+        await shared.close()
+        await cas.stop()
+
+
+async def test_a_members_next_message_is_removed_without_waiting_for_an_earlier_warning(
+        fake, bot):
+    # the first warning into the group is slow to go out (Telegram's pace, or a slow answer)
+    fake.hold("sendMessage", 3.0, chat_id=GROUP)
+    first = fake.message(GROUP, MEMBER, "địt mẹ mày")
+    await fake.wait_for("deleteMessage")
+    second = fake.message(GROUP, MEMBER, "đồ ngu")
+    # removed within two seconds: not after the first warning's three
+    deleted = await fake.wait_for("deleteMessage", 2, timeout=2.0)
+    assert [d["message_id"] for d in deleted] == [str(first["message_id"]),
+                                                  str(second["message_id"])]
+    await fake.wait_for("sendMessage", 2, chat_id=GROUP, timeout=10.0)  # both warnings, later
+
+
+# -- verification ---------------------------------------------------------------------------------
+
+async def _challenged(fake, bot, storage, uid):
+    from tests.test_raids import right_letter
+
+    await bot.service.update_settings(str(GROUP), "setup", {"verify": "on",
+                                                            "verify_seconds": 30})
+    fake.join(GROUP, (uid, "Vy"))
+    (held,) = await fake.wait_for("restrictChatMember")
+    assert held["user_id"] == str(uid) and held["permissions"]["can_send_messages"] is False
+    (challenge,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+    assert challenge["text"].startswith("👋 Chào Vy! Để chứng minh bạn là người thật, hãy bấm ")
+    buttons = challenge["reply_markup"]["inline_keyboard"][0]
+    assert len(buttons) == 4
+    right = await right_letter(storage, str(uid))
+    data = {b["callback_data"].split(":")[0][-1]: b["callback_data"] for b in buttons}
+    sent = next(c.result for c in fake.calls if c.method == "sendMessage")
+    return data, right, sent
+
+
+async def test_a_new_member_passes_the_button_challenge(fake, bot, storage):
+    data, right, sent = await _challenged(fake, bot, storage, 660)
+    fake.callback(MEMBER, data[right], sent)  # someone else cannot answer for them
+    (refused,) = await fake.wait_for("answerCallbackQuery")
+    assert refused["text"] == "Nút này dành cho người khác. / This button is for someone else."
+    fake.callback(660, data[right], sent)
+    released = (await fake.wait_for("restrictChatMember", 2))[1]
+    assert released["user_id"] == "660" and released["permissions"]["can_send_messages"] is True
+    # (the post may carry other members' challenges too: it goes when its time is up)
+    assert fake.calls_to("deleteMessage") == []
+    # they leave and come back: never asked again
+    fake.calls.clear()
+    fake.join(GROUP, (660, "Vy"))
+    await fake.idle(quiet=0.3)
+    assert fake.calls_to("sendMessage") == [] and fake.calls_to("restrictChatMember") == []
+
+
+async def test_a_wrong_press_or_the_time_running_out_removes_them(fake, bot, storage, clock):
+    data, right, sent = await _challenged(fake, bot, storage, 661)
+    wrong = next(k for k in data if k != right)
+    fake.callback(661, data[wrong], sent)
+    (ban,) = await fake.wait_for("banChatMember")
+    (unban,) = await fake.wait_for("unbanChatMember")  # a kick: free to join and try again
+    assert ban["user_id"] == unban["user_id"] == "661" and unban["only_if_banned"] is True
+    fake.calls.clear()
+    fake.join(GROUP, (662, "Vy"))
+    await fake.wait_for("sendMessage", chat_id=GROUP)
+    clock.offset += 31
+    bot.scheduler.wake()
+    (ban,) = await fake.wait_for("banChatMember")
+    assert ban["user_id"] == "662"
+    assert await storage.list_cases(str(GROUP)) == []
+
+
+async def test_joiners_challenges_share_posts_and_each_counts_from_its_post(fake, bot,
+                                                                           storage):
+    # the first post goes at once; the challenges that arrive while it is on its way go
+    # together in the next
+    fake.hold("sendMessage", 1.0, chat_id=GROUP)
+    await bot.service.update_settings(str(GROUP), "setup", {"verify": "on"})
+    fake.join(GROUP, *[(670 + i, f"Vy{i}") for i in range(6)])
+    posts = await fake.wait_for("sendMessage", 2, chat_id=GROUP)
+    await fake.idle(quiet=0.3)
+    posts = fake.calls_to("sendMessage")
+    assert len(posts) < 6
+    rows = [row for p in posts for row in p["reply_markup"]["inline_keyboard"]]
+    assert sorted(int(r[0]["callback_data"].split(":")[1]) for r in rows) == list(
+        range(670, 676))
+    assert all(len(r) == 4 for r in rows)
+    # each member's time counts from when their challenge was posted (a second late here)
+    from tests.conftest import raw
+    for row in await raw(storage, "SELECT joined_at, challenge_until FROM member_joins"):
+        assert row["challenge_until"] - row["joined_at"] >= 120 + 0.9

@@ -629,7 +629,8 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     await service.appeal(G, 1, "gone", "bí mật của tôi")
     counts = await service.forget_member(G, "gone", "mod1")
     assert counts == {"appeals": 1, "review_items": 1, "points": 1, "cases": 1, "audit": 2,
-                      "learned_examples": 0, "appeal_drafts": 0, "joins": 1}
+                      "learned_examples": 0, "appeal_drafts": 0, "joins": 1,
+                      "blocked": 0}
     for table in ("cases", "appeals", "review_queue", "points", "audit", "case_actions",
                   "scheduled", "learned_examples", "member_joins"):
         rows = [dict(r) for r in await raw(storage, f"SELECT * FROM {table}")]
@@ -639,7 +640,7 @@ async def test_forget_member_removes_texts_and_id_everywhere(service, storage):
     assert case.rule_ids == ("vi.insult.mother",)  # the case itself stays, for statistics
     assert await service.export_member(G, "gone", "mod1") == {
         "community": G, "member": "gone", "cases": [], "appeals": [], "review_items": [],
-        "points": [], "audit": [], "learned_examples": [], "joins": []}
+        "points": [], "audit": [], "learned_examples": [], "joins": [], "blocked": []}
     # the audit log is append-only again afterwards
     with pytest.raises(Exception, match="append-only"):
         async with storage.d.tx() as db:

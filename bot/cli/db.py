@@ -1,4 +1,5 @@
-"""``quytac migrate``, ``quytac cases list|show|export`` and ``quytac stats``: the database from the shell."""
+"""``quytac migrate``, ``quytac cases list|show|export``, ``quytac member``, ``quytac blocklist``
+and ``quytac stats``: the database from the shell."""
 
 from __future__ import annotations
 
@@ -61,6 +62,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     mf.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     me.set_defaults(func=lambda a: _run(a, _member_export))
     mf.set_defaults(func=lambda a: _run(a, _member_forget))
+
+    bl = sub.add_parser("blocklist", help="a community's own block list: ids banned on joining")
+    bsub = bl.add_subparsers(dest="blocklist_command", required=True)
+    bi = bsub.add_parser("import", help="add ids from a file (one per line: id or id,reason)")
+    bi.add_argument("community")
+    bi.add_argument("file", help="the list ('-': standard input)")
+    bi.add_argument("--by", default="cli", help="who asked (recorded in the audit log)")
+    be = bsub.add_parser("export", help="the list and every member banned here, as id,reason")
+    be.add_argument("community")
+    be.add_argument("--output", help="file to write (default: standard output)")
+    for p in (bi, be):
+        p.add_argument("--database", help=db_help)
+    bi.set_defaults(func=lambda a: _run(a, _blocklist_import))
+    be.set_defaults(func=lambda a: _run(a, _blocklist_export))
 
     s = sub.add_parser("stats", help="counts by category, action, platform; overturn rate per rule")
     s.add_argument("--community")
@@ -199,6 +214,45 @@ async def _member_forget(storage: SqlStorage, args: argparse.Namespace) -> int:
         return 2
     counts = await service.forget_member(args.community, args.member, args.by)
     print("forgotten: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+async def _blocklist_import(storage: SqlStorage, args: argparse.Namespace) -> int:
+    from bot.service import ServiceError
+
+    service = _service(storage)
+    if service is None:
+        return 2
+    try:
+        if args.file == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            with open(args.file, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        read, added = await service.import_blocklist(args.community, lines, args.by)
+    except ServiceError as exc:  # every bad line named; nothing added
+        print(f"{args.file}: {exc}; nothing was added", file=sys.stderr)
+        return 1
+    print(f"{read} ids read, {added} added to the block list of {args.community}")
+    return 0
+
+
+async def _blocklist_export(storage: SqlStorage, args: argparse.Namespace) -> int:
+    service = _service(storage)
+    if service is None:
+        return 2
+    rows = await service.export_blocklist(args.community)
+    text = "".join(f"{member},{reason.replace(',', ';')}\n" for member, reason in rows)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"wrote {len(rows)} ids to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -65,8 +65,14 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
     # on PostgreSQL other processes may be mid-action: leave their fresh actions to them
     grace = 30.0 if isinstance(storage, PostgresStorage) else 0.0
     # one service: both platforms share one history
+    blocklist = None
+    if config.blocklist_url:
+        from bot.service.blocklist import SharedBlockList
+
+        blocklist = SharedBlockList(config.blocklist_url)
     service = ModerationService(storage, engine, retention_days=config.excerpt_retention_days,
-                                windows=windows, action_grace=grace, recent=recent)
+                                windows=windows, action_grace=grace, recent=recent,
+                                blocklist=blocklist)
     platforms = []
     if config.telegram_bot_token:
         from bot.adapters.telegram import TelegramConfig, run_telegram
@@ -81,6 +87,8 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
     finally:
         await service.windows.close()
         await service.recent.close()
+        if blocklist is not None:
+            await blocklist.close()
         await storage.close()
     log.info("stopped")
     return 0

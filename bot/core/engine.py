@@ -62,6 +62,7 @@ class CommunityPolicy:
     enabled_rules: frozenset[str] = frozenset()  # rules shipped off that this community wants
     learned: Overlay | None = None  # what this community's moderators taught the model
     model_review: float | None = None  # the model's review threshold here (None: the model's)
+    model_review_shift: float = 0.0  # log-odds added to that threshold (a new member's: below 0)
     review_floor: float = 0.4  # below it a hit goes nowhere: the model alone never demotes past it
 
 
@@ -203,6 +204,8 @@ class Engine:
         self._requires = {i: len(r.requires) for i, r in enumerate(self.rules) if r.requires}
         self._policies: dict[tuple[ExtraTerm, ...], _Compiled] = {}
         self._by_id = {r.id: r for r in self.rules}
+        # the rules the service turns on for a new member's first messages
+        self.new_member_rules = frozenset(r.id for r in self.rules if r.audience == "new_members")
         # the rule a model's own hits cite (its category, clause and explanation are data)
         self._model_rule = next((i for i, r in enumerate(self.rules) if r.detector == "model"),
                                 None)
@@ -414,15 +417,16 @@ class Engine:
     def _lowest_review_logit(self, policy: CommunityPolicy | None) -> float:
         """Log-odds below which the model alone sends no message to review, in any language."""
         if policy is None or policy.model_review is None:
-            return self._lowest
-        return logit(policy.model_review)
+            return self._lowest + (policy.model_review_shift if policy else 0.0)
+        return logit(policy.model_review) + policy.model_review_shift
 
     def _review_logit(self, policy: CommunityPolicy | None, s: _Scratch) -> float:
         """The log-odds from which the model alone sends this message to review."""
         assert self.model is not None
         if policy is None or policy.model_review is None:
-            return self.model.review_logit_for(s.lang())
-        return logit(policy.model_review)
+            return self.model.review_logit_for(s.lang()) + (
+                policy.model_review_shift if policy else 0.0)
+        return logit(policy.model_review) + policy.model_review_shift
 
     @staticmethod
     def _phrases(matches: list[TermMatch], s: _Scratch) -> None:
@@ -512,7 +516,8 @@ class Engine:
         if allowed and any(domain_matches(link, d) for d in allowed):
             return []
         path = link.path.lstrip("/")
-        return [i for suffix in host_suffixes(link.host)
+        # ("*": a rule about any link, such as a new member's)
+        return [i for suffix in [*host_suffixes(link.host), "*"]
                 for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)]
 
     @property

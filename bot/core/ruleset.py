@@ -26,8 +26,9 @@ RULE_FIELDS = {
     "id", "category", "clause", "severity", "confidence", "folded_confidence", "languages",
     "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "explain",
     "examples", "detector", "domains", "threshold", "count", "window_seconds",
-    "context", "enabled", "masked_terms",
+    "context", "enabled", "masked_terms", "audience",
 }
+AUDIENCES = ("everyone", "new_members")
 DETECTORS = ("terms", "links", "mentions", "flood", "duplicate", "model")
 # where a context entry looks, and what it may say
 CONTEXT_WORDS = ("preceded_by", "not_preceded_by", "followed_by", "not_followed_by")
@@ -128,6 +129,9 @@ class Rule:
     term_language: str = ""  # the file's `language:`: what language the terms are written in
     contexts: tuple[ContextTerms, ...] = ()
     enabled: bool = True  # False: off unless a community turns it on (``enabled_rules``)
+    # new_members: applied only to a member's first messages (the service turns it on for them);
+    # what it finds is removed and reviewed, not punished until a moderator confirms
+    audience: str = "everyone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,8 +365,12 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     if not isinstance(enabled, bool):
         errors.add(where, rid, f"'enabled' must be true or false, got {enabled!r}")
         enabled = True
+    audience = raw.get("audience", "everyone")
+    if audience not in AUDIENCES:
+        errors.add(where, rid, f"unknown audience {audience!r} (one of: {', '.join(AUDIENCES)})")
+        audience = "everyone"
     if detector == "links" and not rule_fields["domains"]:
-        errors.add(where, rid, "a links rule needs 'domains'")
+        errors.add(where, rid, "a links rule needs 'domains' ('*': any link)")
     threshold = count = 0
     window = 0.0
     if detector == "mentions":
@@ -391,7 +399,8 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
         explain={k: v for k, v in explain.items() if not k.startswith("__")},
         examples_match=_str_list(examples.get("match"), where, rid, "examples.match", errors),
         examples_ok=_str_list(examples.get("ok"), where, rid, "examples.ok", errors),
-        where=where, term_language=term_language, contexts=contexts, enabled=enabled,
+        where=where, term_language=term_language, contexts=contexts,
+        enabled=enabled and audience == "everyone", audience=str(audience),
         requires=requires, **rule_fields,
     )
     _check_context_examples(rule, errors)

@@ -84,6 +84,7 @@ class FakeTelegram:
         self.admins: dict[int, set[int]] = {}
         self.left: set[tuple[int, int]] = set()  # (chat, user) no longer in the chat
         self.permissions: dict[int, dict] = {}  # a chat's default permissions, once set
+        self.silenced: set[tuple[int, int]] = set()  # (chat, user) restricted from sending, or banned
         self.faults: dict[str, list[Fault]] = {}
         self.schedules: list[FaultSchedule] = []
         self.holds: list[list[Any]] = []
@@ -329,10 +330,27 @@ class FakeTelegram:
         return True
 
     def api_restrictChatMember(self, p: dict) -> web.Response | bool:
-        return self._member(p)
+        answer = self._member(p)
+        if answer is True:
+            key = (int(p["chat_id"]), int(p["user_id"]))
+            if (p.get("permissions") or {}).get("can_send_messages"):
+                self.silenced.discard(key)
+            else:
+                self.silenced.add(key)
+        return answer
 
     def api_banChatMember(self, p: dict) -> bool:
+        self.silenced.add((int(p["chat_id"]), int(p["user_id"])))
         return True
+
+    def can_send(self, chat_id: int, user_id: int) -> bool:
+        """Whether Telegram would let the member post now (restricted, banned or a locked chat:
+        not, administrators excepted): a benchmark sends only what could be sent."""
+        if user_id in self.admins.get(chat_id, set()):
+            return True
+        if (chat_id, user_id) in self.silenced:
+            return False
+        return bool(self.permissions.get(chat_id, OPEN_CHAT).get("can_send_messages", True))
 
     def api_unbanChatMember(self, p: dict) -> bool:
         return True

@@ -140,6 +140,8 @@ VARIABLES = (
              "a SQLite path (default: the user's data folder) or postgresql://..."),
     Variable("REDIS_URL", _url("redis", "rediss", "unix"), "",
              "share flood and duplicate windows between processes"),
+    Variable("BLOCKLIST_URL", _url("http", "https"), "",
+             "a shared block list checked on join (CAS-style: GET ?user_id=ID)"),
     Variable("QUYTAC_RULESETS", _text, "", "a ruleset directory other than the shipped one"),
     Variable("QUYTAC_MODEL", _text, "default",
              "the learned stage: default (shipped), a model file, or none"),
@@ -165,6 +167,7 @@ class ProcessConfig:
     discord_gateway_url: str = ""
     database_url: str = ""
     redis_url: str = ""
+    blocklist_url: str = ""
     quytac_rulesets: str = ""
     quytac_model: str = "default"
     excerpt_retention_days: float = 90.0

@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Awaitable, Callable
 
 from bot.core import ChannelWindow, CommunityPolicy, Hit, Message, Verdict, detect_language
+from bot.service.blocklist import Blocks
 from bot.service.cases import CaseBook, excerpt, top_hit
 from bot.service.modlog import log_text, member_label
+from bot.service.newcomers import Newcomers
 from bot.service.raids import Raids
 from bot.service.recent import Sent
 from bot.service.models import Action, Incoming, NewCase, ReviewItem
@@ -19,6 +21,7 @@ from bot.service.texts import member_text
 from bot.service.bounded import LRU
 from bot.service.communities import COMMUNITIES_CACHED
 from bot.service.tiers import ACT, NONE, tier
+from bot.service.verification import Verification
 from bot.service.windows import outage_of
 
 
@@ -30,8 +33,11 @@ def review_allowance(confidence: float, settings: Settings) -> int:
 
 
 class Judge:
-    def __init__(self, shared: Shared, cases: CaseBook, raids: Raids) -> None:
-        self.s, self.cases, self.raids = shared, cases, raids
+    def __init__(self, shared: Shared, cases: CaseBook, raids: Raids, blocks: Blocks,
+                 verification: Verification) -> None:
+        self.s, self.cases, self.raids, self.blocks = shared, cases, raids, blocks
+        self.verification = verification
+        self.newcomers = Newcomers(shared)
         self._outage_told: LRU[str, int] = LRU(COMMUNITIES_CACHED)  # the outage it was told of
 
     async def on_message(self, msg: Incoming,
@@ -55,7 +61,10 @@ class Judge:
                                     Sent(msg.channel_id, msg.message_id, s.clock()))
         notice = self._windows_notice(msg.community_id, settings)
         notice += await self.raids.on_message(msg, settings)
-        actions = await self._judge(msg, settings, policy, window, is_moderator)
+        newcomer = await self.newcomers.is_new(msg, settings)
+        if newcomer:
+            policy = self.newcomers.policy(policy)
+        actions = await self._judge(msg, settings, policy, window, is_moderator, newcomer)
         return notice + actions if notice else actions
 
     def _windows_notice(self, community: str, settings: Settings) -> list[Action]:
@@ -78,11 +87,17 @@ class Judge:
 
     async def _judge(self, msg: Incoming, settings: Settings, policy: CommunityPolicy,
                      window: ChannelWindow,
-                     is_moderator: Callable[[], Awaitable[bool]] | None) -> list[Action]:
+                     is_moderator: Callable[[], Awaitable[bool]] | None,
+                     newcomer: bool = False) -> list[Action]:
         verdict = self.s.engine.check(
             Message(msg.text, msg.author_id, msg.channel_id, msg.community_id, msg.timestamp,
                     msg.mention_count),
             policy=policy, window=window)
+        if newcomer:
+            verdict, held = self._newcomer_hits(msg, verdict, settings)
+            # (a moderator who joined lately is no newcomer to hold back)
+            if held and not (is_moderator is not None and await is_moderator()):
+                return await self._hold(msg, held, settings, verdict)
         if verdict.clean:
             return []
         tiered = [(h, tier(h, settings)) for h in verdict.hits]
@@ -103,6 +118,36 @@ class Judge:
                                           shadow=shadow,
                                           trace=self.s.learning.trace(verdict, top_hit(hits)))
         return actions
+
+    def _newcomer_hits(self, msg: Incoming, verdict: Verdict, settings: Settings
+                       ) -> tuple[Verdict, list[Hit]]:
+        """A new member's verdict without the hits only a new member gets, and those hits (with
+        what the message carries: a forwarded post, a contact card), unless a rule for everyone
+        acts on the message anyway (the ladder decides then, as for anyone)."""
+        special = self.s.engine.new_member_rules
+        own = [h for h in verdict.hits if h.rule_id not in special]
+        held = [h for h in verdict.hits if h.rule_id in special]
+        held += [Hit(rid, "spam", "community-spam", 1, 0, 0, "", 1.0, "content")
+                 for rid in self.newcomers.carried(msg)]
+        if held and any(tier(h, settings) == ACT for h in own):
+            held = []
+        return verdict._replace(hits=tuple(own)), held
+
+    async def _hold(self, msg: Incoming, hits: list[Hit], settings: Settings,
+                    verdict: Verdict) -> list[Action]:
+        """A new member's link, number, mentions, forward or contact: removed at once, the
+        member told it waits for a moderator (not punished), and the item put to review."""
+        language = settings.language if settings.language != "auto" else (
+            verdict.language or detect_language(msg.text))
+        review = await self._to_review(msg, hits, "new_member", language, settings, verdict)
+        if settings.shadow:  # (shadow mode removes nothing: the review item says what it would)
+            return review
+        return [Action(0, "delete", msg.community_id, member_id=msg.author_id,
+                          channel_id=msg.channel_id, message_id=msg.message_id),
+                   Action(0, "warn", msg.community_id, member_id=msg.author_id,
+                          channel_id=msg.channel_id, language=language,
+                          text=member_text("held_new", language),
+                          delete_after=settings.warning_delete_after)] + review
 
     async def _to_review(self, msg: Incoming, hits: list[Hit], why: str, language: str,
                          settings: Settings, verdict: Verdict) -> list[Action]:
@@ -180,11 +225,20 @@ class Judge:
         return self.cases.actions(case, ids, kinds, settings)
 
     async def on_member_joined(self, platform: str, community: str, member: str, name: str,
-                               language: str = "vi") -> list[Action]:
-        """A member joined: counted for raid mode (and held while it is on), the display name
-        checked if configured, and the rules sent if asked."""
+                               language: str = "vi", account_created: float | None = None
+                               ) -> list[Action]:
+        """A member joined: counted for raid mode (and held while it is on), banned if on a
+        block list, the display name checked if configured, and the rules sent if asked."""
         settings = await self.s.communities.settings(community)
         actions = await self.raids.on_join(platform, community, member, settings)
+        await self.newcomers.joined(community, member)
+        blocked = await self.blocks.on_join(platform, community, member, settings)
+        if any(a.kind == "ban" for a in blocked):
+            return actions + blocked
+        actions += blocked
+        actions += await self.verification.on_join(
+            community, member, name, language, settings, self.raids.challenges(community),
+            account_created)
         actions += await self.check_name(platform, community, member, name, language)
         if settings.welcome_rules:
             actions.append(Action(0, "welcome", community, member_id=member, language=language,

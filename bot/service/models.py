@@ -31,6 +31,9 @@ class Incoming:
     author_name: str = ""
     author_username: str = ""
     link: str = ""
+    # what the message carries besides text, which a new member's message is held for
+    forwarded: bool = False  # a post forwarded from a channel
+    contact: bool = False  # a contact card
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ LOG: dict[str, dict[str, str]] = {
                      "\nExcerpt: {excerpt}"},
     "review_moderator": {"vi": "tin nhắn của điều hành viên", "en": "moderator's message"},
     "review_low_confidence": {"vi": "độ tin cậy thấp", "en": "low confidence"},
+    "review_new_member": {"vi": "thành viên mới, tin nhắn đã tạm xoá",
+                          "en": "new member, message held"},
     "appeal": {"vi": "Kháng nghị vụ #{number} của {member} ({rules}):\n{text}",
                "en": "Appeal of case #{number} by {member} ({rules}):\n{text}"},
     "appeal_reminder": {"vi": "⏰ Kháng nghị vụ #{number} vẫn đang chờ quyết định.",
@@ -75,6 +77,10 @@ LOG: dict[str, dict[str, str]] = {
                           "từ {since}.",
                     "en": "⛔ Moderator {moderator} banned the {members} members who joined "
                           "since {since}."},
+    "blocklist_down": {"vi": "⚠️ Danh sách chặn dùng chung không trả lời ({error}); thành viên mới "
+                             "vẫn được vào cho đến khi nó trả lời lại.",
+                       "en": "⚠️ The shared block list does not answer ({error}); members who "
+                             "join are let in until it answers again."},
     "raid_by_auto": {"vi": "tự động", "en": "automatic"},
     "raid_by_moderator": {"vi": "điều hành viên {moderator}", "en": "moderator {moderator}"},
     "raid_action_alert": {"vi": "chỉ cảnh báo", "en": "alert only"},

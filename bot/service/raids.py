@@ -114,6 +114,12 @@ class Raids:
             set(raid.changes.get("slowmode", {})), written=raid.last_activity)
         return live
 
+    def challenges(self, community: str) -> bool:
+        """Whether raid mode is on in the community and acting (not only alerting): members
+        who join are challenged then."""
+        live = self._live.get(community)
+        return live is not None and live.raid.action != "alert"
+
     # -- what members do --------------------------------------------------------------------
 
     async def on_join(self, platform: str, community: str, member: str,

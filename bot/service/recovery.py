@@ -11,14 +11,16 @@ from bot.service.communities import COMMUNITIES_CACHED
 from bot.service.modlog import done_name, log_text, member_label, outcome_text
 from bot.service.models import Action, Case, ServiceError
 from bot.service.raids import Raids
+from bot.service.verification import Verification
 from bot.service.shared import Shared
 
 FAILURE_NOTICE_SECONDS = 3600  # the same failure is reported to moderators once an hour at most
 
 
 class Recovery:
-    def __init__(self, shared: Shared, cases: CaseBook, raids: Raids) -> None:
-        self.s, self.cases, self.raids = shared, cases, raids
+    def __init__(self, shared: Shared, cases: CaseBook, raids: Raids,
+                 verification: Verification) -> None:
+        self.s, self.cases, self.raids, self.verification = shared, cases, raids, verification
         self._notified: LRU[tuple[str, str, str], float] = LRU(COMMUNITIES_CACHED)
 
     async def outcome_line(self, community: str, number: int) -> str:
@@ -96,7 +98,8 @@ class Recovery:
             if case is not None:
                 actions += await self._timed(kind, case, now)
             await s.storage.finish_scheduled(sched_id, now)
-        return actions + await self.raids.due()
+        # (a challenge that ran out removes the member before a raid's end would release them)
+        return actions + await self.verification.due() + await self.raids.due()
 
     async def _timed(self, kind: str, case: Case, now: float) -> list[Action]:
         s = self.s
@@ -127,8 +130,8 @@ class Recovery:
         return []
 
     async def next_due(self) -> float | None:
-        times = [t for t in (await self.s.storage.next_due(), await self.raids.next_end())
-                 if t is not None]
+        times = [t for t in (await self.s.storage.next_due(), await self.raids.next_end(),
+                             await self.verification.next_end()) if t is not None]
         return min(times, default=None)
 
     async def confirm_untracked(self, action: Action, ok: bool, note: str = "") -> list[Action]:
@@ -138,6 +141,7 @@ class Recovery:
         s = self.s
         if ok:
             await self.raids.changed(action, note)
+            await self.verification.posted(action, note)
             return []
         community = action.community_id
         settings = await s.communities.settings(community)

@@ -9,6 +9,7 @@ One facade over small parts, each in its own module and each given the same ``Sh
 - ``moderators`` and ``review``: what moderators do by hand, and the review queue; ``bulk``:
   a misfired rule's cases overturned at once;
 - ``raids``: raid mode, begun by a flood of joins or a moderator, undone at its end;
+  ``verification``: new members' button challenge; ``blocklist``: banned ids checked on join;
 - ``appeals``: members' appeals and their decisions; ``privacy``: export and forget a member;
 - ``recovery``: the adapter's reports, failures told to moderators, crash recovery, timed actions.
 
@@ -23,6 +24,7 @@ from typing import Callable
 
 from bot.core import Engine
 from bot.service.appeals import Appeals
+from bot.service.blocklist import Blocks, SharedBlockList
 from bot.service.bulk import Bulk
 from bot.service.cases import CaseBook
 from bot.service.communities import SETTINGS_CHECK_SECONDS, Communities
@@ -34,6 +36,7 @@ from bot.service.raids import Raids
 from bot.service.recent import LocalRecent, RecentMessages
 from bot.service.recovery import Recovery
 from bot.service.review import ReviewQueue
+from bot.service.verification import Verification
 from bot.service.shared import Shared
 from bot.service.storage.base import Storage
 from bot.service.windows import LocalWindows, WindowStore
@@ -47,7 +50,8 @@ class ModerationService:
     def __init__(self, storage: Storage, engine: Engine,
                  clock: Callable[[], float] = time.time, retention_days: float = 90.0,
                  windows: WindowStore | None = None, action_grace: float = 0.0,
-                 recent: RecentMessages | None = None) -> None:
+                 recent: RecentMessages | None = None,
+                 blocklist: SharedBlockList | None = None) -> None:
         communities = Communities(storage, engine, clock)
         self.shared = shared = Shared(
             storage=storage, engine=engine, clock=clock, windows=windows or LocalWindows(),
@@ -60,10 +64,12 @@ class ModerationService:
         self._member_locks = shared.member_locks
         self.recent = shared.recent
         self.speakers = communities.speakers
-        cases, raids = CaseBook(shared), Raids(shared)
-        judge, desk = Judge(shared, cases, raids), ModeratorDesk(shared, cases)
+        cases, raids, verification = CaseBook(shared), Raids(shared), Verification(shared)
+        blocks = Blocks(shared, cases, blocklist)
+        judge = Judge(shared, cases, raids, blocks, verification)
+        desk = ModeratorDesk(shared, cases)
         review, appeals = ReviewQueue(shared, cases), Appeals(shared, cases, desk)
-        privacy, recovery = Privacy(shared), Recovery(shared, cases, raids)
+        privacy, recovery = Privacy(shared), Recovery(shared, cases, raids, verification)
         bulk = Bulk(shared, cases)
 
         # settings and learning
@@ -95,6 +101,9 @@ class ModerationService:
         self.raid_extend = raids.extend
         self.raid_ban_joined = raids.ban_joined
         self.raid_button = raids.button
+        self.verify_answer = verification.answer
+        self.import_blocklist = blocks.import_ids
+        self.export_blocklist = blocks.export_ids
         self.review_queue = review.review_queue
         self.confirm_review = review.confirm_review
         self.dismiss_review = review.dismiss_review

@@ -50,6 +50,13 @@ class Settings:
     mute_role: str = ""  # the role given for long_mute=role (its channel rules deny sending)
     check_names: bool = False  # check display names of members who join against the rules
     welcome_rules: bool = False  # send the community's rules to members who join
+    new_member_messages: int = 3  # a new member's first messages (and day) looked at closer
+    verify: bool = False  # new members pass a button challenge (raid mode asks it anyway)
+    verify_seconds: int = 120
+    verify_role: str = ""  # Discord: the role a passed challenge grants (none: timed out till then)
+    verify_channel: str = ""  # Discord: where challenges are posted (none: by DM)
+    min_account_age_days: float = 0.0  # Discord: younger accounts are always challenged
+    shared_blocklist: bool = True  # check joiners against BLOCKLIST_URL, where one is set
     raid_joins: int = 10  # joins within raid_window that start raid mode (0: never by itself)
     raid_window: int = 60  # seconds
     raid_cooldown: int = 600  # seconds without a join or a raider's message that end it
@@ -335,6 +342,19 @@ SPECS: dict[str, Spec] = {
     "mute_role": Spec(_channel, "the role given for long_mute=role"),
     "check_names": Spec(_bool, "on: check the display names of members who join"),
     "welcome_rules": Spec(_bool, "on: send the rules to members who join"),
+    "new_member_messages": Spec(_number(0, 1000, "messages", integer=True),
+                                "a new member's first messages (and first day): links, numbers, "
+                                "mentions, forwards and contacts go to review (0: off)"),
+    "verify": Spec(_bool, "on: new members pass a button challenge before they may write "
+                          "(raid mode asks it anyway)"),
+    "verify_seconds": Spec(_number(30, 3600, "seconds", integer=True),
+                           "seconds a new member has to pass the challenge"),
+    "verify_role": Spec(_channel, "Discord: the role a passed challenge grants"),
+    "verify_channel": Spec(_channel, "Discord: the channel challenges are posted in (none: DM)"),
+    "min_account_age_days": Spec(_number(0, 3650, "days"),
+                                 "Discord: accounts younger than this are always challenged"),
+    "shared_blocklist": Spec(_bool, "on: ban members who join while on the shared block list "
+                                    "(BLOCKLIST_URL)"),
     "raid_joins": Spec(_number(0, 100_000, "joins", integer=True),
                        "joins within raid_window that start raid mode (0: only by command)"),
     "raid_window": Spec(_number(5, 3600, "seconds", integer=True),

@@ -56,6 +56,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "🕊️ {n} vụ của bạn theo quy tắc {rule} đã được huỷ: {reason}",
         "en": "🕊️ {n} of your cases under the rule {rule} were overturned: {reason}",
     },
+    "challenge": {
+        "vi": "👋 Chào {name}! Để chứng minh bạn là người thật, hãy bấm {picture} trong "
+              "{seconds} giây.",
+        "en": "👋 Welcome, {name}! To show you are a person, press {picture} within "
+              "{seconds} seconds.",
+    },
+    "held_new": {
+        "vi": "⏳ Tin nhắn của bạn đã được tạm ẩn: thành viên mới chưa được gửi link, số điện thoại, "
+              "tin chuyển tiếp hay gắn thẻ nhiều người trong những tin nhắn đầu tiên. Điều hành "
+              "viên sẽ xem lại; bạn không bị xử phạt.",
+        "en": "⏳ Your message was held: new members cannot post links, phone numbers, forwarded "
+              "posts or many mentions in their first messages. A moderator will look at it; you "
+              "have not been penalised.",
+    },
     "misfire": {
         "vi": "quy tắc này đã xử lý nhầm, các điều hành viên đã huỷ các vụ của nó và hoàn điểm",
         "en": "the rule misfired; the moderators overturned its cases and refunded the points",

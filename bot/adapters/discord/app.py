@@ -123,7 +123,9 @@ class QuytacBot(commands.Bot):
             mention_count=len(message.raw_mentions) + len(message.raw_role_mentions)
             + (50 if message.mention_everyone else 0),
             author_name=author.display_name, author_username=author.name,
-            link=message.jump_url)
+            link=message.jump_url,
+            # (discord.py 2.5 and later read forwarded messages; 2.4 sees none)
+            forwarded=bool(getattr(message, "message_snapshots", None)))
 
         async def is_moderator() -> bool:
             perms = getattr(author, "guild_permissions", None)
@@ -148,8 +150,9 @@ class QuytacBot(commands.Bot):
         await self.performer.perform(actions)
 
     async def on_member_join(self, member: discord.Member) -> None:
-        actions = await self.service.on_member_joined("discord", str(member.guild.id), str(member.id),
-                                                      member.display_name)
+        actions = await self.service.on_member_joined(
+            "discord", str(member.guild.id), str(member.id), member.display_name,
+            account_created=member.created_at.timestamp())
         await self.performer.perform(actions)
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:

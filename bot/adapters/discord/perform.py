@@ -222,6 +222,24 @@ class Performer(BasePerformer):
                 return "not banned", None  # the goal is met: they may come back
         elif kind in ("hold", "release", "lockdown", "unlock", "slowmode"):
             return await self._raid_mode(action), None
+        elif kind == "challenge":  # in the community's verify channel, else by DM
+            if action.channel_id:
+                channel = self.bot.get_partial_messageable(int(action.channel_id))
+            else:
+                channel = await self.bot.create_dm(discord.Object(int(action.member_id)))
+            sent = await channel.send(
+                f"<@{action.member_id}> {action.text}", view=self._view(action),
+                allowed_mentions=discord.AllowedMentions(
+                    users=[discord.Object(int(action.member_id))], everyone=False, roles=False))
+            return f"{sent.channel.id}:{sent.id}", None  # to remove it once answered
+        elif kind == "kick":
+            guild = await self._guild(action)
+            await guild.kick(discord.Object(int(action.member_id)),
+                             reason="quytac: the join challenge was not passed")
+        elif kind == "grant":
+            member = await self._member(action)
+            await member.add_roles(discord.Object(int(action.text)),
+                                   reason="quytac: the join challenge was passed")
         elif kind == "modlog":
             text = action.text
             if action.with_outcomes and action.case_number is not None:

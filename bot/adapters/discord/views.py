@@ -62,6 +62,17 @@ class CaseButton(discord.ui.DynamicItem[discord.ui.Button],
         if self.verb == "appeal":
             await self._open_appeal(bot, interaction)
             return
+        if self.verb.startswith("verify-"):  # a new member's challenge: theirs, not a mod's
+            try:
+                said, actions = await bot.service.verify_answer(
+                    self.guild, str(self.arg), str(interaction.user.id),
+                    self.verb.removeprefix("verify-"))
+            except ServiceError as exc:
+                await interaction.response.send_message(str(exc), ephemeral=True)
+                return
+            await interaction.response.send_message(said, ephemeral=True)
+            await bot.performer.perform(actions)
+            return
         if self.verb not in MOD_VERBS:
             await interaction.response.send_message("Unknown button.", ephemeral=True)
             return

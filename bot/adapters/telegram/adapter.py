@@ -56,7 +56,7 @@ class TelegramAdapter:
         app = self.app
         # Group text first: almost every update is one, and python-telegram-bot tries handlers
         # in order (the filters keep commands out, so the order changes no outcome).
-        content = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+        content = (filters.TEXT | filters.CAPTION | filters.CONTACT) & ~filters.COMMAND
         app.add_handler(MessageHandler(
             groups & content & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE),
             self.group.on_group_message))

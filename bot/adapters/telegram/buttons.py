@@ -28,6 +28,9 @@ class Buttons:
         if not arg.isdigit() or not community.lstrip("-").isdigit():
             await query.answer("Unknown button.", show_alert=True)
             return
+        if verb.startswith("verify-"):  # a new member's challenge: theirs to answer, not a mod's
+            await self._verify(query, verb, arg, community)
+            return
         mod = str(query.from_user.id)
         if not await self.s.directory.is_admin(int(community), query.from_user.id):
             await query.answer("Only moderators of that group can do this.", show_alert=True)
@@ -59,6 +62,17 @@ class Buttons:
         # one decided goes, the others stay
         await self._mark_done(query, f"{verb} #{number}",
                               lambda row: any(b.callback_data == query.data for b in row))
+
+    async def _verify(self, query: CallbackQuery, verb: str, member: str, community: str
+                      ) -> None:
+        try:
+            said, actions = await self.s.service.verify_answer(
+                community, member, str(query.from_user.id), verb.removeprefix("verify-"))
+        except ServiceError as exc:
+            await query.answer(str(exc), show_alert=True)
+            return
+        await query.answer(said)
+        self.s.performer.submit(actions)
 
     async def _raid(self, query: CallbackQuery, verb: str, raid: int, community: str,
                     mod: str) -> None:

@@ -76,7 +76,9 @@ class Performer(BasePerformer):
         # a raid's mod-log entries share posts, and so do its warnings in each group
         self.modlog = GroupedPoster(bot)
         self.warnings = GroupedPoster(bot)
+        self.challenges = GroupedPoster(bot)
         self._removing: set[tuple[int, int]] = set()  # warnings due to be removed
+        self._removals: set[asyncio.Task] = set()  # members' messages being removed
         self._tasks: set[asyncio.Task] = set()
         self._queues: dict[str, asyncio.Queue[list[Action]]] = {}
         self._workers: dict[str, asyncio.Task] = {}
@@ -94,10 +96,25 @@ class Performer(BasePerformer):
             return
         key = f"{actions[0].community_id}:{actions[0].member_id}"
         queue = self._queues.get(key)
+        # Removing a message is the defence: it never waits behind an earlier warning of the
+        # same member's that waits its turn within Telegram's limits (20 posts a minute into a
+        # group; a raider's tenth message would otherwise stay up for minutes)
+        removals = [a for a in actions if a.kind == "delete"]
+        if queue is not None and removals and len(removals) < len(actions):
+            actions = [a for a in actions if a.kind != "delete"]
+            task = asyncio.get_running_loop().create_task(self._perform_logged(removals))
+            self._removals.add(task)
+            task.add_done_callback(self._removals.discard)
         if queue is None:
             queue = self._queues[key] = asyncio.Queue()
             self._workers[key] = asyncio.get_running_loop().create_task(self._drain(key, queue))
         queue.put_nowait(actions)
+
+    async def _perform_logged(self, actions: list[Action]) -> None:
+        try:
+            await self.perform(actions)
+        except Exception:
+            log.exception("performing actions failed")
 
     async def _drain(self, key: str, queue: asyncio.Queue[list[Action]]) -> None:
         while True:
@@ -114,6 +131,8 @@ class Performer(BasePerformer):
 
     async def flush(self) -> None:
         """Wait until every submitted action was performed."""
+        while self._removals:
+            await asyncio.gather(*list(self._removals))
         for queue in list(self._queues.values()):
             await queue.join()
 
@@ -198,6 +217,20 @@ class Performer(BasePerformer):
                                              only_if_banned=True)
         elif kind in ("hold", "release", "lockdown", "unlock", "slowmode"):
             return await self._raid_mode(action)
+        elif kind == "challenge":  # in the group, where the new member is
+            # A raid's joiners share posts (ten to a post, each their own row of buttons), or
+            # 20 posts a minute would leave a person's challenge behind hundreds of raiders'.
+            # So a post is not removed when one member answers: it goes once its time is up.
+            sent = await self.challenges.post(chat, action.text,
+                                              self.row(action.buttons, action.community_id))
+            self._later(action.delete_after, chat, sent)
+            return "shared"
+        elif kind == "kick":  # a ban lifted at once: removed, free to join and try again
+            await self.bot.ban_chat_member(chat_id=chat, user_id=int(action.member_id))
+            await self.bot.unban_chat_member(chat_id=chat, user_id=int(action.member_id),
+                                             only_if_banned=True)
+        elif kind == "grant":
+            return ""  # (Telegram has no roles: passing lifts the restriction instead)
         elif kind == "welcome":
             await self.bot.send_message(chat_id=chat, text=action.text)
         elif kind == "modlog":
@@ -259,7 +292,8 @@ class Performer(BasePerformer):
             await asyncio.wait_for(self.flush(), timeout)
         except asyncio.TimeoutError:
             log.warning("stopping with actions still queued; they are done at the next start")
-        for task in [*self._tasks, *self._workers.values()]:
+        for task in [*self._tasks, *self._removals, *self._workers.values()]:
             task.cancel()
         self.modlog.close()
         self.warnings.close()
+        self.challenges.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from telegram import Update
-from telegram.constants import MessageEntityType
+from telegram.constants import MessageEntityType, MessageOriginType
 from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.directory import ANONYMOUS_ADMIN
@@ -41,7 +41,10 @@ class GroupPipeline:
             author_id=str(author.id), text=text, timestamp=time.time(),
             author_is_moderator=anonymous, mention_count=mentions,
             author_name=author.full_name, author_username=author.username or "",
-            link=msg.link or "")
+            link=msg.link or "",
+            forwarded=msg.forward_origin is not None
+            and msg.forward_origin.type == MessageOriginType.CHANNEL,
+            contact=msg.contact is not None)
         actions = await self.s.service.on_message(
             incoming, is_moderator=lambda: self.s.directory.is_admin(chat.id, author.id))
         self.s.performer.submit(actions)

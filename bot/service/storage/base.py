@@ -192,6 +192,53 @@ class Storage(ABC):
         """A member joined (again: the newer time counts)."""
 
     @abstractmethod
+    async def block_members(self, community: str, members: list[tuple[str, str]], actor: str,
+                            now: float) -> int:
+        """Add (member, reason) pairs to the community's block list (audited); how many were new."""
+
+    @abstractmethod
+    async def is_blocked(self, community: str, member: str) -> str | None:
+        """The reason the member is on the community's block list, or None."""
+
+    @abstractmethod
+    async def blocked_members(self, community: str) -> list[tuple[str, str, float]]:
+        """(member, reason, added_at) of the community's block list, oldest first."""
+
+    @abstractmethod
+    async def is_verified(self, community: str, member: str) -> bool: ...
+
+    @abstractmethod
+    async def set_challenge(self, community: str, member: str, challenge: str | None,
+                            until: float | None, verified_at: float | None = None) -> None:
+        """A pending challenge (JSON) until ``until``; None clears it (``verified_at``: passed)."""
+
+    @abstractmethod
+    async def set_challenge_post(self, community: str, member: str, post: str,
+                                 until: float) -> None:
+        """Where the pending challenge was posted (``channel:message``), to remove it after,
+        and its new time limit."""
+
+    @abstractmethod
+    async def challenge_of(self, community: str, member: str
+                           ) -> tuple[str, float, str] | None:
+        """The pending challenge: (JSON, until, post), or None."""
+
+    @abstractmethod
+    async def expired_challenges(self, now: float) -> list[tuple[str, str]]:
+        """(community, member) of every pending challenge past its time."""
+
+    @abstractmethod
+    async def next_challenge_end(self) -> float | None: ...
+
+    @abstractmethod
+    async def newcomers(self, community: str, since: float) -> list[tuple[str, float, int]]:
+        """(member, joined_at, messages sent since) of every member who joined since ``since``."""
+
+    @abstractmethod
+    async def count_message(self, community: str, member: str) -> None:
+        """One more message from a member who joined recently."""
+
+    @abstractmethod
     async def joins_since(self, community: str, since: float) -> list[tuple[str, float]]:
         """(member, joined_at) of every member who joined at or after ``since``, oldest first."""
 

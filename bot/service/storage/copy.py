@@ -7,7 +7,7 @@ from bot.service.storage.sql import SqlStorage
 # parents before children, so foreign keys hold at every insert
 TABLES = ("community_counters", "community_settings", "moderators", "cases", "case_actions",
           "points", "appeals", "review_queue", "scheduled", "audit", "forgotten",
-          "learned_examples", "learned_weights", "member_joins", "raids")
+          "learned_examples", "learned_weights", "member_joins", "raids", "blocked_members")
 WITH_IDS = ("cases", "case_actions", "points", "appeals", "review_queue", "scheduled", "audit",
             "learned_examples", "raids")
 

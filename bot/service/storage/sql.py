@@ -666,7 +666,96 @@ class SqlStorage(Storage):
             await db.execute(
                 "INSERT INTO member_joins (community_id, member_id, platform, joined_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (community_id, member_id) "
-                "DO UPDATE SET joined_at = excluded.joined_at", community, member, platform, now)
+                "DO UPDATE SET joined_at = excluded.joined_at, messages = 0",
+                community, member, platform, now)
+
+    async def block_members(self, community: str, members: list[tuple[str, str]], actor: str,
+                            now: float) -> int:
+        added = 0
+        async with self.d.tx() as db:
+            for member, reason in members:
+                added += await db.execute(
+                    "INSERT INTO blocked_members (community_id, member_id, reason, added_by, "
+                    "added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, member_id) "
+                    "DO NOTHING", community, member, reason, actor, now)
+            await self._add_audit(db, community, None, actor, "blocklist_import",
+                                  {"members": len(members), "added": added}, now)
+        return added
+
+    async def is_blocked(self, community: str, member: str) -> str | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT reason FROM blocked_members WHERE community_id = ? "
+                                    "AND member_id = ?", community, member)
+        return None if row is None else row["reason"]
+
+    async def blocked_members(self, community: str) -> list[tuple[str, str, float]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT member_id, reason, added_at FROM blocked_members "
+                                     "WHERE community_id = ? ORDER BY added_at, member_id",
+                                     community)
+        return [(r["member_id"], r["reason"], r["added_at"]) for r in rows]
+
+    async def is_verified(self, community: str, member: str) -> bool:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT verified_at FROM member_joins WHERE community_id = ? "
+                                    "AND member_id = ?", community, member)
+        return bool(row and row["verified_at"] is not None)
+
+    async def set_challenge(self, community: str, member: str, challenge: str | None,
+                            until: float | None, verified_at: float | None = None) -> None:
+        async with self.d.statement() as db:
+            if challenge is None:
+                await db.execute(
+                    "UPDATE member_joins SET challenge = NULL, challenge_until = NULL, "
+                    "challenge_post = NULL, verified_at = COALESCE(?, verified_at) "
+                    "WHERE community_id = ? AND member_id = ?", verified_at, community, member)
+            else:
+                await db.execute(
+                    "UPDATE member_joins SET challenge = ?, challenge_until = ?, "
+                    "challenge_post = NULL WHERE community_id = ? AND member_id = ?",
+                    challenge, until, community, member)
+
+    async def set_challenge_post(self, community: str, member: str, post: str,
+                                 until: float) -> None:
+        async with self.d.statement() as db:
+            await db.execute("UPDATE member_joins SET challenge_post = ?, challenge_until = ? "
+                             "WHERE community_id = ? AND member_id = ? AND challenge IS NOT NULL",
+                             post, until, community, member)
+
+    async def challenge_of(self, community: str, member: str
+                           ) -> tuple[str, float, str] | None:
+        async with self.d.read() as db:
+            row = await db.fetchone(
+                "SELECT challenge, challenge_until, challenge_post FROM member_joins "
+                "WHERE community_id = ? AND member_id = ? AND challenge IS NOT NULL",
+                community, member)
+        return None if row is None else (row["challenge"], row["challenge_until"],
+                                         row["challenge_post"] or "")
+
+    async def expired_challenges(self, now: float) -> list[tuple[str, str]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(
+                "SELECT community_id, member_id FROM member_joins WHERE challenge IS NOT NULL "
+                "AND challenge_until <= ? ORDER BY challenge_until LIMIT 500", now)
+        return [(r["community_id"], r["member_id"]) for r in rows]
+
+    async def next_challenge_end(self) -> float | None:
+        async with self.d.read() as db:
+            row = await db.fetchone("SELECT MIN(challenge_until) AS due FROM member_joins "
+                                    "WHERE challenge IS NOT NULL")
+        return row["due"]
+
+    async def newcomers(self, community: str, since: float) -> list[tuple[str, float, int]]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(
+                "SELECT member_id, joined_at, messages FROM member_joins WHERE community_id = ? "
+                "AND joined_at >= ?", community, since)
+        return [(r["member_id"], r["joined_at"], r["messages"]) for r in rows]
+
+    async def count_message(self, community: str, member: str) -> None:
+        async with self.d.statement() as db:
+            await db.execute("UPDATE member_joins SET messages = messages + 1 "
+                             "WHERE community_id = ? AND member_id = ?", community, member)
 
     async def joins_since(self, community: str, since: float) -> list[tuple[str, float]]:
         async with self.d.read() as db:
@@ -769,6 +858,8 @@ class SqlStorage(Storage):
                     "WHERE community_id = ? AND member_id = ? ORDER BY id", community, member),
                 "joins": await rows("SELECT * FROM member_joins WHERE community_id = ? "
                                     "AND member_id = ?", community, member),
+                "blocked": await rows("SELECT * FROM blocked_members WHERE community_id = ? "
+                                      "AND member_id = ?", community, member),
             }
 
     async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
@@ -797,6 +888,9 @@ class SqlStorage(Storage):
                 "joins": await db.execute(
                     "DELETE FROM member_joins WHERE community_id = ? AND member_id = ?",
                     community, member),
+                "blocked": await db.execute(
+                    "DELETE FROM blocked_members WHERE community_id = ? AND member_id = ?",
+                    community, member),
             }
             # The audit log refuses edits; the law's right to erasure is the one exception, done
             # here with the guard lifted inside this transaction only.
@@ -818,8 +912,8 @@ class SqlStorage(Storage):
             await db.execute("UPDATE review_queue SET excerpt = '' WHERE created_at < ? "
                              "AND status != 'open'", before)
             # when a member joined matters for their first day and a raid, not for months
-            await db.execute("DELETE FROM member_joins WHERE joined_at < ? AND held_by IS NULL",
-                             before)
+            await db.execute("DELETE FROM member_joins WHERE joined_at < ? AND held_by IS NULL "
+                             "AND verified_at IS NULL AND challenge IS NULL", before)
         return purged
 
     # -- audit, stats -----------------------------------------------------------------------
