@@ -158,3 +158,26 @@ async def test_a_young_account_is_challenged_and_passing_grants_the_role(fake, b
     (granted,) = await fake.wait_for("PUT", f"/guilds/{GUILD}/members/{young}/roles/{role}")
     await fake.wait_for("DELETE", f"/channels/{verify_channel}/messages/")
     assert _timeouts(fake, young) == []  # the role gates them: never timed out
+
+
+async def test_a_wrong_press_kicks_and_without_a_role_the_member_is_timed_out_meanwhile(
+        fake, bot, storage, clock):
+    from tests.test_raids import right_letter
+
+    await bot.service.update_settings(GUILD, "setup", {"verify": "on"})
+    newbie = _snowflake_at(clock() - 400 * 86400)
+    await fake.join(newbie, "newbie")
+    # no verify role: held (timed out) until they pass, and challenged by DM (no verify channel)
+    await fake.wait_for("PATCH", TIMEOUT_PATH + newbie)
+    assert _timeouts(fake, newbie) != [None]
+    (challenge,) = await fake.wait_for("POST", "/channels/5")
+    right = await right_letter(storage, newbie)
+    wrong = next(x for x in "abcd" if x != right)
+    press = {"custom_id": f"quytac:verify-{wrong}:{GUILD}:{newbie}", "component_type": 2}
+    message = fake.bot_message("5", challenge.body)
+    iid = await fake.interaction(newbie, press, itype=3, channel="5", message=message,
+                                 in_guild=False)
+    (reply,) = await fake.wait_for("POST", f"/interactions/{iid}/")
+    assert reply.body["data"]["content"] == "✗"
+    await fake.wait_for("DELETE", f"/guilds/{GUILD}/members/{newbie}")
+    assert await storage.list_cases(GUILD) == []

@@ -20,12 +20,15 @@ R = TypeVar("R")  # what a send returns (Telegram: the message id)
 
 class Grouper(Generic[E, R]):
     def __init__(self, send: Callable[[Hashable, list[E]], Awaitable[R]],
-                 fit: Callable[[list[E]], int]) -> None:
+                 fit: Callable[[list[E]], int], linger: float = 0.0) -> None:
         """``send(destination, entries)`` posts entries together; ``fit(entries)`` says how
         many of the first entries one post can carry (at least one: an entry too big alone
-        still goes, and the platform says what is wrong with it)."""
+        still goes, and the platform says what is wrong with it). ``linger``: seconds a post
+        waits for others to join it even when its destination is quiet (a flood of joins
+        would otherwise spend a group's 20 posts a minute on one entry each)."""
         self._send_batch = send
         self._fit = fit
+        self._linger = linger
         self._waiting: dict[Hashable, list[tuple[E, asyncio.Future[R]]]] = {}
         self._senders: dict[Hashable, asyncio.Task[None]] = {}
 
@@ -48,6 +51,8 @@ class Grouper(Generic[E, R]):
         batch: list[tuple[E, asyncio.Future[R]]] = []
         try:
             while self._waiting.get(destination):
+                if self._linger:
+                    await asyncio.sleep(self._linger)
                 waiting = self._waiting[destination]
                 batch = waiting[: max(1, self._fit([e for e, _ in waiting]))]
                 del waiting[: len(batch)]

@@ -31,16 +31,18 @@ class Entry:
     reply_to: int | None = None
 
 
-def take(entries: list[Entry]) -> int:
+def take(entries: list[Entry], most: int = MAX_ENTRIES) -> int:
     """How many of the first entries fit one post (always at least one)."""
-    return fit_by_size([len(e.text) for e in entries[:MAX_ENTRIES]], MAX_ENTRIES, MAX_TEXT,
-                       len(SEPARATOR))
+    return fit_by_size([len(e.text) for e in entries[:most]], most, MAX_TEXT, len(SEPARATOR))
 
 
 class GroupedPoster:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, most: int = MAX_ENTRIES, linger: float = 0.0) -> None:
+        """``most``: entries a post carries at most (a message holds 100 buttons at most);
+        ``linger``: see ``Grouper``."""
         self.bot = bot
-        self._grouper: Grouper[Entry, int] = Grouper(self._send, take)
+        self._grouper: Grouper[Entry, int] = Grouper(self._send, lambda e: take(e, most),
+                                                     linger)
 
     async def post(self, chat: int, text: str, row: list[InlineKeyboardButton],
                    reply_to: int | None = None) -> int:

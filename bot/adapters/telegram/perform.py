@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# a join challenge is a line and a row of four buttons: 24 of them to a post stay within the 100
+# buttons a message may carry and its 4,096 characters
+CHALLENGES_A_POST = 24
+# ... and each post waits this long for others: 400 joins in 20 seconds take 17 posts, within the
+# 20 a minute Telegram allows in a group, instead of 20 posts of one that leave the rest (the
+# people among them too) waiting a minute for the next
+CHALLENGE_LINGER = 2.0
 # Telegram treats an until_date under 30 seconds or over 366 days away as "forever"
 MIN_RESTRICT = 35
 MAX_RESTRICT = 366 * 86400 - 60
@@ -76,7 +83,7 @@ class Performer(BasePerformer):
         # a raid's mod-log entries share posts, and so do its warnings in each group
         self.modlog = GroupedPoster(bot)
         self.warnings = GroupedPoster(bot)
-        self.challenges = GroupedPoster(bot)
+        self.challenges = GroupedPoster(bot, most=CHALLENGES_A_POST, linger=CHALLENGE_LINGER)
         self._removing: set[tuple[int, int]] = set()  # warnings due to be removed
         self._removals: set[asyncio.Task] = set()  # members' messages being removed
         self._tasks: set[asyncio.Task] = set()
@@ -218,7 +225,7 @@ class Performer(BasePerformer):
         elif kind in ("hold", "release", "lockdown", "unlock", "slowmode"):
             return await self._raid_mode(action)
         elif kind == "challenge":  # in the group, where the new member is
-            # A raid's joiners share posts (ten to a post, each their own row of buttons), or
+            # A raid's joiners share posts (24 to a post, each their own row of buttons), or
             # 20 posts a minute would leave a person's challenge behind hundreds of raiders'.
             # So a post is not removed when one member answers: it goes once its time is up.
             sent = await self.challenges.post(chat, action.text,
