@@ -178,7 +178,7 @@ async def run(defended: bool, events: list[tuple], seconds: float, quiet: bool) 
             await asyncio.wait_for(adapter.performer.flush(), FLUSH_SECONDS)
             queued = 0
         except asyncio.TimeoutError:
-            queued = sum(q.qsize() for q in adapter.performer._queues.values())
+            queued = adapter.performer.pending()
         elapsed = time.perf_counter() - start
         answering.cancel()
     if not quiet:

@@ -32,3 +32,16 @@ def test_a_rule_shipped_off_counts_only_where_a_community_turns_it_on(engine):
     assert engine.check(text).hits == ()
     on = CommunityPolicy(enabled_rules=frozenset({"privacy.phone-any"}))
     assert [h.rule_id for h in engine.check(text, on).hits] == ["privacy.phone-any"]
+
+
+def test_a_rule_that_is_off_hides_nothing_from_the_learned_stage():
+    """A rule for new members (or one shipped off) finds nothing where it is off: a link in a
+    message must not stop the model from sending it to review."""
+    from bot.core import CommunityPolicy, Engine
+    from bot.core.model import default_model
+
+    engine = Engine.load(model=default_model())
+    text = "bọn nó toàn lũ bán nước https://example.com/x"
+    assert [h.rule_id for h in engine.check(text).hits] == ["model.violation"]
+    newcomer = CommunityPolicy(enabled_rules=engine.new_member_rules)
+    assert "new.link" in [h.rule_id for h in engine.check(text, newcomer).hits]

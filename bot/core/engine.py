@@ -119,10 +119,14 @@ class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
     __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "z",
-                 "learned", "innocent")
+                 "learned", "innocent", "off")
 
-    def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0) -> None:
+    def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0,
+                 off: frozenset[int] = frozenset()) -> None:
         self.n = n
+        # rules off here (shipped off and not turned on, or for new members only): they find
+        # nothing, so they neither hide the model's own reading nor shape a verdict
+        self.off = off
         self.z = z  # the model's log-odds for the whole message, if a model is loaded
         self.learned = learned  # what the community's learned weights add to them
         self.language: str | None = None
@@ -204,6 +208,7 @@ class Engine:
         self._requires = {i: len(r.requires) for i, r in enumerate(self.rules) if r.requires}
         self._policies: dict[tuple[ExtraTerm, ...], _Compiled] = {}
         self._by_id = {r.id: r for r in self.rules}
+        self._off_for: dict[frozenset[str], frozenset[int]] = {}
         # the rules the service turns on for a new member's first messages
         self.new_member_rules = frozenset(r.id for r in self.rules if r.audience == "new_members")
         # the rule a model's own hits cite (its category, clause and explanation are data)
@@ -375,7 +380,7 @@ class Engine:
                     return _CLEAN  # only phrases ("điện thoại") and words read as everyday ones
             elif matches and self._only_everyday(n, matches, policy):
                 return _CLEAN
-        s = _Scratch(n, z, learned)
+        s = _Scratch(n, z, learned, self._off(policy))
         if matches:
             for m in matches:
                 if m.entry.phrase:
@@ -389,7 +394,7 @@ class Engine:
         if mentions:
             count = count_mentions(n.plain, msg.mention_count if msg is not None else 0)
             for i in self._mention_rules:
-                if count >= self.rules[i].threshold:
+                if count >= self.rules[i].threshold and i not in s.off:
                     s.hits[(i, -1, -len(n.original) - 1)] = (self.rules[i].confidence, "mentions")
         if flood:
             assert msg is not None and window is not None
@@ -446,13 +451,24 @@ class Engine:
         """Whether ``rule`` needs a "requires" phrase of a group the message does not hold."""
         return rule in self._requires and len(s.present.get(rule, ())) < self._requires[rule]
 
+    def _off(self, policy: CommunityPolicy | None) -> frozenset[int]:
+        """The rules off under ``policy``: shipped off (or for new members) and not turned on."""
+        wanted = policy.enabled_rules if policy is not None else frozenset()
+        off = self._off_for.get(wanted)
+        if off is None:
+            if len(self._off_for) >= 1000:
+                self._off_for.clear()
+            off = self._off_for[wanted] = frozenset(
+                i for i, r in enumerate(self.rules) if not r.enabled and r.id not in wanted)
+        return off
+
     def _allowed(self, rule: int, s: _Scratch, languages: tuple[str, ...]) -> bool:
-        if rule in s.cancelled or self._lacks(rule, s):
+        if rule in s.off or rule in s.cancelled or self._lacks(rule, s):
             return False
         return not languages or s.lang() in languages
 
     def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
-        hits, counts, blocked, cancelled = s.hits, s.counts, s.blocked, s.cancelled
+        hits, counts, blocked, cancelled, off = s.hits, s.counts, s.blocked, s.cancelled, s.off
         requires = self._requires
         for entry, start, end, via, confidence in matches:
             if entry.phrase:
@@ -469,6 +485,8 @@ class Engine:
                 s.innocent.append((start, end))  # "hạt óc chó": an exception phrase reads it
                 continue
             # (what _allowed says, written out: this runs for every term match)
+            if rule in off:
+                continue
             if rule in cancelled:
                 s.innocent.append((start, end))
                 continue

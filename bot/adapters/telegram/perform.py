@@ -136,6 +136,10 @@ class Performer(BasePerformer):
                 del self._queues[key], self._workers[key]
                 return
 
+    def pending(self) -> int:
+        """Action lists submitted and not yet performed (Telegram's pace holds some back)."""
+        return sum(q.qsize() for q in self._queues.values()) + len(self._removals)
+
     async def flush(self) -> None:
         """Wait until every submitted action was performed."""
         while self._removals:
