@@ -206,13 +206,13 @@ class Performer(BasePerformer):
         elif kind == "dm":
             await self.bot.send_message(chat_id=int(action.member_id), text=action.text,
                                         reply_markup=self._keyboard(action))
-        elif kind == "mute":
+        elif kind in ("mute", "hold"):  # (raid mode's hold: a new member may read, not write)
             until, note = clamp_until(action.until or 0.0, self.service.clock())
             await self.bot.restrict_chat_member(
                 chat_id=chat, user_id=int(action.member_id),
                 permissions=ChatPermissions.no_permissions(), until_date=until)
             return note
-        elif kind == "unmute":
+        elif kind in ("unmute", "release"):
             permissions = (await self.bot.get_chat(chat)).permissions or ChatPermissions.all_permissions()
             await self.bot.restrict_chat_member(chat_id=chat, user_id=int(action.member_id),
                                                 permissions=permissions)
@@ -226,7 +226,7 @@ class Performer(BasePerformer):
             # (only_if_banned: a member who is in the chat is not removed by the unban)
             await self.bot.unban_chat_member(chat_id=chat, user_id=int(action.member_id),
                                              only_if_banned=True)
-        elif kind in ("hold", "release", "lockdown", "unlock", "slowmode"):
+        elif kind in ("lockdown", "unlock", "slowmode"):
             return await self._raid_mode(action)
         elif kind == "challenge":  # in the group, where the new member is
             # A raid's joiners share posts (24 to a post, each their own row of buttons), or
@@ -256,20 +256,11 @@ class Performer(BasePerformer):
         return ""
 
     async def _raid_mode(self, action: Action) -> str:
-        """Raid mode's changes. ``lockdown`` answers with the chat's permissions before (for
-        ``unlock`` to restore); "" where nothing changed."""
+        """Raid mode's changes to the chat. ``lockdown`` answers with the chat's permissions
+        before (for ``unlock`` to restore); "" where nothing changed."""
         chat = int(action.community_id)
         kind = action.kind
-        if kind == "hold":  # a new member may read, not write, until raid mode ends
-            until, _ = clamp_until(action.until or 0.0, self.service.clock())
-            await self.bot.restrict_chat_member(
-                chat_id=chat, user_id=int(action.member_id),
-                permissions=ChatPermissions.no_permissions(), until_date=until)
-        elif kind == "release":
-            permissions = (await self.bot.get_chat(chat)).permissions or ChatPermissions.all_permissions()
-            await self.bot.restrict_chat_member(chat_id=chat, user_id=int(action.member_id),
-                                                permissions=permissions)
-        elif kind == "lockdown" and action.text == "lock":
+        if kind == "lockdown" and action.text == "lock":
             before = (await self.bot.get_chat(chat)).permissions or ChatPermissions.all_permissions()
             await self.bot.set_chat_permissions(chat_id=chat,
                                                 permissions=ChatPermissions.no_permissions())
