@@ -301,6 +301,7 @@ async def test_a_wrong_press_or_the_time_running_out_removes_them(fake, bot, sto
     fake.calls.clear()
     fake.join(GROUP, (662, "Vy"))
     await fake.wait_for("sendMessage", chat_id=GROUP)
+    await fake.idle(quiet=0.2)  # (its time counts from the post, once the post is confirmed)
     clock.offset += 31
     bot.scheduler.wake()
     (ban,) = await fake.wait_for("banChatMember")
@@ -324,3 +325,108 @@ async def test_joiners_challenges_share_posts_and_each_counts_from_its_post(fake
     from tests.conftest import raw
     for row in await raw(storage, "SELECT joined_at, challenge_until FROM member_joins"):
         assert row["challenge_until"] - row["joined_at"] >= 120 + 1.5
+
+
+# -- join requests ----------------------------------------------------------------------------
+
+async def _asked(fake, bot, storage, uid, settings=None):
+    """Someone asks to join a group that verifies: the challenge comes by private message."""
+    from tests.test_raids import right_letter
+
+    await bot.service.update_settings(str(GROUP), "setup", settings or {"verify": "on"})
+    fake.request_join(GROUP, uid, "Lan")
+    (challenge,) = await fake.wait_for("sendMessage", chat_id=uid)
+    assert challenge["text"].startswith("👋 Chào Lan! Bạn vừa xin vào nhóm. Để chứng minh bạn là "
+                                        "người thật, hãy bấm ")
+    buttons = challenge["reply_markup"]["inline_keyboard"][0]
+    assert len(buttons) == 4 and all(b["callback_data"].endswith(f":{uid}:{GROUP}")
+                                     for b in buttons)
+    right = await right_letter(storage, str(uid))
+    data = {b["callback_data"].split(":")[0][-1]: b["callback_data"] for b in buttons}
+    sent = next(c.result for c in fake.calls if c.method == "sendMessage")
+    assert sent["chat"]["type"] == "private"
+    assert fake.calls_to("approveChatJoinRequest") == fake.calls_to("restrictChatMember") == []
+    return data, right, sent
+
+
+async def test_a_join_request_is_approved_after_the_private_challenge(fake, bot, storage):
+    data, right, sent = await _asked(fake, bot, storage, 680)
+    fake.callback(680, data[right], sent)
+    (approve,) = await fake.wait_for("approveChatJoinRequest")
+    assert approve["chat_id"] == str(GROUP) and approve["user_id"] == "680"
+    (edited,) = await fake.wait_for("editMessageText")
+    assert edited["text"].endswith("\n\n✅ Cảm ơn bạn! Yêu cầu vào nhóm đã được duyệt.")
+    assert "reply_markup" not in edited  # the buttons are gone
+    # Telegram posts their join: they passed already, so they are neither held nor asked again
+    await fake.idle(quiet=0.3)
+    assert fake.calls_to("restrictChatMember") == [] and \
+        fake.calls_to("sendMessage") == [sent_params(fake, 680)]
+    assert (await storage.joins_since(str(GROUP), 0))[0][0] == "680"
+    # they leave and ask again: approved at once
+    fake.calls.clear()
+    fake.request_join(GROUP, 680, "Lan")
+    await fake.wait_for("approveChatJoinRequest")
+    await fake.idle(quiet=0.3)
+    assert fake.calls_to("sendMessage") == [] and fake.calls_to("restrictChatMember") == []
+
+
+def sent_params(fake, chat):
+    return next(c.params for c in fake.calls if c.method == "sendMessage"
+                and c.params["chat_id"] == str(chat))
+
+
+async def test_a_wrong_press_or_no_answer_declines_the_request(fake, bot, storage, clock):
+    data, right, sent = await _asked(fake, bot, storage, 681)
+    wrong = next(k for k in data if k != right)
+    fake.callback(681, data[wrong], sent)
+    (decline,) = await fake.wait_for("declineChatJoinRequest")
+    assert decline["user_id"] == "681"
+    (edited,) = await fake.wait_for("editMessageText")
+    assert edited["text"].endswith("❌ Chưa đúng, yêu cầu vào nhóm đã bị từ chối. Bạn có thể "
+                                   "xin vào lại và thử lần nữa.")
+    # a second press finds nothing waiting, and nobody was kicked (they were never in)
+    fake.callback(681, data[right], sent)
+    (_, late) = await fake.wait_for("answerCallbackQuery", 2)
+    assert late["text"] == "Không có thử thách nào đang chờ. / There is no challenge waiting."
+    fake.calls.clear()
+    fake.request_join(GROUP, 682, "Lan")
+    await fake.wait_for("sendMessage", chat_id=682)
+    await fake.idle(quiet=0.2)
+    clock.offset += 121
+    bot.scheduler.wake()
+    (decline,) = await fake.wait_for("declineChatJoinRequest")
+    assert decline["user_id"] == "682"
+    await fake.idle(quiet=0.2)
+    assert fake.calls_to("banChatMember") == [] and fake.calls_to("approveChatJoinRequest") == []
+    assert await storage.list_cases(str(GROUP)) == []
+    kinds = [(e.action, e.detail.get("why")) for e in await storage.audit_log(str(GROUP))
+             if e.action == "verification_failed"]
+    assert kinds == [("verification_failed", "wrong answer"),
+                     ("verification_failed", "no answer in time")]
+    # neither counts as a join (a flood of requests is not members in the group)
+    assert await storage.joins_since(str(GROUP), 1) == []
+
+
+async def test_a_request_is_left_to_administrators_unless_the_group_verifies(fake, bot):
+    fake.request_join(GROUP, 683, "Lan")
+    await fake.idle(quiet=0.3)
+    assert fake.calls == [c for c in fake.calls if c.method == "getUpdates"]
+    assert (GROUP, 683) in fake.requests
+
+
+async def test_a_request_from_a_blocked_member_is_declined_and_banned(fake, bot, storage):
+    await storage.block_members(str(GROUP), [("684", "spam")], "7", 0.0)
+    fake.request_join(GROUP, 684, "Spam")
+    (ban,) = await fake.wait_for("banChatMember")
+    (decline,) = await fake.wait_for("declineChatJoinRequest")
+    assert ban["user_id"] == decline["user_id"] == "684"
+    assert [c.rule_ids for c in await storage.list_cases(str(GROUP))] == [("blocklist.community",)]
+
+
+async def test_an_administrator_settling_the_request_first_is_no_failure(fake, bot, storage):
+    data, right, sent = await _asked(fake, bot, storage, 685)
+    fake.requests.discard((GROUP, 685))  # an administrator approved it by hand meanwhile
+    fake.callback(685, data[right], sent)
+    await fake.wait_for("approveChatJoinRequest")
+    await fake.idle(quiet=0.3)
+    assert fake.calls_to("sendMessage") == [sent_params(fake, 685)]  # nothing told to the log

@@ -359,6 +359,48 @@ async def test_raid_mode_and_young_accounts_are_challenged_and_a_role_gates_inst
     assert young[0].text.startswith("👋 Welcome, Young! To show you are a person, press ")
 
 
+async def test_join_requests_are_asked_in_private_when_verifying_or_in_a_raid(
+        service, storage, clock):
+    ask = service.on_join_request
+    assert await ask("telegram", G, "q0", "Lan") == []  # left to the group's administrators
+    await service.update_settings(G, "admin", {"raid_joins": 3})
+    for m in ("j1", "j2", "j3"):
+        await join(service, clock, m)  # a raid: requests are challenged now
+    (asked,) = await ask("telegram", G, "q1", "Lan", "en")
+    assert (asked.kind, asked.channel_id, asked.member_id) == ("challenge", "q1", "q1")
+    assert asked.text.startswith("👋 Hello, Lan! You asked to join the group.")
+    assert "within 120 seconds" in asked.text
+    # someone who asked is not in: not counted as a join, not held, not a raider
+    assert [m for m, _ in await storage.joins_since(G, 0)] == ["j1", "j2", "j3"]
+    said, done = await service.verify_answer(G, "q1", "q1", await right_letter(storage, "q1"))
+    assert said == "✅ Thank you! Your request to join was approved."
+    assert [(a.kind, a.member_id) for a in done] == [("approve", "q1")]
+    # approved, they join during the raid: passed already, so neither held nor asked again
+    assert [a.kind for a in await join(service, clock, "q1")] == []
+    await service.raid_end(G, "mod1")
+    clock.advance(121)
+    assert [(a.kind, a.member_id) for a in await service.run_due()] == [("kick", "j3")]
+    # a long verify time is cut to what Telegram allows for writing to them (five minutes)
+    await service.update_settings(G, "admin", {"verify": "on", "verify_seconds": 600})
+    (asked,) = await ask("telegram", G, "q2", "Lan")
+    clock.advance(289)
+    assert await service.run_due() == []
+    clock.advance(2)
+    assert [(a.kind, a.member_id) for a in await service.run_due()] == [("decline", "q2")]
+    (asked,) = await ask("telegram", G, "q3", "Lan")
+    right = await right_letter(storage, "q3")
+    wrong = next(x for x in "abcd" if x != right)
+    said, done = await service.verify_answer(G, "q3", "q3", wrong)
+    assert said.startswith("❌ Chưa đúng") and [a.kind for a in done] == ["decline"]
+    failed = [e.detail for e in await storage.audit_log(G) if e.action == "verification_failed"]
+    assert failed == [{"member": "j3", "why": "no answer in time"},
+                      {"member": "q2", "why": "no answer in time", "request": True},
+                      {"member": "q3", "why": "wrong answer", "request": True}]
+    assert await storage.list_cases(G) == []
+    # passed before: approved at once
+    assert [a.kind for a in await ask("telegram", G, "q1", "Lan")] == ["approve"]
+
+
 async def test_shadow_mode_holds_nothing_back_and_only_records_the_review(service, clock):
     await service.update_settings(G, "admin", {"raid_joins": 0, "shadow": "on"})
     await join(service, clock, "s1")

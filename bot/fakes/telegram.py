@@ -85,6 +85,7 @@ class FakeTelegram:
         self.left: set[tuple[int, int]] = set()  # (chat, user) no longer in the chat
         self.permissions: dict[int, dict] = {}  # a chat's default permissions, once set
         self.silenced: set[tuple[int, int]] = set()  # (chat, user) restricted from sending, or banned
+        self.requests: set[tuple[int, int]] = set()  # (chat, user) join requests not answered
         self.faults: dict[str, list[Fault]] = {}
         self.schedules: list[FaultSchedule] = []
         self.holds: list[list[Any]] = []
@@ -168,6 +169,14 @@ class FakeTelegram:
             "message_id": next(self._message_ids), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "supergroup", "title": "Group"},
             "from": members[0], "new_chat_members": members}})
+
+    def request_join(self, chat_id: int, user_id: int, name: str) -> int:
+        """Someone asks to join a group that takes join requests."""
+        self.requests.add((chat_id, user_id))
+        user = {"id": user_id, "is_bot": False, "first_name": name}
+        return self.push({"chat_join_request": {
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Group"},
+            "from": user, "user_chat_id": user_id, "date": int(time.time())}})
 
     def callback(self, user_id: int, data: str, message: dict, first_name: str = "Mod") -> None:
         self.push({"callback_query": {
@@ -386,6 +395,25 @@ class FakeTelegram:
     def api_setChatPermissions(self, p: dict) -> bool:
         self.permissions[int(p["chat_id"])] = p["permissions"]
         return True
+
+    def _settle(self, p: dict) -> web.Response | None:
+        key = (int(p["chat_id"]), int(p["user_id"]))
+        if key not in self.requests:
+            return self._error(400, "Bad Request: HIDE_REQUESTER_MISSING")
+        self.requests.discard(key)
+        return None
+
+    def api_approveChatJoinRequest(self, p: dict) -> web.Response | bool:
+        """Approved: the person is in, and the group gets its service message, as Telegram
+        posts it."""
+        refused = self._settle(p)
+        if refused is not None:
+            return refused
+        self.join(int(p["chat_id"]), (int(p["user_id"]), "Member"))
+        return True
+
+    def api_declineChatJoinRequest(self, p: dict) -> web.Response | bool:
+        return self._settle(p) or True
 
     def api_setMyCommands(self, p: dict) -> bool:
         return True

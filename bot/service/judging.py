@@ -245,6 +245,18 @@ class Judge:
                                   text=await self.rules_text(community, language)))
         return actions
 
+    async def on_join_request(self, platform: str, community: str, member: str, name: str,
+                              language: str = "vi") -> list[Action]:
+        """Someone asked to join: banned (and the request declined) if on a block list,
+        else challenged by private message if the community verifies or a raid is on."""
+        settings = await self.s.communities.settings(community)
+        blocked = await self.blocks.on_join(platform, community, member, settings)
+        if any(a.kind == "ban" for a in blocked):
+            return blocked + [Action(0, "decline", community, member_id=member)]
+        return blocked + await self.verification.on_request(
+            platform, community, member, name, language, settings,
+            await self.raids.challenging(community))
+
     async def rules_text(self, community: str, language: str) -> str:
         """The community's rules: each enforced clause once, with its citation."""
         settings = await self.s.communities.settings(community)

@@ -42,7 +42,8 @@ class Action:
 
     id: int  # case_actions row to pass to ModerationService.confirm; 0 = not tracked
     # delete | warn | mute | unmute | ban | unban | dm | modlog | welcome | purge, and raid
-    # mode's (untracked, see raids.py): hold | release | lockdown | unlock | slowmode
+    # mode's and verification's (untracked, see raids.py and verification.py): hold | release |
+    # lockdown | unlock | slowmode | challenge | kick | grant | approve | decline
     kind: str
     community_id: str
     member_id: str = ""

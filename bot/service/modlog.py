@@ -104,11 +104,15 @@ DONE: dict[str, dict[str, str]] = {
            "delete": "xoá", "dm": "nhắn riêng", "unmute": "bỏ cấm chat", "unban": "bỏ cấm",
            "modlog": "nhật ký", "purge": "xoá loạt tin nhắn", "hold": "hạn chế",
            "release": "bỏ hạn chế", "lockdown": "khoá", "unlock": "mở khoá",
-           "slowmode": "đặt chế độ chậm"},
+           "slowmode": "đặt chế độ chậm", "challenge": "gửi thử thách cho", "kick": "mời ra",
+           "grant": "cấp vai trò cho", "approve": "duyệt yêu cầu vào nhóm của",
+           "decline": "từ chối yêu cầu vào nhóm của"},
     "en": {"none": "none", "warn": "warn", "mute": "mute", "ban": "ban", "delete": "delete",
            "dm": "dm", "unmute": "unmute", "unban": "unban", "modlog": "modlog",
            "purge": "purge", "hold": "hold", "release": "release", "lockdown": "lock down",
-           "unlock": "unlock", "slowmode": "set slow mode in"},
+           "unlock": "unlock", "slowmode": "set slow mode in", "challenge": "challenge",
+           "kick": "remove", "grant": "grant the role to",
+           "approve": "approve the join request of", "decline": "decline the join request of"},
 }
 
 

@@ -120,6 +120,11 @@ class Raids:
         live = self._live.get(community)
         return live is not None and live.raid.action != "alert"
 
+    async def challenging(self, community: str) -> bool:
+        """``challenges``, for a caller that may come before any join since a start."""
+        await self._load()
+        return self.challenges(community)
+
     # -- what members do --------------------------------------------------------------------
 
     async def on_join(self, platform: str, community: str, member: str,
@@ -147,6 +152,10 @@ class Raids:
             live.last_activity = now
             await s.storage.update_raid(live.raid.id, last_activity=now, joins=len(live.joined))
             live.written = now
+            # joiners are held until they pass the challenge: someone who passed it already
+            # (a join request's, answered before they came in) is not held again
+            if await s.storage.is_verified(community, member):
+                return []
             return await self._hold(live, [member])
         if settings.raid_joins <= 0:
             return []

@@ -83,6 +83,7 @@ class ModerationService:
         self.check_name = judge.check_name
         self.record_external = judge.record_external
         self.on_member_joined = judge.on_member_joined
+        self.on_join_request = judge.on_join_request
         self.rules_text = judge.rules_text
         # moderators
         self.list_cases = desk.list_cases

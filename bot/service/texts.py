@@ -62,6 +62,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "👋 Welcome, {name}! To show you are a person, press {picture} within "
               "{seconds} seconds.",
     },
+    "request_challenge": {
+        "vi": "👋 Chào {name}! Bạn vừa xin vào nhóm. Để chứng minh bạn là người thật, hãy bấm "
+              "{picture} trong {seconds} giây; nếu không, yêu cầu sẽ bị từ chối (bạn có thể xin "
+              "lại).",
+        "en": "👋 Hello, {name}! You asked to join the group. To show you are a person, press "
+              "{picture} within {seconds} seconds; otherwise the request is declined (you may "
+              "ask again).",
+    },
+    "request_passed": {
+        "vi": "✅ Cảm ơn bạn! Yêu cầu vào nhóm đã được duyệt.",
+        "en": "✅ Thank you! Your request to join was approved.",
+    },
+    "request_failed": {
+        "vi": "❌ Chưa đúng, yêu cầu vào nhóm đã bị từ chối. Bạn có thể xin vào lại và thử lần nữa.",
+        "en": "❌ That was not the one: the request to join was declined. You may ask to join "
+              "again and try once more.",
+    },
     "held_new": {
         "vi": "⏳ Tin nhắn của bạn đã được tạm ẩn: thành viên mới chưa được gửi link, số điện thoại, "
               "tin chuyển tiếp hay gắn thẻ nhiều người trong những tin nhắn đầu tiên. Điều hành "

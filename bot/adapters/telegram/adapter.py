@@ -18,7 +18,8 @@ from telegram import (
 )
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters,
+    Application, CallbackQueryHandler, ChatJoinRequestHandler, CommandHandler, ContextTypes,
+    MessageHandler, filters,
 )
 
 from bot.adapters.telegram.buttons import Buttons
@@ -71,6 +72,7 @@ class TelegramAdapter:
         app.add_handler(CallbackQueryHandler(self.buttons.on_button))
         app.add_handler(MessageHandler(groups & filters.StatusUpdate.NEW_CHAT_MEMBERS,
                                        self.group.on_new_members))
+        app.add_handler(ChatJoinRequestHandler(self.group.on_join_request))
         app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND
                                        & filters.UpdateType.MESSAGE, self.private.on_private_text))
         app.add_error_handler(self.on_error)

@@ -9,6 +9,7 @@ from typing import Callable
 from telegram import (
     CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message as TgMessage, Update,
 )
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -73,6 +74,13 @@ class Buttons:
             return
         await query.answer(said)
         self.s.performer.submit(actions)
+        message = query.message
+        if isinstance(message, TgMessage) and message.chat.type == ChatType.PRIVATE:
+            # a join request's challenge, asked in private: the outcome replaces its buttons
+            try:
+                await query.edit_message_text(f"{message.text or ''}\n\n{said}")
+            except TelegramError:
+                pass
 
     async def _raid(self, query: CallbackQuery, verb: str, raid: int, community: str,
                     mod: str) -> None:

@@ -33,6 +33,9 @@ CHALLENGE_LINGER = 2.0
 # Telegram treats an until_date under 30 seconds or over 366 days away as "forever"
 MIN_RESTRICT = 35
 MAX_RESTRICT = 366 * 86400 - 60
+# Telegram's answers to a join request that is no longer pending (settled by an administrator,
+# withdrawn) or whose author is already in the group
+SETTLED_REQUEST = ("HIDE_REQUESTER_MISSING", "USER_ALREADY_PARTICIPANT")
 # Transient failures (a 5xx, a timeout, a dropped connection) are tried again after BACKOFF's
 # pauses (bot/adapters/performer.py). A timed-out message may have been sent after all, so a
 # retried warning can arrive twice: better than a warning never sent.
@@ -228,6 +231,13 @@ class Performer(BasePerformer):
                                              only_if_banned=True)
         elif kind in ("lockdown", "unlock", "slowmode"):
             return await self._raid_mode(action)
+        elif kind in ("approve", "decline"):
+            return await self._request(action)
+        elif kind == "challenge" and action.channel_id == action.member_id:
+            # someone who asked to join is not in the group: asked in a private chat (Telegram
+            # lets a bot write to them until it answers the request)
+            await self.bot.send_message(chat_id=int(action.member_id), text=action.text,
+                                        reply_markup=self._keyboard(action))
         elif kind == "challenge":  # in the group, where the new member is
             # A raid's joiners share posts (24 to a post, each their own row of buttons), or
             # 20 posts a minute would leave a person's challenge behind hundreds of raiders'.
@@ -253,6 +263,21 @@ class Performer(BasePerformer):
                                    self.row(action.buttons, action.community_id))
         else:
             raise ValueError(f"unknown action kind {kind!r}")
+        return ""
+
+    async def _request(self, action: Action) -> str:
+        """A join request answered. One an administrator (or the person) settled first, or
+        someone already in, is the goal met, not a failure."""
+        chat, user = int(action.community_id), int(action.member_id)
+        try:
+            if action.kind == "approve":
+                await self.bot.approve_chat_join_request(chat_id=chat, user_id=user)
+            else:
+                await self.bot.decline_chat_join_request(chat_id=chat, user_id=user)
+        except BadRequest as exc:
+            if not any(m in exc.message.upper() for m in SETTLED_REQUEST):
+                raise
+            return "already settled"
         return ""
 
     async def _raid_mode(self, action: Action) -> str:

@@ -1,6 +1,7 @@
 """The group's messages as the service sees them: every message, edited message and media
 caption becomes an ``Incoming`` (with the author's name and the message's link for the mod
-log), and its actions are handed to the performer; new members are checked and welcomed."""
+log), and its actions are handed to the performer; new members are checked and welcomed, and
+requests to join are checked (and, where the community verifies, answered after a challenge)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,13 @@ class GroupPipeline:
                 "telegram", str(chat.id), str(user.id), name, user_language(user))
             # in the background like a message's: a raid brings hundreds of joins a minute
             self.s.performer.submit(actions)
+
+    async def on_join_request(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        request = update.chat_join_request
+        if request is None:
+            return
+        user = request.from_user
+        name = user.full_name + (f" @{user.username}" if user.username else "")
+        actions = await self.s.service.on_join_request(
+            "telegram", str(request.chat.id), str(user.id), name, user_language(user))
+        self.s.performer.submit(actions)

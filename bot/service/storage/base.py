@@ -213,6 +213,12 @@ class Storage(ABC):
         """A pending challenge (JSON) until ``until``; None clears it (``verified_at``: passed)."""
 
     @abstractmethod
+    async def request_challenge(self, community: str, platform: str, member: str,
+                                challenge: str, until: float) -> None:
+        """A challenge for someone who asked to join and is not in yet (a new row's joined_at
+        is 0 until they join: a request is not a join, for raid counts or new members)."""
+
+    @abstractmethod
     async def set_challenge_post(self, community: str, member: str, post: str,
                                  until: float) -> None:
         """Where the pending challenge was posted (``channel:message``), to remove it after,

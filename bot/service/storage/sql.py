@@ -715,6 +715,16 @@ class SqlStorage(Storage):
                     "challenge_post = NULL WHERE community_id = ? AND member_id = ?",
                     challenge, until, community, member)
 
+    async def request_challenge(self, community: str, platform: str, member: str,
+                                challenge: str, until: float) -> None:
+        async with self.d.statement() as db:
+            await db.execute(
+                "INSERT INTO member_joins (community_id, member_id, platform, joined_at, "
+                "challenge, challenge_until) VALUES (?, ?, ?, 0, ?, ?) "
+                "ON CONFLICT (community_id, member_id) DO UPDATE SET "
+                "challenge = excluded.challenge, challenge_until = excluded.challenge_until, "
+                "challenge_post = NULL", community, member, platform, challenge, until)
+
     async def set_challenge_post(self, community: str, member: str, post: str,
                                  until: float) -> None:
         async with self.d.statement() as db:
@@ -749,7 +759,7 @@ class SqlStorage(Storage):
         async with self.d.read() as db:
             rows = await db.fetchall(
                 "SELECT member_id, joined_at, messages FROM member_joins WHERE community_id = ? "
-                "AND joined_at >= ?", community, since)
+                "AND joined_at >= ? AND joined_at > 0", community, since)
         return [(r["member_id"], r["joined_at"], r["messages"]) for r in rows]
 
     async def count_message(self, community: str, member: str) -> None:
@@ -761,7 +771,8 @@ class SqlStorage(Storage):
         async with self.d.read() as db:
             rows = await db.fetchall(
                 "SELECT member_id, joined_at FROM member_joins WHERE community_id = ? "
-                "AND joined_at >= ? ORDER BY joined_at, member_id", community, since)
+                "AND joined_at >= ? AND joined_at > 0 ORDER BY joined_at, member_id",
+                community, since)  # (0: asked to join, not in)
         return [(r["member_id"], r["joined_at"]) for r in rows]
 
     async def hold_members(self, community: str, members: list[str], raid_id: int | None
