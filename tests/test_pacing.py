@@ -36,3 +36,23 @@ def test_private_chats_one_a_second_and_all_chats_thirty_a_second():
     clock.now += 10
     waits = [pacer.reserve("sendMessage", 1000 + i) for i in range(61)]
     assert round(waits[-1], 2) == 2.0  # 61 chats: the last a sixtieth... two seconds on
+
+
+
+def test_messages_held_back_for_a_group_never_crowd_a_second_past_the_limit():
+    # a group gets forty at once (twenty go, twenty wait for its minute) while private chats
+    # keep thirty a second going: when the group's minute ends, its twenty take turns among
+    # the others instead of going on top of them (46 in one second before)
+    clock = Clock()
+    pacer = Pacer(Limits(), clock)
+    group = [clock.now + pacer.reserve("sendMessage", -1) for _ in range(40)]
+    moments = list(group)
+    for step in range(70 * 25):
+        clock.now += 0.04
+        moments.append(clock.now + pacer.reserve("sendMessage", 10 + step))
+    moments.sort()
+    busiest = max(sum(1 for m in moments[i:i + 60] if m < start + 1.0 - 1e-6)
+                  for i, start in enumerate(moments))
+    assert busiest == 30
+    # (and the group still had its twenty at once, the rest once its minute had passed)
+    assert group[19] - 1000.0 < 1.0 and all(63.0 <= m - 1000.0 < 66.0 for m in group[20:])
