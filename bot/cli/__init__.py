@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 
-from bot.cli import bench, check, db, demo, evaluate, model, rules, run
+from bot.cli import bench, check, db, demo, evaluate, model, rules, run, web
 from bot.cli.common import startup_problem
 from bot.cli.logs import Redact
 from bot.service.config import apply_dotenv, environment_secrets
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quytac", description="Moderation bot for Vietnamese and English communities."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (demo, check, evaluate, bench, rules, model, run, db):
+    for module in (demo, check, evaluate, bench, rules, model, run, web, db):
         module.register(sub)
     return parser
 

@@ -82,6 +82,8 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
         from bot.adapters.discord import DiscordConfig, run_discord
 
         platforms.append(run_discord(DiscordConfig.from_config(config), service, engine, stop))
+    if config.quytac_web_port:
+        platforms.append(_dashboard(config, service, stop))
     try:
         await asyncio.gather(*platforms)
     finally:
@@ -92,6 +94,14 @@ async def _serve(args: argparse.Namespace, engine, config: ProcessConfig) -> int
         await storage.close()
     log.info("stopped")
     return 0
+
+
+async def _dashboard(config: ProcessConfig, service, stop: asyncio.Event) -> None:
+    """The dashboard beside the bots (``QUYTAC_WEB_PORT``), until the bots stop."""
+    from bot.cli.web import dashboard_running
+
+    async with dashboard_running(config, service, config.quytac_web_port or 0):
+        await stop.wait()
 
 
 def _not_up_yet(exc: BaseException) -> bool:

@@ -5,7 +5,7 @@ from bot.service.config import ConfigError, ProcessConfig, load_config
 from bot.service.ladder import DEFAULT_LADDER, LadderStep, parse_duration, parse_ladder
 from bot.service.moderators import purge_amount
 from bot.service.models import (
-    Action, Appeal, AuditEntry, Case, Incoming, ReviewItem, ServiceError,
+    Action, Appeal, AuditEntry, Case, CaseQuery, Incoming, ReviewItem, ServiceError,
 )
 from bot.service.scheduler import Scheduler
 from bot.service.service import ModerationService
@@ -18,7 +18,7 @@ from bot.service.texts import when
 
 __all__ = [
     "ConfigError", "LRU", "ProcessConfig", "load_config",
-    "DEFAULT_LADDER", "PostgresStorage", "SqlStorage", "describe", "make_storage", "Action", "Appeal", "AuditEntry", "Case", "Incoming", "LadderStep",
+    "DEFAULT_LADDER", "PostgresStorage", "SqlStorage", "describe", "make_storage", "Action", "Appeal", "AuditEntry", "Case", "CaseQuery", "Incoming", "LadderStep",
     "ModerationService", "ReviewItem", "Scheduler", "ServiceError", "Settings", "SqliteStorage",
     "Storage", "database_path", "open_storage", "parse_duration", "parse_ladder", "settings_view",
     "purge_amount", "until_up", "when",

@@ -60,6 +60,10 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
+def _optional_port(raw: str) -> int | None:
+    return _port(raw) if raw.strip() else None
+
+
 def _positive(raw: str) -> float:
     try:
         value = float(raw)
@@ -147,6 +151,14 @@ VARIABLES = (
              "the learned stage: default (shipped), a model file, or none"),
     Variable("EXCERPT_RETENTION_DAYS", _positive, "90", "days a case keeps its excerpt"),
     Variable("LOG_LEVEL", _level, "info", "debug, info, warning, error (any case)"),
+    Variable("QUYTAC_WEB_PORT", _optional_port, "",
+             "serve the dashboard on this port beside the bots (quytac web: default 8080)"),
+    Variable("QUYTAC_WEB_HOST", _text, "127.0.0.1", "address the dashboard binds"),
+    Variable("QUYTAC_WEB_URL", _url("http", "https"), "",
+             "the dashboard's public address (links; Secure cookies when https)"),
+    Variable("QUYTAC_WEB_SECRET", _text, "",
+             "signs dashboard sessions (default: a new one each start, which logs everyone out)",
+             secret=True),
 )
 
 
@@ -172,6 +184,10 @@ class ProcessConfig:
     quytac_model: str = "default"
     excerpt_retention_days: float = 90.0
     log_level: str = "info"
+    quytac_web_port: int | None = None
+    quytac_web_host: str = "127.0.0.1"
+    quytac_web_url: str = ""
+    quytac_web_secret: str = ""
 
     def __repr__(self) -> str:  # never a token, a secret or a password
         shown = []

@@ -99,6 +99,21 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """Which of a community's cases a moderator asks for (None: any), newest first."""
+
+    member: str | None = None
+    rules: tuple[str, ...] | None = None  # any of these rules (a category is its rules)
+    actor: str | None = None  # "auto" or a moderator's id
+    status: str | None = None
+    since: float | None = None
+    until: float | None = None
+    text: str | None = None  # within the excerpt, as typed (case-insensitive)
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
 class Appeal:
     id: int
     case_id: int

@@ -4,9 +4,13 @@ community's statistics. Each change is audited with the moderator as actor."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.service.cases import MANUAL_KINDS, CaseBook
 from bot.service.ladder import parse_duration
-from bot.service.models import Action, Appeal, AuditEntry, Case, NewCase, ServiceError
+from bot.service.models import (
+    Action, Appeal, AuditEntry, Case, CaseQuery, NewCase, ServiceError,
+)
 from bot.service.shared import Shared
 from bot.service.texts import member_text
 
@@ -35,6 +39,21 @@ class ModeratorDesk:
     async def list_cases(self, community: str, member: str | None = None, rule: str | None = None,
                          status: str | None = None, limit: int = 50) -> list[Case]:
         return await self.s.storage.list_cases(community, member, rule, status, limit)
+
+    async def search_cases(self, community: str, query: CaseQuery,
+                           category: str | None = None) -> tuple[list[Case], int]:
+        """A page of the community's cases, newest first, and how many match; ``category``
+        narrows to its rules (with ``query.rules`` too: the rules in both)."""
+        if category:
+            rules = tuple(r.id for r in self.s.engine.rules if r.category == category)
+            if query.rules is not None:
+                rules = tuple(r for r in query.rules if r in rules)
+            query = replace(query, rules=rules)
+        return await self.s.storage.search_cases(community, query)
+
+    async def communities(self) -> list[str]:
+        """Every community the bot has settings or cases for."""
+        return await self.s.storage.communities()
 
     async def show_case(self, community: str, number: int
                         ) -> tuple[Case, list[AuditEntry], list[Appeal]]:

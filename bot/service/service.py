@@ -87,6 +87,8 @@ class ModerationService:
         self.rules_text = judge.rules_text
         # moderators
         self.list_cases = desk.list_cases
+        self.search_cases = desk.search_cases
+        self.communities = desk.communities
         self.show_case = desk.show_case
         self.manual = desk.manual
         self.unmute = desk.unmute

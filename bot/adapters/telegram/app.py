@@ -61,6 +61,14 @@ def _transports(config: TelegramConfig) -> tuple[AiohttpRequest, AiohttpRequest]
     return AiohttpRequest(16, t, t, t, t, pacer=pacer), AiohttpRequest(1, t, t, t, t)
 
 
+def api_base(config: TelegramConfig) -> str:
+    """The Bot API's base URL ending in /bot, for a self-hosted server ("" for Telegram's)."""
+    if not config.api_base_url:
+        return ""
+    base = config.api_base_url.rstrip("/")
+    return base if base.endswith("/bot") else base + "/bot"
+
+
 def build_application(config: TelegramConfig, service: ModerationService, engine: Engine,
                       transports: tuple[AiohttpRequest, AiohttpRequest] | None = None
                       ) -> tuple[Application, TelegramAdapter]:
@@ -70,9 +78,8 @@ def build_application(config: TelegramConfig, service: ModerationService, engine
                .get_updates_request(updates)
                # updates come from our own polling loop or webhook receiver (see poll)
                .updater(None))
-    if config.api_base_url:
-        base = config.api_base_url.rstrip("/")
-        base = base if base.endswith("/bot") else base + "/bot"
+    base = api_base(config)
+    if base:
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
     adapter = TelegramAdapter(app, service, engine)

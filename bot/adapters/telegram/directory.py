@@ -5,6 +5,7 @@ for (learned from the messages the bot sees; Telegram has no lookup for it)."""
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from telegram import Bot, User
 from telegram.constants import ChatMemberStatus
@@ -17,8 +18,9 @@ ANONYMOUS_ADMIN = 1087968824  # the "Group" user Telegram shows for anonymous ad
 
 
 class ChatDirectory:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, clock: Callable[[], float] = time.monotonic) -> None:
         self.bot = bot
+        self.clock = clock
         # bounded: a long-running bot in busy groups must not grow without limit
         self._admins: LRU[tuple[int, int], tuple[float, bool]] = LRU(100_000)
         self._admin_lists: LRU[int, tuple[float, frozenset[int]]] = LRU(10_000)
@@ -39,7 +41,7 @@ class ChatDirectory:
         One getChatAdministrators per chat and minute answers for every member: a raid of a
         thousand new accounts costs one call, not a thousand getChatMember calls.
         """
-        now = time.monotonic()
+        now = self.clock()
         cached = self._admin_lists.get(chat_id)
         if cached is None or now - cached[0] >= ADMIN_CACHE_SECONDS:
             try:

@@ -68,6 +68,15 @@ class Storage(ABC):
                          limit: int = 50) -> list[Case]: ...
 
     @abstractmethod
+    async def search_cases(self, community: str, query: CaseQuery) -> tuple[list[Case], int]:
+        """One page of the community's cases matching ``query``, newest first, and how many
+        match in all."""
+
+    @abstractmethod
+    async def communities(self) -> list[str]:
+        """Every community the bot has settings or cases for."""
+
+    @abstractmethod
     async def change_case(self, case_id: int, actor: str, audit_action: str, now: float, *,
                           status: str | None = None, reason: str | None = None,
                           refund: bool = False, cancel_schedule: bool = False,

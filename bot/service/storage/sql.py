@@ -14,7 +14,9 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from bot.service.models import Appeal, AuditEntry, Case, NewCase, Raid, ReviewItem, Trace
+from bot.service.models import (
+    Appeal, AuditEntry, Case, CaseQuery, NewCase, Raid, ReviewItem, Trace,
+)
 from bot.core.learned import Example
 from bot.service.storage.base import Storage
 from bot.shipped import shipped_dir
@@ -335,6 +337,39 @@ class SqlStorage(Storage):
         async with self.d.read() as db:
             rows = await db.fetchall(sql, *args, limit)
         return [_case(r) for r in rows]
+
+    async def search_cases(self, community: str, query: CaseQuery) -> tuple[list[Case], int]:
+        where, args = ["community_id = ?"], [community]
+        for column, op, value in (("member_id", "=", query.member), ("actor", "=", query.actor),
+                                  ("status", "=", query.status),
+                                  ("created_at", ">=", query.since),
+                                  ("created_at", "<", query.until)):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(value)
+        if query.rules is not None:
+            if not query.rules:
+                return [], 0
+            where.append("(" + " OR ".join([self.d.json_has("cases.rule_ids")] * len(query.rules))
+                         + ")")
+            args += list(query.rules)
+        if query.text:
+            escaped = re.sub(r"([\\%_])", r"\\\1", query.text.lower())
+            where.append("LOWER(excerpt) LIKE ? ESCAPE '\\'")
+            args.append(f"%{escaped}%")
+        condition = " AND ".join(where)
+        async with self.d.read() as db:
+            total = await db.fetchone(f"SELECT COUNT(*) AS n FROM cases WHERE {condition}", *args)
+            rows = await db.fetchall(f"SELECT * FROM cases WHERE {condition} "
+                                     "ORDER BY number DESC LIMIT ? OFFSET ?",
+                                     *args, query.limit, query.offset)
+        return [_case(r) for r in rows], int(total["n"])
+
+    async def communities(self) -> list[str]:
+        async with self.d.read() as db:
+            rows = await db.fetchall("SELECT community_id FROM community_settings UNION "
+                                     "SELECT DISTINCT community_id FROM cases")
+        return sorted(r["community_id"] for r in rows)
 
     async def change_case(self, case_id: int, actor: str, audit_action: str, now: float, *,
                           status: str | None = None, reason: str | None = None,

@@ -1,0 +1,57 @@
+"""What the dashboard says, in Vietnamese and English (the moderator's language)."""
+
+from __future__ import annotations
+
+UI: dict[str, dict[str, str]] = {
+    "title": {"vi": "Bảng điều khiển quytac", "en": "quytac dashboard"},
+    "login": {"vi": "Đăng nhập", "en": "Log in"},
+    "login_with_telegram": {"vi": "Đăng nhập bằng Telegram", "en": "Log in with Telegram"},
+    "login_help": {"vi": "Chỉ điều hành viên của cộng đồng mới xem được cộng đồng đó.",
+                   "en": "You see a community only if you moderate it."},
+    "logout": {"vi": "Đăng xuất", "en": "Log out"},
+    "communities": {"vi": "Cộng đồng của bạn", "en": "Your communities"},
+    "none_moderated": {"vi": "Bạn chưa điều hành cộng đồng nào có bot này.",
+                       "en": "You moderate no community this bot is in."},
+    "today_cases": {"vi": "vụ hôm nay", "en": "cases today"},
+    "open_reviews": {"vi": "chờ xem lại", "en": "awaiting review"},
+    "open_appeals": {"vi": "khiếu nại chờ", "en": "open appeals"},
+    "cases": {"vi": "Vụ việc", "en": "Cases"},
+    "case": {"vi": "Vụ", "en": "Case"},
+    "filter": {"vi": "Lọc", "en": "Filter"},
+    "member": {"vi": "Thành viên", "en": "Member"},
+    "rule": {"vi": "Quy tắc", "en": "Rule"},
+    "category": {"vi": "Nhóm", "en": "Category"},
+    "moderator": {"vi": "Người xử lý", "en": "Moderator"},
+    "status": {"vi": "Trạng thái", "en": "Status"},
+    "since": {"vi": "Từ ngày", "en": "From"},
+    "until": {"vi": "Đến ngày", "en": "To"},
+    "search": {"vi": "Tìm trong trích đoạn", "en": "Search excerpts"},
+    "any": {"vi": "(tất cả)", "en": "(any)"},
+    "when": {"vi": "Thời gian", "en": "When"},
+    "action": {"vi": "Biện pháp", "en": "Action"},
+    "excerpt": {"vi": "Trích đoạn", "en": "Excerpt"},
+    "reason": {"vi": "Lý do", "en": "Reason"},
+    "points": {"vi": "Điểm", "en": "Points"},
+    "found": {"vi": "{n} vụ", "en": "{n} cases"},
+    "newer": {"vi": "← Mới hơn", "en": "← Newer"},
+    "older": {"vi": "Cũ hơn →", "en": "Older →"},
+    "history": {"vi": "Lịch sử", "en": "History"},
+    "appeals": {"vi": "Khiếu nại", "en": "Appeals"},
+    "no_appeals": {"vi": "Không có khiếu nại.", "en": "No appeal."},
+    "pardon": {"vi": "Xoá bỏ vụ này", "en": "Pardon this case"},
+    "edit_reason": {"vi": "Sửa lý do", "en": "Edit the reason"},
+    "save": {"vi": "Lưu", "en": "Save"},
+    "done_pardon": {"vi": "Đã xoá bỏ vụ #{n}.", "en": "Case #{n} pardoned."},
+    "done_reason": {"vi": "Đã sửa lý do của vụ #{n}.", "en": "The reason of case #{n} was edited."},
+    "forbidden": {"vi": "Bạn không điều hành cộng đồng này (theo nền tảng, vừa kiểm tra).",
+                  "en": "You do not moderate this community (the platform says so, just now)."},
+    "not_found": {"vi": "Không có trang này.", "en": "No such page."},
+    "bad_form": {"vi": "Biểu mẫu đã cũ hoặc không hợp lệ (CSRF): hãy tải lại trang.",
+                 "en": "The form is stale or forged (CSRF): reload the page and try again."},
+    "login_refused": {"vi": "Không đăng nhập được: {why}", "en": "Login refused: {why}"},
+    "back": {"vi": "Quay lại", "en": "Back"},
+}
+
+
+def ui(key: str, language: str, **values: object) -> str:
+    return UI[key]["vi" if language == "vi" else "en"].format(**values)
