@@ -36,6 +36,15 @@ def clock():
     return Clock()
 
 
+@pytest.fixture(scope="module")
+def engine():
+    """With the shipped model: the review queue's decisions teach it."""
+    from bot.core import Engine
+    from bot.core.model import default_model
+
+    return Engine.load(model=default_model())
+
+
 @pytest.fixture
 async def service(sqlite_storage, engine, clock):
     return ModerationService(sqlite_storage, engine, clock)
@@ -151,23 +160,32 @@ async def test_without_a_session_pages_go_to_login_and_json_gets_401(web):
 
 # -- who may see what ---------------------------------------------------------------------------
 
+PAGES = ("cases", "cases/1", "review", "appeals", "settings", "stats")
+ACTIONS = {"pardon": ("cases/1/pardon", {"reason": "x"}),
+           "reason": ("cases/1/reason", {"reason": "y"}),
+           "dismiss": ("review/1/dismiss", {}),
+           "reject": ("appeals/1/reject", {"reason": "no"}),
+           "settings": ("settings", {"warning_delete_after": "99", "confirm": "yes"})}
+
+
 async def _matrix_calls(web, csrf):
-    base = f"/communities/{GROUP}"
+    base = f"/communities/{GROUP}/"
     json_ = {"Accept": "application/json"}
-    return {
-        "cases": await web.get(base + "/cases", headers=json_, allow_redirects=False),
-        "case": await web.get(base + "/cases/1", headers=json_, allow_redirects=False),
-        "pardon": await web.post(base + "/cases/1/pardon", data={"csrf": csrf, "reason": "x"},
-                                 headers=json_, allow_redirects=False),
-        "reason": await web.post(base + "/cases/1/reason", data={"csrf": csrf, "reason": "y"},
-                                 headers=json_, allow_redirects=False),
-    }
+    out = {}
+    for page in PAGES:
+        out[page] = await web.get(base + page, headers=json_, allow_redirects=False)
+    for name, (path, form) in ACTIONS.items():
+        out[name] = await web.post(base + path, data={"csrf": csrf, **form}, headers=json_,
+                                   allow_redirects=False)
+    return out
 
 
 @pytest.mark.parametrize("who", ["member", "other_moderator", "moderator", "expired"])
 async def test_permission_matrix(web, fake, clock, service, who):
     await insult(service, GROUP, MEMBER)
     await insult(service, OTHER_GROUP, MEMBER)
+    await insult(service, GROUP, 103, text="đéo hiểu gì")  # a review item
+    await service.appeal(str(GROUP), 1, str(MEMBER), "tôi không nói thế")
     user = {"member": MEMBER, "other_moderator": OTHER_ADMIN}.get(who, ADMIN)
     csrf = await log_in(web, fake, clock, user)
     if who == "expired":
@@ -176,20 +194,25 @@ async def test_permission_matrix(web, fake, clock, service, who):
     calls = await _matrix_calls(web, csrf)
     statuses = {k: r.status for k, r in calls.items()}
     (case,), _ = await service.search_cases(str(GROUP), CaseQuery())
+    settings = await service.settings(str(GROUP))
+    reviews = await service.review_queue(str(GROUP))
+    appeals = await service.open_appeals(str(GROUP))
     if who == "moderator":
         assert index.status == 200
         assert [c["id"] for c in (await index.json())["communities"]] == [str(GROUP)]
-        assert statuses == {"cases": 200, "case": 200, "pardon": 200, "reason": 200}
+        assert statuses == {**{p: 200 for p in PAGES}, **{a: 200 for a in ACTIONS}}
         assert case.status == "pardoned" and case.reason == "y"
+        assert reviews == appeals == [] and settings.warning_delete_after == 99
         return
-    assert case.status == "active"  # nothing changed
+    assert case.status == "active" and len(reviews) == 1 and len(appeals) == 1  # untouched
+    assert settings.warning_delete_after != 99
     if who == "expired":
         assert index.status == 401 and set(statuses.values()) == {401}
         return
     assert index.status == 200
     seen = [c["id"] for c in (await index.json())["communities"]]
     assert seen == ([str(OTHER_GROUP)] if who == "other_moderator" else [])
-    assert statuses == {"cases": 403, "case": 403, "pardon": 403, "reason": 403}
+    assert set(statuses.values()) == {403}
 
 
 async def test_a_form_without_its_csrf_token_is_refused(web, fake, clock, service):
@@ -379,3 +402,90 @@ async def test_web_alone_and_a_taken_port_in_one_line(tmp_path, fake):
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and "the dashboard cannot listen on 127.0.0.1:" in lines[0], lines
+
+
+# -- the queue, appeals, settings and statistics ----------------------------------------------------
+
+async def test_the_review_queue_confirms_and_dismisses_and_teaches(web, fake, clock, service):
+    await insult(service, GROUP, 103, text="đéo hiểu gì")
+    await insult(service, GROUP, 104, text="đéo hiểu gì luôn")
+    csrf = await log_in(web, fake, clock, ADMIN)
+    page = await (await web.get(f"/communities/{GROUP}/review")).text()
+    assert page.count('class="item"') == 2 and "review-keys.js" in page
+    assert "Keys: j/k to move, c to confirm, d to dismiss." in page
+    first, second = await service.review_queue(str(GROUP))
+    fake.calls.clear()
+    r = await web.post(f"/communities/{GROUP}/review/{first.id}/confirm", data={"csrf": csrf})
+    assert r.status == 200 and "Decision recorded." in await r.text()
+    (case,), _ = await service.search_cases(str(GROUP), CaseQuery())
+    assert (case.member_id, case.actor) == ("103", str(ADMIN))
+    await fake.wait_for("deleteMessage")  # carried out on Telegram
+    await web.post(f"/communities/{GROUP}/review/{second.id}/dismiss", data={"csrf": csrf})
+    assert await service.review_queue(str(GROUP)) == []
+    from tests.conftest import raw
+    learned = await raw(service.storage, "SELECT source, label FROM learned_examples")
+    assert sorted((r["source"], r["label"]) for r in learned) == [
+        ("review_confirmed", 1), ("review_dismissed", 0)]
+    again = await web.post(f"/communities/{GROUP}/review/{second.id}/dismiss",
+                           data={"csrf": csrf}, headers={"Accept": "application/json"})
+    assert again.status == 400 and "already dismissed" in await again.text()
+
+
+async def test_an_appeal_is_approved_with_the_reason_the_member_reads(web, fake, clock, service):
+    await insult(service, GROUP, MEMBER)
+    await service.appeal(str(GROUP), 1, str(MEMBER), "tôi trích lời bài hát")
+    csrf = await log_in(web, fake, clock, ADMIN)
+    page = await (await web.get(f"/communities/{GROUP}/appeals")).text()
+    assert "tôi trích lời bài hát" in page
+    fake.calls.clear()
+    r = await web.post(f"/communities/{GROUP}/appeals/1/approve",
+                       data={"csrf": csrf, "reason": "đúng là lời bài hát"})
+    assert r.status == 200
+    (told,) = await fake.wait_for("sendMessage", chat_id=MEMBER)
+    assert "đúng là lời bài hát" in told["text"]
+    case, _, appeals = await service.show_case(str(GROUP), 1)
+    assert case.status == "overturned" and appeals[0].status == "approved"
+    assert await service.open_appeals(str(GROUP)) == []
+
+
+async def test_settings_show_the_change_before_saving_and_refuse_a_bad_value(
+        web, fake, clock, service):
+    csrf = await log_in(web, fake, clock, ADMIN)
+    url = f"/communities/{GROUP}/settings"
+    page = await (await web.get(url)).text()
+    assert 'name="warning_delete_after"' in page and "ladder" in page
+    bad = await web.post(url, data={"csrf": csrf, "half_life_days": "true"})
+    text = await bad.text()
+    assert bad.status == 400 and "setting &#39;half_life_days&#39;" in text
+    preview = await web.post(url, data={"csrf": csrf, "warning_delete_after": "120",
+                                        "language": "en"},
+                             headers={"Accept": "application/json"})
+    diff = (await preview.json())["diff"]
+    assert set(diff) == {"warning_delete_after", "language"}
+    assert diff["warning_delete_after"]["to"] == 120
+    assert (await service.settings(str(GROUP))).warning_delete_after != 120  # not saved yet
+    html = await (await web.post(url, data={"csrf": csrf, "warning_delete_after": "120"})).text()
+    assert 'name="confirm" value="yes"' in html and 'class="to">120<' in html
+    r = await web.post(url, data={"csrf": csrf, "warning_delete_after": "120", "confirm": "yes"})
+    assert r.status == 200 and "Settings saved." in await r.text()
+    assert (await service.settings(str(GROUP))).warning_delete_after == 120
+    (entry,) = [e for e in await service.storage.audit_log(str(GROUP))
+                if e.action == "settings"]
+    assert entry.actor == str(ADMIN) and entry.detail == {
+        "warning_delete_after": {"from": diff["warning_delete_after"]["from"], "to": 120}}
+
+
+async def test_the_stats_page_draws_its_charts_from_the_same_numbers(web, fake, clock, service):
+    await insult(service, GROUP, MEMBER, n=2)
+    await insult(service, GROUP, 103, text="đéo hiểu gì")
+    await log_in(web, fake, clock, ADMIN)
+    url = f"/communities/{GROUP}/stats"
+    data = await (await web.get(url, headers={"Accept": "application/json"})).json()
+    assert data["stats"] == json.loads(json.dumps(await service.stats(str(GROUP))))
+    today = data["activity"]["days"][-1]
+    assert data["activity"]["tiers"][today] == {"acted": 2, "review": 1, "shadow": 0}
+    html = await (await web.get(url)).text()
+    assert html.count("<svg") == 5
+    assert "cases per day by category" in html and "overturn rate per rule" in html
+    category = next(iter(data["activity"]["by_category"][today]))
+    assert f"{today} · {category}: 2" in html  # the bar of today's cases

@@ -10,7 +10,7 @@ from bot.service.models import (
 from bot.service.scheduler import Scheduler
 from bot.service.service import ModerationService
 from bot.service.startup import until_up
-from bot.service.settings import Settings, settings_view
+from bot.service.settings import SPECS, Settings, parse_typed, settings_view
 from bot.service.storage import (
     PostgresStorage, SqliteStorage, SqlStorage, Storage, database_path, describe, make_storage, open_storage,
 )
@@ -21,5 +21,6 @@ __all__ = [
     "DEFAULT_LADDER", "PostgresStorage", "SqlStorage", "describe", "make_storage", "Action", "Appeal", "AuditEntry", "Case", "CaseQuery", "Incoming", "LadderStep",
     "ModerationService", "ReviewItem", "Scheduler", "ServiceError", "Settings", "SqliteStorage",
     "Storage", "database_path", "open_storage", "parse_duration", "parse_ladder", "settings_view",
+    "SPECS", "parse_typed",
     "purge_amount", "until_up", "when",
 ]

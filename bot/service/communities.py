@@ -57,13 +57,24 @@ class Communities:
         spec = spec_for(name)  # (an unknown name: the settings there are)
         return f"{name}: {json.dumps(view[name], ensure_ascii=False)}\n{spec.help}"
 
-    async def update_settings(self, community: str, moderator: str,
-                              changes: dict[str, object]) -> Settings:
-        old = await self.settings(community)
+    async def preview_settings(self, community: str, changes: dict[str, object]
+                               ) -> dict[str, dict[str, object]]:
+        """What ``changes`` would change, ``{name: {"from": ..., "to": ...}}``, saving
+        nothing; ServiceError names a bad option as saving would."""
+        _, diff = self._changed(await self.settings(community), changes)
+        return diff
+
+    def _changed(self, old: Settings, changes: dict[str, object]
+                 ) -> tuple[Settings, dict[str, dict[str, object]]]:
         new = update(old, changes)  # raises ServiceError naming a bad option
         self._check_rule_ids(new, changes)
         before, after = settings_view(old), settings_view(new)
-        diff = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+        return new, {k: {"from": before[k], "to": after[k]} for k in after
+                     if before[k] != after[k]}
+
+    async def update_settings(self, community: str, moderator: str,
+                              changes: dict[str, object]) -> Settings:
+        new, diff = self._changed(await self.settings(community), changes)
         stored = new.to_json()
         await self.storage.save_settings(community, stored, moderator, diff, self.clock())
         await self.storage.touch_moderator(community, moderator, self.clock())

@@ -5,6 +5,7 @@ community's statistics. Each change is audited with the moderator as actor."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot.service.cases import MANUAL_KINDS, CaseBook
 from bot.service.ladder import parse_duration
@@ -162,3 +163,37 @@ class ModeratorDesk:
 
     async def stats(self, community: str | None = None) -> dict:
         return await self.s.storage.stats(community)
+
+    async def activity(self, community: str, days: int = 30) -> dict:
+        """The last ``days`` days of a community, counted for charts in its time zone: cases
+        per day by category, cases acted on / shadow per day, review items by hour of the
+        day, and appeals by outcome."""
+        s = self.s
+        zone = (await s.communities.settings(community)).zone
+        now = s.clock()
+        raw = await s.storage.activity(community, now - days * 86400)
+
+        def day(t: float) -> str:
+            return datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d")
+        days_shown = [day(now - (days - 1 - i) * 86400) for i in range(days)]
+        by_category: dict[str, dict[str, int]] = {d: {} for d in days_shown}
+        tiers: dict[str, dict[str, int]] = {d: {"acted": 0, "shadow": 0, "review": 0}
+                                            for d in days_shown}
+        for created, rules, status in raw["cases"]:
+            d = day(created)
+            if d not in by_category:
+                continue
+            category = s.category_of(rules[0]) if rules else "manual"
+            by_category[d][category] = by_category[d].get(category, 0) + 1
+            tiers[d]["shadow" if status == "shadow" else "acted"] += 1
+        hours = [0] * 24
+        for created, _ in raw["reviews"]:
+            d = day(created)
+            if d in tiers:
+                tiers[d]["review"] += 1
+            hours[datetime.fromtimestamp(created, zone).hour] += 1
+        appeals: dict[str, int] = {}
+        for _, status in raw["appeals"]:
+            appeals[status] = appeals.get(status, 0) + 1
+        return {"days": days_shown, "by_category": by_category, "tiers": tiers,
+                "review_by_hour": hours, "appeals": appeals}

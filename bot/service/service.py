@@ -76,6 +76,7 @@ class ModerationService:
         self.settings = communities.settings
         self.configure = communities.configure
         self.update_settings = communities.update_settings
+        self.preview_settings = communities.preview_settings
         self.log_language = communities.log_language
         self.policy = shared.learning.policy
         # members' messages and names
@@ -95,6 +96,7 @@ class ModerationService:
         self.pardon = desk.pardon
         self.edit_reason = desk.edit_reason
         self.stats = desk.stats
+        self.activity = desk.activity
         self.purge = desk.purge
         self.pardon_rule = bulk.pardon_rule
         # raids

@@ -70,7 +70,7 @@ class Dashboard:
                                      trim_blocks=True, lstrip_blocks=True)
 
     def app(self) -> web.Application:
-        from bot.web import pages
+        from bot.web import desk, pages, stats
 
         app = web.Application(middlewares=[self._guard])
         app.add_routes([
@@ -80,7 +80,7 @@ class Dashboard:
             web.post("/auth/telegram/webapp", self.auth_webapp),
             web.post("/logout", self.logout),
             web.static("/static", str(_static_dir())),
-            *pages.routes(self),
+            *pages.routes(self), *desk.routes(self), *stats.routes(self),
         ])
         return app
 

@@ -73,6 +73,11 @@ class Storage(ABC):
         match in all."""
 
     @abstractmethod
+    async def activity(self, community: str, since: float) -> dict:
+        """Since ``since``, for charts: ``cases`` [(created_at, rule_ids, status)], ``reviews``
+        [(created_at, status)], ``appeals`` [(created_at, status)]."""
+
+    @abstractmethod
     async def communities(self) -> list[str]:
         """Every community the bot has settings or cases for."""
 

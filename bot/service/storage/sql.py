@@ -365,6 +365,22 @@ class SqlStorage(Storage):
                                      *args, query.limit, query.offset)
         return [_case(r) for r in rows], int(total["n"])
 
+    async def activity(self, community: str, since: float) -> dict:
+        async with self.d.read() as db:
+            cases = await db.fetchall("SELECT created_at, rule_ids, status FROM cases "
+                                      "WHERE community_id = ? AND created_at >= ?",
+                                      community, since)
+            reviews = await db.fetchall("SELECT created_at, status FROM review_queue "
+                                        "WHERE community_id = ? AND created_at >= ?",
+                                        community, since)
+            appeals = await db.fetchall(
+                "SELECT a.created_at, a.status FROM appeals a JOIN cases c ON c.id = a.case_id "
+                "WHERE c.community_id = ? AND a.created_at >= ?", community, since)
+        return {"cases": [(r["created_at"], tuple(json.loads(r["rule_ids"])), r["status"])
+                          for r in cases],
+                "reviews": [(r["created_at"], r["status"]) for r in reviews],
+                "appeals": [(r["created_at"], r["status"]) for r in appeals]}
+
     async def communities(self) -> list[str]:
         async with self.d.read() as db:
             rows = await db.fetchall("SELECT community_id FROM community_settings UNION "
