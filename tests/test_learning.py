@@ -104,6 +104,16 @@ async def test_forgetting_a_member_forgets_what_the_model_learned_from_them(serv
     assert json.loads(after["weights"]) != json.loads(before["weights"])
 
 
+async def test_a_member_whose_review_was_decided_can_be_forgotten(service, storage):
+    # the example learned points at the review item: it must go first, or the database
+    # refuses the review item's deletion and the member is not forgotten at all
+    item = await _held(service, "đéo hiểu gì luôn", "gone")
+    await service.dismiss_review(G, item.id, "mod1")
+    counts = await service.forget_member(G, "gone", "mod1")
+    assert (counts["learned_examples"], counts["review_items"]) == (1, 1)
+    assert await raw(storage, "SELECT id FROM review_queue") == []
+
+
 async def test_another_process_sees_what_was_learned_within_its_check_interval(
         storage, shipped):
     clock = Clock()

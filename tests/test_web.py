@@ -160,12 +160,14 @@ async def test_without_a_session_pages_go_to_login_and_json_gets_401(web):
 
 # -- who may see what ---------------------------------------------------------------------------
 
-PAGES = ("cases", "cases/1", "review", "appeals", "settings", "stats")
+PAGES = ("cases", "cases/1", "review", "appeals", "settings", "stats", f"members/{MEMBER}")
 ACTIONS = {"pardon": ("cases/1/pardon", {"reason": "x"}),
            "reason": ("cases/1/reason", {"reason": "y"}),
            "dismiss": ("review/1/dismiss", {}),
            "reject": ("appeals/1/reject", {"reason": "no"}),
-           "settings": ("settings", {"warning_delete_after": "99", "confirm": "yes"})}
+           "settings": ("settings", {"warning_delete_after": "99", "confirm": "yes"}),
+           "export": (f"members/{MEMBER}/export", {}),
+           "forget": ("members/103/forget", {"confirm": "yes"})}
 
 
 async def _matrix_calls(web, csrf):
@@ -205,6 +207,8 @@ async def test_permission_matrix(web, fake, clock, service, who):
         assert reviews == appeals == [] and settings.warning_delete_after == 99
         return
     assert case.status == "active" and len(reviews) == 1 and len(appeals) == 1  # untouched
+    assert [c.member_id for c in (await service.search_cases(str(GROUP), CaseQuery()))[0]] \
+        == [str(MEMBER)]
     assert settings.warning_delete_after != 99
     if who == "expired":
         assert index.status == 401 and set(statuses.values()) == {401}
@@ -489,3 +493,27 @@ async def test_the_stats_page_draws_its_charts_from_the_same_numbers(web, fake, 
     assert "cases per day by category" in html and "overturn rate per rule" in html
     category = next(iter(data["activity"]["by_category"][today]))
     assert f"{today} · {category}: 2" in html  # the bar of today's cases
+
+
+async def test_a_members_data_is_exported_and_forgotten_after_a_confirmation(
+        web, fake, clock, service):
+    await insult(service, GROUP, MEMBER)
+    csrf = await log_in(web, fake, clock, ADMIN)
+    base = f"/communities/{GROUP}/members/{MEMBER}"
+    assert "This cannot be undone." in await (await web.get(base)).text()
+    r = await web.post(base + "/export", data={"csrf": csrf})
+    assert r.headers["Content-Disposition"] == f'attachment; filename="member-{MEMBER}.json"'
+    exported = json.loads(await r.text())
+    assert [c["excerpt"] for c in exported["cases"]] == ["địt mẹ mày"]
+    unconfirmed = await web.post(base + "/forget", data={"csrf": csrf})
+    assert unconfirmed.status == 400 and "Tick the confirmation first." in await unconfirmed.text()
+    assert (await service.show_case(str(GROUP), 1))[0].member_id == str(MEMBER)
+    r = await web.post(base + "/forget", data={"csrf": csrf, "confirm": "yes"})
+    assert r.status == 200 and "The member was forgotten." in await r.text()
+    case = (await service.show_case(str(GROUP), 1))[0]
+    assert case.member_id.startswith("forgotten-") and case.excerpt == ""
+    actions = [(e.actor, e.action) for e in await service.storage.audit_log(str(GROUP))]
+    assert (str(ADMIN), "member_exported") in actions
+    outsider = await web.post(f"/communities/{OTHER_GROUP}/members/{MEMBER}/forget",
+                              data={"csrf": csrf, "confirm": "yes"})
+    assert outsider.status == 403

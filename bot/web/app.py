@@ -70,7 +70,7 @@ class Dashboard:
                                      trim_blocks=True, lstrip_blocks=True)
 
     def app(self) -> web.Application:
-        from bot.web import desk, pages, stats
+        from bot.web import desk, members, pages, stats
 
         app = web.Application(middlewares=[self._guard])
         app.add_routes([
@@ -81,6 +81,7 @@ class Dashboard:
             web.post("/logout", self.logout),
             web.static("/static", str(_static_dir())),
             *pages.routes(self), *desk.routes(self), *stats.routes(self),
+            *members.routes(self),
         ])
         return app
 

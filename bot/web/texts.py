@@ -70,6 +70,17 @@ UI: dict[str, dict[str, str]] = {
     "saved": {"vi": "Đã lưu cài đặt.", "en": "Settings saved."},
     "decided": {"vi": "Đã ghi nhận quyết định.", "en": "Decision recorded."},
     "stats": {"vi": "Thống kê", "en": "Statistics"},
+    "export": {"vi": "Tải dữ liệu của thành viên (JSON)", "en": "Export the member's data (JSON)"},
+    "forget": {"vi": "Xoá dữ liệu của thành viên", "en": "Forget this member"},
+    "forget_explained": {
+        "vi": "Xoá mọi trích đoạn, khiếu nại và những gì mô hình học từ họ; các vụ việc vẫn "
+              "còn nhưng không còn gắn với người này. Không thể hoàn tác.",
+        "en": "Deletes every excerpt, appeal and what the model learned from them; the cases "
+              "stay but no longer point at the person. This cannot be undone."},
+    "forget_confirm": {"vi": "Tôi hiểu, hãy xoá", "en": "I understand, forget them"},
+    "forget_confirm_needed": {"vi": "Hãy đánh dấu ô xác nhận trước.",
+                              "en": "Tick the confirmation first."},
+    "forgotten": {"vi": "Đã xoá dữ liệu của thành viên.", "en": "The member was forgotten."},
 }
 
 

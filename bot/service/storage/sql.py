@@ -928,6 +928,10 @@ class SqlStorage(Storage):
                             now: float) -> dict:
         async with self.d.tx() as db:
             counts = {
+                # (first: an example points at the review item or case it was learned from)
+                "learned_examples": await db.execute(
+                    "DELETE FROM learned_examples WHERE community_id = ? AND member_id = ?",
+                    community, member),
                 "appeals": await db.execute(
                     "UPDATE appeals SET member_id = ?, text = '' WHERE member_id = ? AND case_id IN "
                     "(SELECT id FROM cases WHERE community_id = ?)", pseudonym, member, community),
@@ -941,9 +945,6 @@ class SqlStorage(Storage):
                     "span_end = NULL, excerpt_purged_at = ?, features = NULL, prior = NULL "
                     "WHERE community_id = ? AND member_id = ?",
                     pseudonym, now, community, member),
-                "learned_examples": await db.execute(
-                    "DELETE FROM learned_examples WHERE community_id = ? AND member_id = ?",
-                    community, member),
                 "appeal_drafts": await db.execute(
                     "DELETE FROM appeal_drafts WHERE community_id = ? AND member_id = ?",
                     community, member),
