@@ -490,7 +490,7 @@ async def test_the_stats_page_draws_its_charts_from_the_same_numbers(web, fake, 
     assert data["activity"]["tiers"][today] == {"acted": 2, "review": 1, "shadow": 0}
     html = await (await web.get(url)).text()
     assert html.count("<svg") == 5
-    assert "cases per day by category" in html and "overturn rate per rule" in html
+    assert "Cases per day by category" in html and "Overturn rate per rule" in html
     category = next(iter(data["activity"]["by_category"][today]))
     assert f"{today} · {category}: 2" in html  # the bar of today's cases
 

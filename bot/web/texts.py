@@ -81,6 +81,14 @@ UI: dict[str, dict[str, str]] = {
     "forget_confirm_needed": {"vi": "Hãy đánh dấu ô xác nhận trước.",
                               "en": "Tick the confirmation first."},
     "forgotten": {"vi": "Đã xoá dữ liệu của thành viên.", "en": "The member was forgotten."},
+    "chart_by_category": {"vi": "Số vụ mỗi ngày theo nhóm", "en": "Cases per day by category"},
+    "chart_tiers": {"vi": "Xử lý ngay, chờ xem lại, chạy thử (shadow) mỗi ngày",
+                    "en": "Acted on, sent to review and shadow, per day"},
+    "chart_overturn": {"vi": "Tỉ lệ bị huỷ theo quy tắc (dấu hiệu xử lý nhầm)",
+                       "en": "Overturn rate per rule (the sign of false positives)"},
+    "chart_review_by_hour": {"vi": "Mục chờ xem lại theo giờ trong ngày",
+                             "en": "Review items by hour of the day"},
+    "chart_appeals": {"vi": "Khiếu nại theo kết quả", "en": "Appeals by outcome"},
 }
 
 
