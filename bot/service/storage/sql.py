@@ -927,11 +927,11 @@ class SqlStorage(Storage):
     async def forget_member(self, community: str, member: str, pseudonym: str, actor: str,
                             now: float) -> dict:
         async with self.d.tx() as db:
+            # first: an example points at the review item or case it was learned from
+            learned = await db.execute(
+                "DELETE FROM learned_examples WHERE community_id = ? AND member_id = ?",
+                community, member)
             counts = {
-                # (first: an example points at the review item or case it was learned from)
-                "learned_examples": await db.execute(
-                    "DELETE FROM learned_examples WHERE community_id = ? AND member_id = ?",
-                    community, member),
                 "appeals": await db.execute(
                     "UPDATE appeals SET member_id = ?, text = '' WHERE member_id = ? AND case_id IN "
                     "(SELECT id FROM cases WHERE community_id = ?)", pseudonym, member, community),
@@ -945,6 +945,7 @@ class SqlStorage(Storage):
                     "span_end = NULL, excerpt_purged_at = ?, features = NULL, prior = NULL "
                     "WHERE community_id = ? AND member_id = ?",
                     pseudonym, now, community, member),
+                "learned_examples": learned,
                 "appeal_drafts": await db.execute(
                     "DELETE FROM appeal_drafts WHERE community_id = ? AND member_id = ?",
                     community, member),
