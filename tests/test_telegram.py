@@ -533,7 +533,7 @@ MOD_COMMANDS = ["/cases", "/case 1", "/warn", "/mute 10m", "/unmute", "/ban", "/
                 "/purge 101 5",
                 "/pardon rule vi.insult.stupid since 1h yes",
                 "/reason 1 x", "/review", "/appeals", "/approve 1 ok", "/reject 1 no",
-                "/config", "/stats", "/setlog", "/export", "/forget"]
+                "/config", "/stats", "/setlog", "/export", "/forget", "/dashboard"]
 REFUSED = "Chỉ quản trị viên mới dùng được lệnh này."
 
 

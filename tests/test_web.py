@@ -517,3 +517,35 @@ async def test_a_members_data_is_exported_and_forgotten_after_a_confirmation(
     outsider = await web.post(f"/communities/{OTHER_GROUP}/members/{MEMBER}/forget",
                               data={"csrf": csrf, "confirm": "yes"})
     assert outsider.status == 403
+
+
+# -- from Telegram ----------------------------------------------------------------------------------
+
+async def test_the_mod_log_and_dashboard_command_open_the_dashboard_logged_in(
+        fake, service, engine, web, clock):
+    from bot.adapters.telegram import running
+    from tests.test_telegram import LOG
+
+    await service.update_settings(str(GROUP), "setup", {"log_channel": str(LOG)})
+    config = TelegramConfig(token=fake.token, api_base_url=fake.base_url, pacing=None,
+                            web_url="https://mod.example.org")
+    async with running(config, service, engine):
+        await fake.wait_for("setMyCommands", 3)
+        fake.message(GROUP, ADMIN, "/dashboard")
+        (reply,) = await fake.wait_for("sendMessage", chat_id=GROUP)
+        (button,) = reply["reply_markup"]["inline_keyboard"][0]
+        assert button["login_url"]["url"] == (
+            "https://mod.example.org/auth/telegram?next=%2Fcommunities%2F-1001%2Fcases")
+        fake.message(GROUP, MEMBER, "địt mẹ mày")
+        (entry,) = await fake.wait_for("sendMessage", chat_id=LOG)
+        *_, link = entry["reply_markup"]["inline_keyboard"][0]
+        assert link["text"] == "🔗 #1" and link["login_url"]["url"].endswith(
+            "?next=%2Fcommunities%2F-1001%2Fcases%2F1")
+    # Telegram adds the signed login to that address: the moderator lands on the case
+    data = signed(fake.token, {"id": str(ADMIN), "first_name": "Lan",
+                               "auth_date": str(int(clock.now))})
+    r = await web.get("/auth/telegram?next=%2Fcommunities%2F-1001%2Fcases%2F1&" + urlencode(data),
+                      allow_redirects=False)
+    assert r.status == 302 and r.headers["Location"] == "/communities/-1001/cases/1"
+    page = await web.get("/communities/-1001/cases/1")
+    assert page.status == 200 and "địt mẹ mày" in await page.text()

@@ -36,11 +36,12 @@ log = logging.getLogger(__name__)
 
 
 class TelegramAdapter:
-    def __init__(self, app: Application, service: ModerationService, engine: Engine) -> None:
+    def __init__(self, app: Application, service: ModerationService, engine: Engine,
+                 web_url: str = "") -> None:
         self.app = app
         self.service = service
         self.engine = engine
-        self.performer = Performer(app.bot, service)
+        self.performer = Performer(app.bot, service, web_url=web_url)
         self.scheduler = Scheduler(service, self.performer.perform)
         self.directory = ChatDirectory(app.bot)
         shared = Shared(app, service, self.performer, self.scheduler, self.directory)

@@ -37,6 +37,7 @@ class TelegramConfig:
     # sending calls wait their turn within Telegram's limits (None: not paced, as for a
     # self-hosted Bot API server with limits of its own)
     pacing: Limits | None = Limits()
+    web_url: str = ""  # the dashboard's public address: its buttons in the mod log, /dashboard
 
     @classmethod
     def from_config(cls, config: ProcessConfig) -> TelegramConfig:
@@ -47,7 +48,8 @@ class TelegramConfig:
                    webhook_listen=config.telegram_webhook_listen,
                    webhook_port=config.telegram_webhook_port,
                    request_timeout=config.telegram_request_timeout,
-                   pacing=Limits() if config.telegram_pacing else None)
+                   pacing=Limits() if config.telegram_pacing else None,
+                   web_url=config.quytac_web_url.rstrip("/"))
 
     def __repr__(self) -> str:  # never show the token or the webhook secret
         return (f"TelegramConfig(token=<hidden>, api_base_url={self.api_base_url!r}, "
@@ -82,7 +84,7 @@ def build_application(config: TelegramConfig, service: ModerationService, engine
     if base:
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     app = builder.build()
-    adapter = TelegramAdapter(app, service, engine)
+    adapter = TelegramAdapter(app, service, engine, config.web_url)
     adapter.install()
     return app, adapter
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from telegram import InputFile, Message as TgMessage, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message as TgMessage, Update
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
@@ -24,6 +24,7 @@ MOD_COMMANDS = [
     ("approve", "approve an appeal: /approve N reason"),
     ("reject", "reject an appeal: /reject N reason"), ("setlog", "send the mod log here"),
     ("config", "show or change settings"), ("stats", "moderation statistics"),
+    ("dashboard", "open the moderators' dashboard"),
     ("export", "a member's stored data, sent to you privately"),
     ("forget", "delete a member's data: /forget (reply, @username or id) yes"),
     ("rules", "the community's rules"),
@@ -293,6 +294,17 @@ class ModeratorCommands:
         lines += [f"{rule}: {row['cases']} cases, {row['overturn_rate']:.0%} overturned"
                   for rule, row in list(stats["by_rule"].items())[:15]]
         await msg.reply_text("\n".join(lines))
+
+    async def cmd_dashboard(self, msg: TgMessage, community: str, mod: str,
+                            args: list[str]) -> None:
+        button = self.s.performer.dashboard("Mở bảng điều khiển / Open the dashboard",
+                                            f"/communities/{community}/cases")
+        if button is None:
+            await msg.reply_text("Bảng điều khiển chưa được bật ở đây (QUYTAC_WEB_URL). / "
+                                 "The dashboard is not set up here (QUYTAC_WEB_URL).")
+            return
+        await msg.reply_text("Bảng điều khiển của nhóm này. / This group's dashboard.",
+                             reply_markup=InlineKeyboardMarkup([[button]]))
 
     async def cmd_rules(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         msg, chat, user = update.effective_message, update.effective_chat, update.effective_user

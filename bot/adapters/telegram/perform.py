@@ -10,8 +10,9 @@ import json
 import logging
 import warnings
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, LoginUrl
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.adapters.performer import BasePerformer, Trouble
@@ -79,10 +80,12 @@ def describe(exc: TelegramError) -> str:
 class Performer(BasePerformer):
     platform = "telegram"
 
-    def __init__(self, bot: Bot, service: ModerationService, bot_username: str = "") -> None:
+    def __init__(self, bot: Bot, service: ModerationService, bot_username: str = "",
+                 web_url: str = "") -> None:
         self.bot = bot
         self.service = service
         self.bot_username = bot_username
+        self.web_url = web_url
         # a raid's mod-log entries share posts, and so do its warnings in each group
         self.modlog = GroupedPoster(bot)
         self.warnings = GroupedPoster(bot)
@@ -184,6 +187,15 @@ class Performer(BasePerformer):
                 row.append(InlineKeyboardButton(label, callback_data=f"{payload}:{community}"))
         return row
 
+    def dashboard(self, label: str, path: str) -> InlineKeyboardButton | None:
+        """A button that opens ``path`` of the dashboard, logged in as whoever presses it
+        (Telegram's login URL: the same signed data as the Login Widget); None when the
+        dashboard has no public address."""
+        if not self.web_url:
+            return None
+        return InlineKeyboardButton(label, login_url=LoginUrl(
+            f"{self.web_url}/auth/telegram?next={quote(path, safe='')}"))
+
     def _keyboard(self, action: Action) -> InlineKeyboardMarkup | None:
         return self.keyboard(action.buttons, action.community_id)
 
@@ -259,8 +271,13 @@ class Performer(BasePerformer):
             if action.with_outcomes and action.case_number is not None:
                 line = await self.service.outcome_line(action.community_id, action.case_number)
                 text = f"{text}\n{line}" if line else text
+            row = self.row(action.buttons, action.community_id)
+            case_page = self.dashboard(
+                f"🔗 #{action.case_number}",
+                f"/communities/{action.community_id}/cases/{action.case_number}"
+            ) if action.case_number is not None else None
             await self.modlog.post(int(action.channel_id), text,
-                                   self.row(action.buttons, action.community_id))
+                                   row + [case_page] if case_page else row)
         else:
             raise ValueError(f"unknown action kind {kind!r}")
         return ""
