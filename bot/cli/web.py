@@ -32,9 +32,11 @@ def run_web(args: argparse.Namespace) -> int:
     engine = load_engine(None)
     if engine is None:
         return 2
-    if not config.telegram_bot_token:
-        print("the dashboard logs moderators in through Telegram: set TELEGRAM_BOT_TOKEN "
-              "(see .env.example)", file=sys.stderr)
+    if not config.telegram_bot_token and not (config.discord_bot_token
+                                              and config.discord_client_id):
+        print("the dashboard logs moderators in through Telegram or Discord: set "
+              "TELEGRAM_BOT_TOKEN, or DISCORD_BOT_TOKEN with DISCORD_CLIENT_ID and "
+              "DISCORD_CLIENT_SECRET (see .env.example)", file=sys.stderr)
         return 2
     setup_logging(config)
     port = args.port if args.port is not None else config.quytac_web_port or DEFAULT_PORT
@@ -77,9 +79,29 @@ async def dashboard_running(config: ProcessConfig, service: ModerationService,
             telegram, performer, username = await stack.enter_async_context(
                 for_web(TelegramConfig.from_config(config), service))
             rights["telegram"], perform["telegram"] = telegram, performer.perform
+        oauth = None
+        if config.discord_bot_token:
+            from bot.adapters.discord import DiscordConfig, for_web as discord_for_web
+
+            discord, performer = await stack.enter_async_context(
+                discord_for_web(DiscordConfig.from_config(config), service))
+            rights["discord"], perform["discord"] = discord, performer.perform
+            oauth = _discord_oauth(config, port)
         if not config.quytac_web_secret:
             logging.getLogger("quytac").warning(
                 "QUYTAC_WEB_SECRET is not set: dashboard sessions end when the process stops")
         dashboard = Dashboard(service, WebConfig.from_config(config, port, username), rights,
-                              perform)
+                              perform, discord=oauth)
         yield await stack.enter_async_context(serving(dashboard))
+
+
+def _discord_oauth(config: ProcessConfig, port: int):
+    """Discord login, when the application's id and secret are configured."""
+    from bot.web.discord_login import DiscordOAuth
+
+    if not (config.discord_client_id and config.discord_client_secret):
+        return None
+    base = config.quytac_web_url.rstrip("/") or f"http://{config.quytac_web_host}:{port}"
+    api = config.discord_api_base_url.rstrip("/") or "https://discord.com/api/v10"
+    return DiscordOAuth(config.discord_client_id, config.discord_client_secret,
+                        f"{base}/auth/discord/callback", config.discord_oauth_url, api)

@@ -56,6 +56,10 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.members: dict[str, dict] = {OWNER: member(OWNER, "owner")}
         self.channel_changes: dict[str, dict] = {}  # what PATCH /channels/{id} set
+        # OAuth2 (the dashboard's login): code -> the user it stands for, and the secret the
+        # token exchange must bring
+        self.oauth_codes: dict[str, str] = {}
+        self.client_secret = "fake-client-secret"
         self.faults: list[tuple[str, str, int, dict]] = []  # (method, path prefix, status, body)
         self.schedules: list[FaultSchedule] = []  # faults on the calls that act (see _acts)
         self.holds: list[list] = []  # [method, path prefix, seconds, times left]
@@ -251,7 +255,12 @@ class FakeDiscord:
                          if not isinstance(v, str)}
                 if files:
                     body["_files"] = files
+            elif request.content_type == "application/x-www-form-urlencoded":
+                body = dict(await request.post())
         self.calls.append(Call(request.method, path, body))
+        if path == "/oauth2/token" or request.headers.get("Authorization", "").startswith(
+                "Bearer "):
+            return self._oauth(request, path, body)
         if _acts(request.method, path):
             key = (request.method, path, json.dumps(body, sort_keys=True, default=str))
             for schedule in self.schedules:
@@ -274,6 +283,21 @@ class FakeDiscord:
                 del self.faults[i]
                 return self._json(err, status)
         return self._json(self._answer(request.method, path, body))
+
+    def _oauth(self, request: web.Request, path: str, body: Any) -> web.Response:
+        """The code exchange (each code once, with the right secret) and who a token is."""
+        if path == "/oauth2/token":
+            uid = self.oauth_codes.pop(str((body or {}).get("code")), None)
+            if uid is None or (body or {}).get("client_secret") != self.client_secret:
+                return self._json({"error": "invalid_grant"}, 400)
+            return self._json({"access_token": f"token-{uid}", "token_type": "Bearer",
+                               "expires_in": 604800, "scope": "identify"})
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        if path != "/users/@me" or not token.startswith("token-"):
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+        uid = token.removeprefix("token-")
+        name = (self.members.get(uid) or member(uid))["user"]["username"]
+        return self._json({**user(uid, name), "locale": "vi"})
 
     def bot_message(self, channel: str, body: dict | None = None) -> dict:
         """A message as the bot sent it (content, embeds and components from ``body``)."""

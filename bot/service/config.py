@@ -159,6 +159,11 @@ VARIABLES = (
     Variable("QUYTAC_WEB_SECRET", _text, "",
              "signs dashboard sessions (default: a new one each start, which logs everyone out)",
              secret=True),
+    Variable("DISCORD_CLIENT_ID", _text, "", "the dashboard's Discord login (OAuth2): the "
+             "application's client id"),
+    Variable("DISCORD_CLIENT_SECRET", _text, "", "... and its client secret", secret=True),
+    Variable("DISCORD_OAUTH_URL", _url("http", "https"), "https://discord.com",
+             "where Discord's authorisation page is (a fake one in tests)"),
 )
 
 
@@ -188,6 +193,9 @@ class ProcessConfig:
     quytac_web_host: str = "127.0.0.1"
     quytac_web_url: str = ""
     quytac_web_secret: str = ""
+    discord_client_id: str = ""
+    discord_client_secret: str = ""
+    discord_oauth_url: str = "https://discord.com"
 
     def __repr__(self) -> str:  # never a token, a secret or a password
         shown = []

@@ -8,17 +8,19 @@ process has one (``quytac run``), or wait in the database for the bot's next sta
 
 from __future__ import annotations
 
+import inspect
 import logging
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.service import Action, ModerationService, ProcessConfig, ServiceError
+from bot.web.discord_login import STATE_COOKIE, STATE_SECONDS, DiscordOAuth
 from bot.web.login import LoginError, Replays, WebUser, check_webapp, check_widget
 from bot.web.rights import Rights
 from bot.web.sessions import COOKIE, Session, Sessions
@@ -60,6 +62,7 @@ class Dashboard:
     rights: Mapping[str, Rights]
     perform: Mapping[str, Perform] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    discord: DiscordOAuth | None = None  # Discord login, when configured
 
     def __post_init__(self) -> None:
         self.sessions = Sessions(self.config.secret or secrets.token_bytes(32),
@@ -78,6 +81,8 @@ class Dashboard:
             web.get("/login", self.login_page),
             web.get("/auth/telegram", self.auth_telegram),
             web.post("/auth/telegram/webapp", self.auth_webapp),
+            web.get("/auth/discord", self.auth_discord),
+            web.get("/auth/discord/callback", self.auth_discord_callback),
             web.post("/logout", self.logout),
             web.static("/static", str(_static_dir())),
             *pages.routes(self), *desk.routes(self), *stats.routes(self),
@@ -162,7 +167,9 @@ class Dashboard:
         nxt = _local(request.query.get("next", "/"))
         return self.render(request, "login.html", {"error": error}, status=status,
                            bot=self.config.telegram_bot,
-                           auth_url=f"{base}/auth/telegram?next={quote(nxt, safe='')}")
+                           auth_url=f"{base}/auth/telegram?next={quote(nxt, safe='')}",
+                           discord=f"/auth/discord?next={quote(nxt, safe='')}"
+                           if self.discord else "")
 
     async def auth_telegram(self, request: web.Request) -> web.Response:
         fields = {k: v for k, v in request.query.items() if k != "next"}
@@ -179,13 +186,45 @@ class Dashboard:
         return await self._log_in(request, lambda now: check_webapp(
             init_data, self.config.telegram_token, now), "a:" + init_data, "/")
 
-    async def _log_in(self, request: web.Request, check: Callable[[float], WebUser], key: str,
+    async def auth_discord(self, request: web.Request) -> web.Response:
+        """Off to Discord's authorisation page, with a state to recognise the way back."""
+        if self.discord is None:
+            return await self.login_page(request, "Discord login is not configured here", 404)
+        state = secrets.token_urlsafe(24)
+        response = redirect(self.discord.authorize_url(state), 302)
+        nxt = _local(request.query.get("next", "/"))
+        response.set_cookie(STATE_COOKIE, f"{state} {quote(nxt, safe='')}", max_age=STATE_SECONDS,
+                            httponly=True, samesite="Lax", path="/auth/discord",
+                            secure=self.config.url.startswith("https://"))
+        return response
+
+    async def auth_discord_callback(self, request: web.Request) -> web.Response:
+        expected, _, nxt = request.cookies.get(STATE_COOKIE, "").partition(" ")
+        oauth, code = self.discord, request.query.get("code", "")
+
+        async def check(now: float) -> WebUser:
+            if oauth is None:
+                raise LoginError("Discord login is not configured here")
+            if not expected or not secrets.compare_digest(expected,
+                                                          request.query.get("state", "")):
+                raise LoginError("the login did not start here (its state does not match)")
+            if not code:
+                raise LoginError("Discord sent no login code (was it refused?)")
+            return await oauth.user(code)
+
+        response = await self._log_in(request, check, "d:" + code, _local(unquote(nxt) or "/"))
+        response.del_cookie(STATE_COOKIE, path="/auth/discord")
+        return response
+
+    async def _log_in(self, request: web.Request,
+                      check: Callable[[float], WebUser | Awaitable[WebUser]], key: str,
                       then: str) -> web.Response:
         now = self.clock()
         try:
-            if not self.config.telegram_token:
+            if not self.config.telegram_token and not key.startswith("d:"):
                 raise LoginError("Telegram login is not configured here (no bot token)")
-            user = check(now)
+            checked = check(now)
+            user = await checked if inspect.isawaitable(checked) else checked
             if not self.replays.first_use(key, now):
                 raise LoginError("this login was used already: log in again")
         except LoginError as exc:

@@ -6,6 +6,7 @@ UI: dict[str, dict[str, str]] = {
     "title": {"vi": "Bảng điều khiển quytac", "en": "quytac dashboard"},
     "login": {"vi": "Đăng nhập", "en": "Log in"},
     "login_with_telegram": {"vi": "Đăng nhập bằng Telegram", "en": "Log in with Telegram"},
+    "login_with_discord": {"vi": "Đăng nhập bằng Discord", "en": "Log in with Discord"},
     "login_help": {"vi": "Chỉ điều hành viên của cộng đồng mới xem được cộng đồng đó.",
                    "en": "You see a community only if you moderate it."},
     "logout": {"vi": "Đăng xuất", "en": "Log out"},

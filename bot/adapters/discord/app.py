@@ -165,6 +165,14 @@ class ShardedQuytacBot(QuytacBot, commands.AutoShardedBot):
     """The same bot over a range of shards (``DISCORD_SHARD_COUNT`` / ``DISCORD_SHARD_IDS``)."""
 
 
+def point_at(config: DiscordConfig) -> None:
+    """discord.py's REST and gateway addresses: a proxy's (or a fake's) when configured."""
+    if config.api_base_url:
+        discord.http.Route.BASE = config.api_base_url.rstrip("/")
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+
+
 def make_bot(service: ModerationService, engine: Engine, config: DiscordConfig) -> QuytacBot:
     sharded = config.shard_count is not None or config.shard_ids is not None
     return (ShardedQuytacBot if sharded else QuytacBot)(service, engine, config)
@@ -173,10 +181,7 @@ def make_bot(service: ModerationService, engine: Engine, config: DiscordConfig) 
 async def run_discord(config: DiscordConfig, service: ModerationService, engine: Engine,
                       stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or the connection ends for good)."""
-    if config.api_base_url:
-        discord.http.Route.BASE = config.api_base_url.rstrip("/")
-    if config.gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+    point_at(config)
     bot = make_bot(service, engine, config)
     stop = stop or asyncio.Event()
 
