@@ -270,10 +270,34 @@ async def test_cases_are_filtered_searched_and_paged(web, fake, clock, service):
     assert dated["total"] == 4
     none = await (await web.get(base + "?status=pardoned", headers=json_)).json()
     assert none["total"] == 0
+    category = service.engine.rule(rule).category
+    by_category = await (await web.get(base + "?category=" + category, headers=json_)).json()
+    assert 4 in [c["number"] for c in by_category["cases"]]
+    assert {service.engine.rule(c["rule_ids"][0]).category for c in by_category["cases"]} == {
+        category}
+    await service.manual(str(GROUP), "telegram", "105", str(ADMIN), "warn", "by hand")
+    by_mod = await (await web.get(f"{base}?moderator={ADMIN}", headers=json_)).json()
+    assert [(c["number"], c["actor"]) for c in by_mod["cases"]] == [(5, str(ADMIN))]
     bad = await web.get(base + "?since=yesterday", headers=json_)
     assert bad.status == 400 and "since 'yesterday': write a day as YYYY-MM-DD" in await bad.text()
     html = await (await web.get(base + "?member=103")).text()
     assert f'href="/communities/{GROUP}/cases/4"' in html and "đồ ngu" in html
+
+
+async def test_https_cookies_are_secure_and_a_silent_database_is_503(
+        fake, service, clock, sqlite_storage):
+    dashboard = Dashboard(service, WebConfig(url="https://mod.example.org",
+                                             telegram_token=fake.token), {}, {}, clock)
+    async with TestClient(TestServer(dashboard.app())) as client:
+        data = signed(fake.token, {"id": str(ADMIN), "first_name": "Lan",
+                                   "auth_date": str(int(clock.now))})
+        r = await client.get("/auth/telegram?" + urlencode(data), allow_redirects=False)
+        assert "Secure" in r.headers["Set-Cookie"]
+        assert (await client.get("/healthz")).status == 200
+        await sqlite_storage.close()
+        r = await client.get("/healthz")
+        assert r.status == 503 and await r.text() == "database unavailable"
+        await sqlite_storage.open()  # (for the fixture's own close)
 
 
 async def test_pages_of_fifty(web, fake, clock, service):

@@ -67,7 +67,10 @@ async def test_a_moderator_works_the_dashboard_in_a_browser(web, fake, clock, se
     await page.screenshot(path=str(SHOTS / "cases.png"), full_page=True)
 
     await page.goto(f"{base}/communities/{GROUP}/review")
-    await page.keyboard.press("c")  # the chosen (first) item confirmed by its key
+    await page.keyboard.press("j")  # (one item: j and k stay on it)
+    await page.keyboard.press("k")
+    assert await page.locator("#queue .item.chosen").count() == 1
+    await page.keyboard.press("c")  # the chosen item confirmed by its key
     await page.wait_for_selector("p.done")
     assert await service.review_queue(str(GROUP)) == []
     confirmed = (await service.show_case(str(GROUP), 4))[0]
@@ -97,4 +100,9 @@ async def test_a_moderator_works_the_dashboard_in_a_browser(web, fake, clock, se
     assert box is not None and box["width"] > 300 and box["height"] > 100  # drawn, not empty
     assert await page.locator("svg.chart rect").count() > 5
     await page.screenshot(path=str(SHOTS / "stats.png"), full_page=True)
+    # on a phone: the case list is one column, nothing wider than the screen
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{base}/communities/{GROUP}/cases")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.screenshot(path=str(SHOTS / "cases-phone.png"), full_page=True)
     assert (SHOTS / "cases.png").stat().st_size > 10_000
