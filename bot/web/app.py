@@ -146,8 +146,10 @@ class Dashboard:
         message = text or ui(key, language)
         return self.render(request, "error.html", {"error": message}, status=status)
 
-    async def act(self, platform: str, actions: list[Action]) -> None:
-        perform = self.perform.get(platform)
+    async def act(self, request: web.Request, actions: list[Action]) -> None:
+        """Carry out what a change set off, on the platform of the community (the session's:
+        its rights are the only ones that claim the community)."""
+        perform = self.perform.get(request[SESSION].platform)
         if perform is not None and actions:
             await perform(actions)
 

@@ -59,11 +59,9 @@ class Desk:
         community, verb = request.match_info["community"], request.match_info["verb"]
         item = int(request.match_info["item"])
         moderator = request[SESSION].user
-        platform = next((i.platform for i in await self.service.review_queue(community)
-                         if i.id == item), "")
         if verb == "confirm":
-            await self.d.act(platform, await self.service.confirm_review(community, item,
-                                                                         moderator))
+            await self.d.act(request, await self.service.confirm_review(community, item,
+                                                                        moderator))
         else:
             await self.service.dismiss_review(community, item, moderator)
         return self._done(request, f"/communities/{community}/review", f"{verb}-{item}")
@@ -81,10 +79,8 @@ class Desk:
         community, verb = request.match_info["community"], request.match_info["verb"]
         number = int(request.match_info["number"])
         reason = str((await request.post()).get("reason", ""))
-        actions = await self.service.decide_appeal(community, number, request[SESSION].user,
-                                                   verb == "approve", reason)
-        case, _, _ = await self.service.show_case(community, number)
-        await self.d.act(case.platform, actions)
+        await self.d.act(request, await self.service.decide_appeal(
+            community, number, request[SESSION].user, verb == "approve", reason))
         return self._done(request, f"/communities/{community}/appeals", f"{verb}-{number}")
 
     async def settings(self, request: web.Request) -> web.Response:

@@ -106,9 +106,8 @@ class Pages:
         community, number = request.match_info["community"], int(request.match_info["number"])
         reason = str((await request.post()).get("reason", "")).strip() or None
         session = request[SESSION]
-        actions = await self.service.pardon(community, number, session.user, reason)
-        case, _, _ = await self.service.show_case(community, number)
-        await self.d.act(case.platform, actions)
+        await self.d.act(request, await self.service.pardon(community, number, session.user,
+                                                            reason))
         return self._done(request, community, number, "pardon")
 
     async def reason(self, request: web.Request) -> web.Response:
