@@ -560,6 +560,11 @@ async def test_the_mod_log_and_dashboard_command_open_the_dashboard_logged_in(
         (button,) = reply["reply_markup"]["inline_keyboard"][0]
         assert button["login_url"]["url"] == (
             "https://mod.example.org/auth/telegram?next=%2Fcommunities%2F-1001%2Fcases")
+        # in private, a Mini App button (Telegram allows those in private chats only)
+        fake.message(ADMIN, ADMIN, "/dashboard", chat_type="private")
+        (private,) = await fake.wait_for("sendMessage", chat_id=ADMIN)
+        (app_button,) = private["reply_markup"]["inline_keyboard"][0]
+        assert app_button["web_app"] == {"url": "https://mod.example.org/login"}
         fake.message(GROUP, MEMBER, "địt mẹ mày")
         (entry,) = await fake.wait_for("sendMessage", chat_id=LOG)
         *_, link = entry["reply_markup"]["inline_keyboard"][0]

@@ -64,6 +64,7 @@ class TelegramAdapter:
             self.group.on_group_message))
         app.add_handler(CommandHandler("start", self.private.cmd_start, filters=private))
         app.add_handler(CommandHandler("appeal", self.private.cmd_appeal, filters=private))
+        app.add_handler(CommandHandler("dashboard", self.private.cmd_dashboard, filters=private))
         app.add_handler(CommandHandler("rules", self.commands.cmd_rules))
         for name, _ in MOD_COMMANDS:
             if name != "rules":

@@ -1,9 +1,10 @@
 """A member's private chat with the bot: the Appeal button's deep link (``/start appeal-...``)
-begins an appeal, and the member's next message there is its text."""
+begins an appeal, and the member's next message there is its text; ``/dashboard`` opens the
+moderators' dashboard as a Mini App."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 from telegram.ext import ContextTypes
 
 from bot.adapters.telegram.perform import decode_chat
@@ -39,6 +40,21 @@ class PrivateChat:
              "Hãy viết lý do kháng nghị trong một tin nhắn.") if vi else
             (f"Case #{case.number}, rule {', '.join(case.rule_ids) or '-'}.\n"
              "Write why you appeal, in one message."))
+
+    async def cmd_dashboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """In private, the dashboard opens as a Mini App (Telegram allows its buttons only in
+        private chats): it logs in with the app's signed initData."""
+        msg, web_url = update.effective_message, self.s.performer.web_url
+        if msg is None:
+            return
+        if not web_url:
+            await msg.reply_text("Bảng điều khiển chưa được bật ở đây (QUYTAC_WEB_URL). / "
+                                 "The dashboard is not set up here (QUYTAC_WEB_URL).")
+            return
+        button = InlineKeyboardButton("Mở bảng điều khiển / Open the dashboard",
+                                      web_app=WebAppInfo(f"{web_url}/login"))
+        await msg.reply_text("Các cộng đồng bạn điều hành. / The communities you moderate.",
+                             reply_markup=InlineKeyboardMarkup([[button]]))
 
     async def cmd_appeal(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
