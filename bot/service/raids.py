@@ -272,7 +272,9 @@ class Raids:
                                   seconds=int(before)))
         held = await s.storage.held_members(community, raid.id)
         await s.storage.hold_members(community, held, None)
-        released = [m for m in held if not await self._sanctioned(community, m, now)]
+        # a running mute or ban of a member's own is not raid mode's to lift
+        sanctioned = await s.storage.sanctioned_members(community, now)
+        released = [m for m in held if m not in sanctioned]
         actions += [Action(0, "release", community, member_id=m) for m in released]
         settings = await s.communities.settings(community)
         if settings.log_channel:
@@ -284,13 +286,6 @@ class Raids:
                                                 since=when(raid.since, settings.zone),
                                                 released=len(released))))
         return actions
-
-    async def _sanctioned(self, community: str, member: str, now: float) -> bool:
-        """A running mute or ban of the member's own, which raid mode's end must not lift."""
-        for case in await self.s.storage.list_cases(community, member=member, status="active"):
-            if case.action == "ban" or case.action == "mute" and (case.until or 0) > now:
-                return True
-        return False
 
     # -- the adapter's reports --------------------------------------------------------------
 

@@ -271,6 +271,10 @@ class Storage(ABC):
     async def held_members(self, community: str, raid_id: int) -> list[str]: ...
 
     @abstractmethod
+    async def sanctioned_members(self, community: str, now: float) -> set[str]:
+        """Members with an active ban, or a mute running at ``now``, of their own."""
+
+    @abstractmethod
     async def open_raids(self) -> list[Raid]:
         """Every raid mode not yet ended, of every community."""
 

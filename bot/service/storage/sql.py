@@ -839,6 +839,14 @@ class SqlStorage(Storage):
                                      "AND held_by = ? ORDER BY joined_at", community, raid_id)
         return [r["member_id"] for r in rows]
 
+    async def sanctioned_members(self, community: str, now: float) -> set[str]:
+        async with self.d.read() as db:
+            rows = await db.fetchall(
+                "SELECT DISTINCT member_id FROM cases WHERE community_id = ? "
+                "AND status = 'active' AND (action = 'ban' OR (action = 'mute' AND until > ?))",
+                community, now)
+        return {r["member_id"] for r in rows}
+
     async def open_raids(self) -> list[Raid]:
         async with self.d.read() as db:
             rows = await db.fetchall("SELECT * FROM raids WHERE ended_at IS NULL ORDER BY id")
