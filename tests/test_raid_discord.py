@@ -35,6 +35,8 @@ async def test_a_join_flood_pauses_invites_and_times_out_the_window(fake, bot, c
     assert buttons == [f"quytac:raid-end:{GUILD}:1", f"quytac:raid-ban:{GUILD}:1",
                        f"quytac:raid-extend:{GUILD}:1"]
     (pause,) = await fake.wait_for("PUT", INCIDENTS)
+    # the incident actions alone: no edit of the guild itself beside them
+    assert [c for c in fake.calls if c.method == "PATCH" and c.path == f"/guilds/{GUILD}"] == []
     day = clock() + 86400
     for key in ("invites_disabled_until", "dms_disabled_until"):
         assert abs(dt.datetime.fromisoformat(pause.body[key]).timestamp() - day) < 5

@@ -140,11 +140,13 @@ class Performer(BasePerformer):
                 action.until or 0, tz=dt.timezone.utc)
             await member.timeout(until, reason="quytac raid mode")
         elif kind in ("lockdown", "unlock"):  # invites and DMs paused (24 hours at most)
-            guild = await self._guild(action)
             until = None if kind == "unlock" else dt.datetime.fromtimestamp(
-                action.until or 0, tz=dt.timezone.utc)
-            await guild.edit(invites_disabled_until=until, dms_disabled_until=until,
-                             reason="quytac raid mode")
+                action.until or 0, tz=dt.timezone.utc).isoformat()
+            # (the incident actions alone: Guild.edit would also send the guild an empty edit,
+            # one more call and audit-log entry in the middle of a raid)
+            await self.bot.http.edit_incident_actions(
+                int(action.community_id),
+                payload={"invites_disabled_until": until, "dms_disabled_until": until})
             return "paused"
         elif kind == "slowmode":
             cid = int(action.channel_id)
