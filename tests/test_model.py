@@ -228,6 +228,27 @@ def test_the_model_alone_sends_to_review_and_reads_without_the_words_rules_call_
     assert all(h.via != "model" for h in engine.check("thằng đó đúng là dm", quiet).hits)
 
 
+def test_a_listed_word_typed_plain_is_no_hit_but_the_model_reads_it():
+    # "lon" is "lồn" typed without its mark, or a can: to the rules the everyday word (no hit);
+    # the model reads it with the words around it (here a model that knows "vai lon")
+    weights = array("f", bytes(4 << BITS))
+    pair = set(features_py("vai lon", "vai lon", BITS)) - set(features_py("vai", "vai", BITS)) - set(
+        features_py("lon", "lon", BITS))
+    for b in pair:  # the pair alone, not either word
+        weights[b] = 8.0
+    engine = _engine_with(Thresholds(review=0.5, min_words=1), weights=weights.tobytes(),
+                          bias=-3.0)
+    note = engine.check("so vai lon", note=True).model
+    assert note.set_aside == () and note.read[0] == "so vai lon"
+    assert [h.rule_id for h in engine.check("so vai lon").hits] == ["model.violation"]
+    assert engine.check("mua hai lon bia").hits == ()
+    # a word the rules list without marks in a message typed without any ("ngu" may be "ngủ")
+    # is still set aside: "di ngu thoi" is going to sleep
+    assert engine.check("di ngu thoi", note=True).model.set_aside == ("ngu",)
+    assert _engine_with(Thresholds(review=0.5, min_words=1), weights=_with_word("ngu", 8.0),
+                        bias=-3.0).check("di ngu thoi").hits == ()
+
+
 def test_short_messages_are_not_judged_by_the_model_alone():
     weights = _with_word("turnip", 8.0)
     engine = _engine_with(Thresholds(review=0.5, min_words=3), weights=weights, bias=-3.0)
