@@ -232,8 +232,8 @@ def test_a_listed_word_typed_plain_is_no_hit_but_the_model_reads_it():
     # "lon" is "lồn" typed without its mark, or a can: to the rules the everyday word (no hit);
     # the model reads it with the words around it (here a model that knows "vai lon")
     weights = array("f", bytes(4 << BITS))
-    pair = set(features_py("vai lon", "vai lon", BITS)) - set(features_py("vai", "vai", BITS)) - set(
-        features_py("lon", "lon", BITS))
+    pair = (set(features_py("vai lon", "vai lon", BITS)) - set(features_py("vai", "vai", BITS))
+            - set(features_py("lon", "lon", BITS)))
     for b in pair:  # the pair alone, not either word
         weights[b] = 8.0
     engine = _engine_with(Thresholds(review=0.5, min_words=1), weights=weights.tobytes(),

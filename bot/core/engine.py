@@ -404,8 +404,8 @@ class Engine:
     def _only_everyday(self, n: Normalized, matches: list[TermMatch],
                        policy: CommunityPolicy | None) -> bool:
         """Whether a message the model would send to review holds only listed words the
-        rules read as everyday ones ("lon bia") and phrases, and the model, reading it without
-        those words, would not: most such chat ends here, without the careful path."""
+        rules read as everyday ones ("dm me the link") and phrases, and the model, reading it
+        without those words, would not: most such chat ends here, without the careful path."""
         spans = []
         for m in matches:
             if m.via is INNOCENT:
@@ -618,8 +618,9 @@ class Engine:
         # the model's own hit is for a message the rules leave below the review floor
         open_ = not s.hits or max(conf for conf, _ in s.hits.values()) < floor
         if s.innocent and (wanted or (open_ and s.z + s.learned >= lowest)):
-            # the model sees "lon" and "lồn", "dm" and "dm", as the same letters; where the rules
-            # read such a word as the everyday one, the model reads the message without it
+            # the model sees "dm" and "dm", "ngu" and "ngu" ("ngủ"), as the same letters; where
+            # the rules read such a word as the everyday one, the model reads the message
+            # without it
             # (asked only where its score could send the message to review, or is asked for)
             exact, folded = self._without(s)
             overlay = policy.learned if policy is not None else None
