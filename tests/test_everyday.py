@@ -5,12 +5,19 @@ import pytest
 
 from bot.core import Engine
 from bot.core.model import default_model
+from bot.core.normalize import fold
 from tests.everyday import Line, holds, judged, lines
 
 LINES = lines()
 # innocent lines the model alone may send to a moderator (never acted on): a budget for the
 # table as a whole, as the review queue has one for a community
 REVIEW_SHARE = 0.03
+# the innocent lines typed with marks, typed again without them, as much Vietnamese chat is
+# ("toi nay di choi khong"): never acted on, and no rule flags them. The model reads words
+# typed plain less well (4% of the comments it learned from were typed so, 23% of those
+# offensive against 17%), so it may send a few more of them to review: measured 9 of 206
+PLAIN = [fold(line.text) for line in LINES if line.innocent and fold(line.text) != line.text]
+PLAIN_REVIEW_SHARE = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +62,19 @@ def test_few_innocent_lines_reach_the_review_queue(shipped):
     print(f"\ninnocent lines sent to review by the model: {len(reviewed)} of {len(innocent)} "
           f"({share:.1%}): {reviewed}")
     assert share <= REVIEW_SHARE, reviewed
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_innocent_lines_typed_without_marks_are_never_acted_on(shipped, text: str):
+    found = judged(shipped, text)
+    assert all(t != "act" for t, _, _ in found), found
+    assert all(rule == "model.violation" for _, rule, _ in found), found
+
+
+def test_few_innocent_lines_typed_without_marks_reach_the_review_queue(shipped):
+    reviewed = [text for text in PLAIN if judged(shipped, text)]
+    share = len(reviewed) / len(PLAIN)
+    print(f"\ninnocent lines typed without marks sent to review: {len(reviewed)} of "
+          f"{len(PLAIN)} ({share:.1%}): {reviewed}")
+    assert len(PLAIN) >= 150
+    assert share <= PLAIN_REVIEW_SHARE, reviewed
