@@ -7,6 +7,7 @@ import random
 import re
 from array import array
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from bot.core import CommunityPolicy, Engine, normalize
 from bot.core.features import count_words_py, delta_py, features_py, logit_py
 from bot.core.learned import Example, Overlay, replay, step
 from bot.core.model import Model, ModelError, Thresholds, default_model, load_model, parse_model
+from bot.core.normalize import fold
 
 try:
     from bot.core import _score as C
@@ -172,6 +174,52 @@ def test_training_on_a_small_set_gives_a_model_that_learned_it(tmp_path, capsys)
     hit = [h for h in engine.check("mày đúng là rùa rụt cổ").hits]
     assert [h.rule_id for h in hit] == ["model.violation"] and hit[0].via == "model"
     assert engine.check("con rùa nhà mình dễ thương").hits == ()
+
+
+def test_violations_typed_without_marks_count_as_often_as_those_typed_with_them(tmp_path,
+                                                                                capsys):
+    """A data set whose comments typed without marks are harsher (ViHSD: 23% offensive against
+    17%) would teach the model that every word typed plain is suspect; training weights those
+    violations down to the share of the ones typed with marks, in the fit and in tuning."""
+    from bot.train.data import Row
+    from bot.train.fit import _plain_factor, _typing
+
+    rows = [Row("thang nay that la rua rut co", "bad", True),  # Vietnamese typed plain
+            Row("thằng này rùa rụt cổ", "bad", True),  # ... with its marks
+            Row("see you tomorrow", "ok", False)]  # English: neither
+    plain, marked = _typing(rows)
+    assert plain.tolist() == [True, False, False] and marked.tolist() == [False, True, False]
+    # 40% of the plain rows are violations, 20% of the marked ones: a plain violation counts
+    # for 0.2 * 0.6 / (0.8 * 0.4) = 0.375 of one, and the plain rows come to 20% too
+    positive = np.array([True] * 4 + [False] * 6 + [True] * 2 + [False] * 8)
+    plain = np.array([True] * 10 + [False] * 10)
+    factor = _plain_factor(positive, plain, ~plain)
+    assert factor == pytest.approx(0.375)
+    assert 4 * factor / (4 * factor + 6) == pytest.approx(0.2)
+    # plain typing no harsher, or nothing to compare with: nothing to undo
+    assert _plain_factor(positive, ~plain, plain) == 1.0
+    assert _plain_factor(positive, plain, np.zeros(20, dtype=bool)) == 1.0
+
+    rng = random.Random(3)
+    data = []
+    for i in range(1500):
+        typed_plain = rng.random() < 0.5
+        bad = rng.random() < (0.4 if typed_plain else 0.2)
+        text = rng.choice(["thằng này rùa rụt cổ", "đồ rùa bò"] if bad
+                          else ["hôm nay trời đẹp quá", "các bạn ơi đi ăn không"])
+        data.append((f"{fold(text) if typed_plain else text} {i}", "bad" if bad else "ok"))
+    _labelled(tmp_path / "plain.csv", data)
+    out = tmp_path / "plain.qtm"
+    assert main(["model", "train", str(tmp_path / "plain.csv"), "--text-col", "message",
+                 "--label-col", "verdict", "--positive", "bad", "--bits", "14", "--c", "4",
+                 "--output", str(out)]) == 0, capsys.readouterr().err
+    assert 0.25 < load_model(out).info["trained"]["plain_factor"] < 0.55
+    # the small set of the test above has no Vietnamese typed plain: its violations count as one
+    _labelled(tmp_path / "small.csv", _generated(1, 600))
+    assert main(["model", "train", str(tmp_path / "small.csv"), "--text-col", "message",
+                 "--label-col", "verdict", "--positive", "bad", "--bits", "14", "--c", "4",
+                 "--output", str(out)]) == 0
+    assert load_model(out).info["trained"]["plain_factor"] == 1.0
 
 
 def test_training_refuses_what_it_cannot_use(tmp_path, capsys):
