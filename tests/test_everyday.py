@@ -13,11 +13,10 @@ LINES = lines()
 # table as a whole, as the review queue has one for a community
 REVIEW_SHARE = 0.03
 # the innocent lines typed with marks, typed again without them, as much Vietnamese chat is
-# ("toi nay di choi khong"): never acted on, and no rule flags them. The model reads words
-# typed plain less well (4% of the comments it learned from were typed so, 23% of those
-# offensive against 17%), so it may send a few more of them to review: measured 9 of 206
+# ("toi nay di choi khong"): never acted on, no rule flags them, and the same budget for the
+# review queue (measured 6 of 206; 9 before training stopped taking ViHSD's harsher plain
+# comments as a sign that typing plain is rude)
 PLAIN = [fold(line.text) for line in LINES if line.innocent and fold(line.text) != line.text]
-PLAIN_REVIEW_SHARE = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -77,4 +76,4 @@ def test_few_innocent_lines_typed_without_marks_reach_the_review_queue(shipped):
     print(f"\ninnocent lines typed without marks sent to review: {len(reviewed)} of "
           f"{len(PLAIN)} ({share:.1%}): {reviewed}")
     assert len(PLAIN) >= 150
-    assert share <= PLAIN_REVIEW_SHARE, reviewed
+    assert share <= REVIEW_SHARE, reviewed

@@ -39,6 +39,14 @@ def _source(path: str) -> tuple[str, str] | None:
     return None
 
 
+def _plain_sentence(factor: float) -> str:
+    if factor >= 1:
+        return ""
+    return (f"Vietnamese violations typed without marks count for {factor:.2f} of one, so that "
+            "they are as frequent among comments typed plain as among those typed with marks "
+            "(in ViHSD the plain ones are harsher): how a member types is no evidence.")
+
+
 def render(model: Model, measured: list[dict[str, Any]]) -> str:
     """The card as Markdown. ``measured``: ``quytac eval --json`` reports, the model loaded."""
     info = model.info.get("trained", {})
@@ -78,7 +86,8 @@ def render(model: Model, measured: list[dict[str, Any]]) -> str:
         "measured. Each file's violations are weighted to the lowest share of violations any "
         "file has (Davidson's tweets were collected for slurs: 83% offensive), in the fit and "
         "in tuning alike: thresholds are chosen for chat in which violations are that rare, "
-        "and among review thresholds about as good as the best (F1 within 0.005), the highest.",
+        "and among review thresholds about as good as the best (F1 within 0.005), the highest. "
+        + _plain_sentence(info.get("plain_factor", 1.0)),
         "",
         "## How it was made",
         "",
@@ -130,6 +139,9 @@ def render(model: Model, measured: list[dict[str, Any]]) -> str:
         "- ViHSD labels much anti-government commentary as hate; the model learned that "
         "political words score high. Communities that discuss politics should expect review "
         "items there, and dismissing them teaches the model.",
+        "- Vietnamese typed without marks is read less well than typed with them: few of the "
+        "comments it learned from were typed so, and a plain word may stand for several (\"lon\" "
+        "is a can or an insult), so a plain everyday message reaches review a little more often.",
         "- Languages: Vietnamese (with and without diacritics) and English; other languages "
         "get scores of little meaning, and the review threshold for them is the overall one.",
         "",
