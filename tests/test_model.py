@@ -297,6 +297,22 @@ def test_a_listed_word_typed_plain_is_no_hit_but_the_model_reads_it():
                         bias=-3.0).check("di ngu thoi").hits == ()
 
 
+def test_a_phrase_the_rules_call_everyday_is_no_evidence_for_the_model():
+    # the rules' exception phrases ("điên mất", "con chó nhà") are everyday chat: the model reads
+    # the message without them, typed with marks or without, even where no listed word in them
+    # was typed so that a rule would have read it ("dien" is no hit for the rules)
+    plain = _engine_with(Thresholds(review=0.5, min_words=1), weights=_with_word("dien", 8.0),
+                         bias=-3.0)
+    assert [h.rule_id for h in plain.check("dien that").hits] == ["model.violation"]
+    assert plain.check("dien mat thoi").hits == ()
+    note = plain.check("dien mat thoi", note=True).model
+    assert note.set_aside == ("dien mat",) and note.score < 0.5
+    dog = _engine_with(Thresholds(review=0.5, min_words=1), weights=_with_word("chó", 8.0),
+                       bias=-2.5)
+    assert [h.rule_id for h in dog.check("con chó kia").hits] == ["model.violation"]
+    assert dog.check("con chó nhà mình đẻ").hits == ()
+
+
 def test_short_messages_are_not_judged_by_the_model_alone():
     weights = _with_word("turnip", 8.0)
     engine = _engine_with(Thresholds(review=0.5, min_words=3), weights=weights, bias=-3.0)

@@ -408,7 +408,7 @@ class Engine:
         without those words, would not: most such chat ends here, without the careful path."""
         spans = []
         for m in matches:
-            if m.via is INNOCENT:
+            if m.via is INNOCENT or m.via == "exception":
                 spans.append((m.start, m.end))
             elif not m.entry.phrase:
                 return False
@@ -442,6 +442,10 @@ class Engine:
             via = m.entry.via
             if via == "exception":
                 blocked[m.entry.rule].add(m.start, m.end)
+                # a phrase the rules call everyday ("điên mất", "con chó nhà") is no evidence
+                # for the model either, typed with marks or without, whether or not a listed
+                # word in it was typed so that the rules would have read it
+                s.innocent.append((m.start, m.end))
             elif via == "unless":
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":
