@@ -61,6 +61,36 @@ def test_context_decides_where_a_term_counts(ctx, text, hit):
     assert _rules(ctx, text) == ([("t.ctx", hit)] if hit else [])
 
 
+MARKS_RULE = """
+  - id: t.marks
+    category: discrimination
+    clause: c1
+    severity: 2
+    context:
+      - folded_terms: [xứ]
+        followed_by: [bẩn, lười]
+        not_followed_by: [đều]
+        within: 2
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [xứ bẩn, xu ban, xứ lười]
+      ok: [xứ bán gạo, xứ lưới cá, xứ đều bẩn]
+"""
+
+
+@pytest.mark.parametrize("text,hit", [
+    # a word that makes a hit count, typed with marks, must carry its own ("bán" is not "bẩn")
+    ("xứ bẩn", True), ("xứ bán gạo", False), ("xứ lưới cá", False), ("xứ lười", True),
+    # typed without marks it may be either: it counts
+    ("xu ban", True), ("xứ ban", True),
+    # a word that clears a hit clears it whatever its marks ("đêu" is a typo of "đều")
+    ("xứ đều bẩn", False), ("xứ đêu bẩn", False), ("xu deu ban", False),
+])
+def test_a_context_word_typed_with_marks_is_the_word_its_marks_make(tmp_path, text, hit):
+    engine = Engine(load_rulesets(_write(tmp_path, MARKS_RULE)))
+    assert bool(engine.check(text).hits) is hit
+
+
 def test_a_context_entry_can_carry_its_own_confidence(ctx):
     assert [h.confidence for h in ctx.check("meh").hits] == [0.45]
     assert [h.confidence for h in ctx.check("badword").hits] == [0.9]

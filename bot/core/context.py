@@ -3,7 +3,11 @@
 "mọi" is a slur after "bọn" and the word *every* before "người"; "dm" is an insult, and a direct
 message in "check dm". A rule says which with a context (``rulesets/``; docs/ENGINE.md,
 "Writing a rule"); this module answers it for one hit, on the diacritics-folded text, so a context word
-typed without its marks still counts. Asked only for the hits of terms that have a context.
+typed without its marks still counts. A word that makes a hit count ("preceded_by",
+"followed_by") and was typed with marks must carry its own: "Nam Kỳ bán gạo" is not "Nam Kỳ
+bẩn", "người miền Tây lưới cá" not "lười", "đều" not "đểu". (Words that clear a hit are read
+folded whatever their marks: a typo must not make an innocent message an insult.) Asked only
+for the hits of terms that have a context.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from bot.core.confusables import VIETNAMESE_LETTERS
 from bot.core.normalize import Normalized, fold, normalize_term
 from bot.core.ruleset import Context
 
@@ -64,25 +69,58 @@ class WordIndex:
 NUMBER = "<number>"  # a context word that stands for any number ("500 ml" is not "ml")
 
 
+def consistent(typed: str, term: str) -> bool:
+    """Whether ``typed`` is ``term`` with diacritics left out or faked, never changed.
+
+    Called only where ``typed`` and ``term`` fold to the same letters.
+    """
+    if len(typed) != len(term):
+        return False
+    if typed.isascii():
+        return True  # no diacritics typed at all: the plain omission case
+    for a, b in zip(typed, term):
+        if a == b:
+            continue
+        if a in VIETNAMESE_LETTERS and a != fold(b):
+            return False  # a real Vietnamese letter with other marks: another word
+        if fold(a) != fold(b):
+            return False
+    return True
+
+
 class _Phrases:
-    """Context phrases: single words in a set, longer ones by their length in words, so a check
-    looks at each window once."""
+    """Context phrases: single words and longer ones by their length in words, so a check
+    looks at each window once; each found by its folded words, with the forms it is written in
+    (``marks``: a word typed with marks must carry a written form's own, ``consistent``)."""
 
-    __slots__ = ("singles", "by_size", "number")
+    __slots__ = ("singles", "by_size", "number", "marks")
 
-    def __init__(self, texts: tuple[str, ...]) -> None:
+    def __init__(self, texts: tuple[str, ...], marks: bool = False) -> None:
         self.number = NUMBER in texts
-        singles: set[str] = set()
-        by_size: dict[int, set[tuple[str, ...]]] = {}
+        self.marks = marks
+        singles: dict[str, set[tuple[str, ...]]] = {}
+        by_size: dict[int, dict[tuple[str, ...], set[tuple[str, ...]]]] = {}
         for t in texts:
             if t != NUMBER:
-                words = tuple(_WORD.findall(fold(normalize_term(t))))
+                written = tuple(_WORD.findall(normalize_term(t)))
+                words = tuple(fold(w) for w in written)
                 if len(words) == 1:
-                    singles.add(words[0])
+                    singles.setdefault(words[0], set()).add(written)
                 elif words:
-                    by_size.setdefault(len(words), set()).add(words)
-        self.singles = frozenset(singles)
-        self.by_size = tuple(by_size.items())
+                    by_size.setdefault(len(words), {}).setdefault(words, set()).add(written)
+        self.singles = {k: tuple(v) for k, v in singles.items()}
+        self.by_size = tuple((size, {k: tuple(v) for k, v in found.items()})
+                             for size, found in by_size.items())
+
+    def _typed_as(self, typed: list[str], a: int, b: int,
+                  forms: tuple[tuple[str, ...], ...] | None) -> bool:
+        """Whether the words ``typed[a:b]`` are one of ``forms``, as this list reads them."""
+        if forms is None:
+            return False
+        if not self.marks:
+            return True
+        words = typed[a:b]
+        return any(all(consistent(t, w) for t, w in zip(words, form)) for form in forms)
 
     def __bool__(self) -> bool:
         return bool(self.singles or self.by_size) or self.number
@@ -90,32 +128,35 @@ class _Phrases:
     def longest(self) -> int:
         return max([1, *(size for size, _ in self.by_size)])
 
-    def _one(self, word: str) -> bool:
-        return word in self.singles or (self.number and word.isdecimal())
+    def _one(self, words: list[str], typed: list[str], i: int) -> bool:
+        return (self._typed_as(typed, i, i + 1, self.singles.get(words[i]))
+                or (self.number and words[i].isdecimal()))
 
-    def before(self, words: list[str], within: int) -> bool:
+    def before(self, words: list[str], typed: list[str], within: int) -> bool:
         """Whether one of the phrases ends at most ``within`` words before the term (``words``:
-        the words before it, nearest last)."""
+        the folded words before it, nearest last; ``typed``: the same as typed)."""
         for gap in range(within):
             end = len(words) - gap
             if end < 1:
                 return False
-            if self._one(words[end - 1]):
+            if self._one(words, typed, end - 1):
                 return True
             for size, phrases in self.by_size:
-                if end - size >= 0 and tuple(words[end - size:end]) in phrases:
+                if end - size >= 0 and self._typed_as(
+                        typed, end - size, end, phrases.get(tuple(words[end - size:end]))):
                     return True
         return False
 
-    def after(self, words: list[str], within: int) -> bool:
+    def after(self, words: list[str], typed: list[str], within: int) -> bool:
         """Whether one of the phrases starts at most ``within`` words after the term
-        (``words``: the words after it, nearest first)."""
+        (``words``: the folded words after it, nearest first; ``typed``: as typed)."""
         count = len(words)
         for start in range(min(within, count)):
-            if self._one(words[start]):
+            if self._one(words, typed, start):
                 return True
             for size, phrases in self.by_size:
-                if start + size <= count and tuple(words[start:start + size]) in phrases:
+                if start + size <= count and self._typed_as(
+                        typed, start, start + size, phrases.get(tuple(words[start:start + size]))):
                     return True
         return False
 
@@ -127,9 +168,9 @@ class CompiledContext:
                  "looks_before", "looks_after", "_seen")
 
     def __init__(self, spec: Context) -> None:
-        self.before = _Phrases(spec.preceded_by) or None
+        self.before = _Phrases(spec.preceded_by, marks=True) or None
         self.not_before = _Phrases(spec.not_preceded_by) or None
-        self.after = _Phrases(spec.followed_by) or None
+        self.after = _Phrases(spec.followed_by, marks=True) or None
         self.not_after = _Phrases(spec.not_followed_by) or None
         self.looks_before = self.before is not None or self.not_before is not None
         self.looks_after = self.after is not None or self.not_after is not None
@@ -147,10 +188,10 @@ class CompiledContext:
     def holds(self, n: Normalized, start: int, end: int) -> bool:
         """Whether the hit at [start, end) of the folded text counts where it stands. (The
         words either side are read from a stretch of the text around it, not the whole.)"""
-        folded = n.folded
+        exact = n.exact  # (as long as the folded text: each word stands at the same place)
         span = _SPAN * self.reach
-        key = (folded[max(0, start - span):start] if self.looks_before else "",
-               folded[end:end + span] if self.looks_after else "")
+        key = (exact[max(0, start - span):start] if self.looks_before else "",
+               exact[end:end + span] if self.looks_after else "")
         counts = self._seen.get(key)
         if counts is None:
             counts = self._around(key[0], key[1])
@@ -160,20 +201,22 @@ class CompiledContext:
         return counts and not (self.unless_name and _written_as_name(n, start, end))
 
     def _around(self, left: str, right: str) -> bool:
-        """Whether the words of ``left`` (the stretch before a hit) and ``right`` (after it)
-        are what the context asks for."""
+        """Whether the words of ``left`` (the stretch before a hit, as typed) and ``right``
+        (after it) are what the context asks for."""
         within, reach = self.within, self.reach
         if self.looks_before:
-            before = _words_in(left, 0, len(left))[-reach:]
-            if self.before is not None and not self.before.before(before, within):
+            typed = _words_in(left, 0, len(left))[-reach:]
+            before = [fold(w) for w in typed]
+            if self.before is not None and not self.before.before(before, typed, within):
                 return False
-            if self.not_before is not None and self.not_before.before(before, within):
+            if self.not_before is not None and self.not_before.before(before, typed, within):
                 return False
         if self.looks_after:
-            after = _words_in(right, 0, len(right))[:reach]
-            if self.after is not None and not self.after.after(after, within):
+            typed = _words_in(right, 0, len(right))[:reach]
+            after = [fold(w) for w in typed]
+            if self.after is not None and not self.after.after(after, typed, within):
                 return False
-            if self.not_after is not None and self.not_after.after(after, within):
+            if self.not_after is not None and self.not_after.after(after, typed, within):
                 return False
         return True
 

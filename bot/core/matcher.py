@@ -18,7 +18,7 @@ from typing import Iterable, NamedTuple
 import ahocorasick
 
 from bot.core.confusables import VIETNAMESE_LETTERS
-from bot.core.context import CompiledContext, WordIndex
+from bot.core.context import CompiledContext, WordIndex, consistent
 from bot.core.normalize import Normalized, fold, normalize_term
 
 
@@ -64,25 +64,6 @@ def parse_term(term: str) -> tuple[str, bool, bool]:
     open_start = term.startswith("*")
     open_end = term.endswith("*")
     return normalize_term(term.strip("*")), open_start, open_end
-
-
-def consistent(typed: str, term: str) -> bool:
-    """Whether ``typed`` is ``term`` with diacritics left out or faked, never changed.
-
-    Called only where ``typed`` and ``term`` fold to the same letters.
-    """
-    if len(typed) != len(term):
-        return False
-    if typed.isascii():
-        return True  # no diacritics typed at all: the plain omission case
-    for a, b in zip(typed, term):
-        if a == b:
-            continue
-        if a in VIETNAMESE_LETTERS and a != fold(b):
-            return False  # a real Vietnamese letter with other marks: another word
-        if fold(a) != fold(b):
-            return False
-    return True
 
 
 _PHRASE_KINDS = ("exception", "unless", "requires")
