@@ -17,7 +17,6 @@ from typing import Iterable, NamedTuple
 
 import ahocorasick
 
-from bot.core.confusables import VIETNAMESE_LETTERS
 from bot.core.context import CompiledContext, WordIndex, consistent
 from bot.core.normalize import Normalized, fold, normalize_term
 
