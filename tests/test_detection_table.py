@@ -306,3 +306,21 @@ def test_remembered_decisions_do_not_carry_between_messages():
     other = [[h.rule_id for h in backward.check(t).hits] for t in reversed(texts)][::-1]
     assert first == other
     assert first[0] == [] and "vi.insult.stupid" in first[1]
+
+
+@pytest.mark.parametrize("text,word", [
+    ("thanks @shitpostking for the meme", "shitpostking"),
+    ("RT @FuckKennyJ: trash talk again", "FuckKennyJ"),
+    ("@hoes hi", "hoes"),
+    ("@fuck you", "fuck"),  # a swear word with an @ before it still reaches a moderator
+])
+def test_a_word_in_an_handle_goes_to_review_at_most(engine, text, word):
+    """An @handle is someone's name: a member naming them did not write the word in it."""
+    hits = engine.check(text).hits
+    assert hits and all(h.confidence <= 0.5 for h in hits), hits
+    assert word in {h.matched for h in hits}
+
+
+@pytest.mark.parametrize("text", ["you fuck @Nam", "@Nam đồ ngu", "f@ggot", "fuck@you.com"])
+def test_words_beside_or_around_an_at_sign_are_read_as_written(engine, text):
+    assert max(h.confidence for h in engine.check(text).hits) > 0.6

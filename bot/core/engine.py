@@ -76,6 +76,23 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
     return hit.start, hit.rule_id
 
 
+# a listed word in an @handle ("thanks @shitpostking", "RT @FuckKennyJ") is most often someone's
+# name, which a member naming them did not choose; it may also be a swear word with an @ before
+# it ("@fuck you"): to review at most, never acted on (a community whose moderators dismiss it
+# teaches its model so)
+HANDLE_CONFIDENCE = 0.5
+
+
+def _in_handle(exact: str, start: int) -> bool:
+    """Whether the word at ``start`` of ``exact`` is an @handle ("f@ggot" and "a@b.com" are
+    not: the @ must begin a word)."""
+    a = start
+    while a > 0 and (exact[a - 1].isalnum() or exact[a - 1] == "_"):
+        a -= 1
+    return a > 0 and exact[a - 1] == "@" and (
+        a == 1 or not (exact[a - 2].isalnum() or exact[a - 2] == "_"))
+
+
 def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
     """``n``'s two forms with each span blanked by as many spaces (every position stays)."""
     exact, folded = n.exact, n.folded
@@ -474,6 +491,7 @@ class Engine:
     def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
         hits, counts, blocked, cancelled, off = s.hits, s.counts, s.blocked, s.cancelled, s.off
         requires = self._requires
+        handles = "@" in s.n.exact
         for entry, start, end, via, confidence in matches:
             if entry.phrase:
                 continue
@@ -501,6 +519,8 @@ class Engine:
                 # "dm me the link", "lol vui quá", "con bò đỏ ngoài đồng"
                 s.innocent.append((start, end))
                 continue
+            if handles and confidence > HANDLE_CONFIDENCE and _in_handle(s.n.exact, start):
+                confidence = HANDLE_CONFIDENCE
             if known is None:
                 counts[rule] = counts.get(rule, 0) + 1
                 hits[key] = (confidence, via)
