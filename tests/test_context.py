@@ -81,8 +81,10 @@ MARKS_RULE = """
 @pytest.mark.parametrize("text,hit", [
     # a word that makes a hit count, typed with marks, must carry its own ("bán" is not "bẩn")
     ("xứ bẩn", True), ("xứ bán gạo", False), ("xứ lưới cá", False), ("xứ lười", True),
-    # typed without marks it may be either: it counts
-    ("xu ban", True), ("xứ ban", True),
+    # typed without marks it may be either: it counts, where the words around are plain too
+    ("xu ban", True), ("xứ ban", True), ("xu ban nhe", True),
+    # among words typed with theirs, a word typed without any is itself ("ban" is "ban")
+    ("xứ ban đêm vắng vẻ", False), ("mình thấy xứ ban ngày đông", False),
     # a word that clears a hit clears it whatever its marks ("đêu" is a typo of "đều")
     ("xứ đều bẩn", False), ("xứ đêu bẩn", False), ("xu deu ban", False),
 ])

@@ -36,7 +36,7 @@ FLAGGED = [
     ("nhà cái uy tín", "vi.ads.gambling"),
     ("cá độ bóng đá uy tín", "vi.ads.gambling"),
     ("tài xỉu online", "vi.ads.gambling"),
-    ("vay tiền nhanh", "vi.ads.loans"),
+    ("vay tiền nhanh, liên hệ zalo", "vi.ads.loans"),
     ("ship cỏ mỹ", "vi.ads.drugs"),
     ("hàng rep 1:1 giá rẻ", "vi.ads.counterfeit"),
     ("bán acc giá rẻ", "vi.ads.accounts"),
@@ -51,7 +51,7 @@ FLAGGED = [
     ("bac ky cho", "vi.discrimination.region"),
     ("nha cai uy tin", "vi.ads.gambling"),
     ("tai xiu uy tin", "vi.ads.gambling"),
-    ("vay tien nhanh", "vi.ads.loans"),
+    ("vay tien nhanh lh zalo", "vi.ads.loans"),
     ("di chet di", "vi.violence.threat"),
     # teencode
     ("dm thằng kia", "vi.insult.mother"),

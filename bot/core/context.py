@@ -69,15 +69,18 @@ class WordIndex:
 NUMBER = "<number>"  # a context word that stands for any number ("500 ml" is not "ml")
 
 
-def consistent(typed: str, term: str) -> bool:
+def consistent(typed: str, term: str, plain: bool = True) -> bool:
     """Whether ``typed`` is ``term`` with diacritics left out or faked, never changed.
 
-    Called only where ``typed`` and ``term`` fold to the same letters.
+    Called only where ``typed`` and ``term`` fold to the same letters. ``plain``: whether a
+    word typed without any diacritics may stand for a written form with them (not among words
+    typed with theirs, where "gia" in "gia đình" is not "giá").
     """
     if len(typed) != len(term):
         return False
     if typed.isascii():
-        return True  # no diacritics typed at all: the plain omission case
+        # no diacritics typed at all: the plain omission case, where the text around is plain
+        return plain or term.isascii()
     for a, b in zip(typed, term):
         if a == b:
             continue
@@ -113,14 +116,15 @@ class _Phrases:
                              for size, found in by_size.items())
 
     def _typed_as(self, typed: list[str], a: int, b: int,
-                  forms: tuple[tuple[str, ...], ...] | None) -> bool:
-        """Whether the words ``typed[a:b]`` are one of ``forms``, as this list reads them."""
+                  forms: tuple[tuple[str, ...], ...] | None, plain: bool) -> bool:
+        """Whether the words ``typed[a:b]`` are one of ``forms``, as this list reads them
+        (``plain``: as ``consistent`` reads a word typed without diacritics)."""
         if forms is None:
             return False
         if not self.marks:
             return True
         words = typed[a:b]
-        return any(all(consistent(t, w) for t, w in zip(words, form)) for form in forms)
+        return any(all(consistent(t, w, plain) for t, w in zip(words, form)) for form in forms)
 
     def __bool__(self) -> bool:
         return bool(self.singles or self.by_size) or self.number
@@ -128,35 +132,40 @@ class _Phrases:
     def longest(self) -> int:
         return max([1, *(size for size, _ in self.by_size)])
 
-    def _one(self, words: list[str], typed: list[str], i: int) -> bool:
-        return (self._typed_as(typed, i, i + 1, self.singles.get(words[i]))
+    def _one(self, words: list[str], typed: list[str], i: int, plain: bool) -> bool:
+        return (self._typed_as(typed, i, i + 1, self.singles.get(words[i]), plain)
                 or (self.number and words[i].isdecimal()))
 
-    def before(self, words: list[str], typed: list[str], within: int) -> bool:
+    def before(self, words: list[str], typed: list[str], within: int, plain: bool = True
+               ) -> bool:
         """Whether one of the phrases ends at most ``within`` words before the term (``words``:
-        the folded words before it, nearest last; ``typed``: the same as typed)."""
+        the folded words before it, nearest last; ``typed``: the same as typed; ``plain``: as
+        ``consistent`` reads a word typed without diacritics)."""
         for gap in range(within):
             end = len(words) - gap
             if end < 1:
                 return False
-            if self._one(words, typed, end - 1):
+            if self._one(words, typed, end - 1, plain):
                 return True
             for size, phrases in self.by_size:
                 if end - size >= 0 and self._typed_as(
-                        typed, end - size, end, phrases.get(tuple(words[end - size:end]))):
+                        typed, end - size, end, phrases.get(tuple(words[end - size:end])), plain):
                     return True
         return False
 
-    def after(self, words: list[str], typed: list[str], within: int) -> bool:
+    def after(self, words: list[str], typed: list[str], within: int, plain: bool = True
+              ) -> bool:
         """Whether one of the phrases starts at most ``within`` words after the term
-        (``words``: the folded words after it, nearest first; ``typed``: as typed)."""
+        (``words``: the folded words after it, nearest first; ``typed``: as typed; ``plain``:
+        as in ``before``)."""
         count = len(words)
         for start in range(min(within, count)):
-            if self._one(words, typed, start):
+            if self._one(words, typed, start, plain):
                 return True
             for size, phrases in self.by_size:
                 if start + size <= count and self._typed_as(
-                        typed, start, start + size, phrases.get(tuple(words[start:start + size]))):
+                        typed, start, start + size, phrases.get(tuple(words[start:start + size])),
+                        plain):
                     return True
         return False
 
@@ -204,21 +213,37 @@ class CompiledContext:
         """Whether the words of ``left`` (the stretch before a hit, as typed) and ``right``
         (after it) are what the context asks for."""
         within, reach = self.within, self.reach
+        left_words = _words_in(left, 0, len(left))[-reach:] if self.looks_before else []
+        right_words = _words_in(right, 0, len(right))[:reach] if self.looks_after else []
+        plain = not _mostly_marked(left_words + right_words)
         if self.looks_before:
-            typed = _words_in(left, 0, len(left))[-reach:]
+            typed = left_words
             before = [fold(w) for w in typed]
-            if self.before is not None and not self.before.before(before, typed, within):
+            if self.before is not None and not self.before.before(before, typed, within, plain):
                 return False
             if self.not_before is not None and self.not_before.before(before, typed, within):
                 return False
         if self.looks_after:
-            typed = _words_in(right, 0, len(right))[:reach]
+            typed = right_words
             after = [fold(w) for w in typed]
-            if self.after is not None and not self.after.after(after, typed, within):
+            if self.after is not None and not self.after.after(after, typed, within, plain):
                 return False
             if self.not_after is not None and self.not_after.after(after, typed, within):
                 return False
         return True
+
+
+def _mostly_marked(words: list[str]) -> bool:
+    """Whether words around a hit are typed with diacritics (two at least, and as many as the
+    words typed without): there a word typed without any is itself ("gia đình", "bao nhiêu"),
+    not a marked word's plain spelling. A spammer's "nhà cái uy tin nap rut" is plain."""
+    marked = plain = 0
+    for w in words:
+        if not w.isascii():
+            marked += 1
+        elif w.isalpha():
+            plain += 1
+    return marked >= 2 and marked >= plain
 
 
 def _written_as_name(n: Normalized, start: int, end: int) -> bool:
