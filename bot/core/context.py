@@ -217,18 +217,17 @@ class CompiledContext:
         right_words = _words_in(right, 0, len(right))[:reach] if self.looks_after else []
         plain = not _mostly_marked(left_words + right_words)
         if self.looks_before:
-            typed = left_words
-            before = [fold(w) for w in typed]
-            if self.before is not None and not self.before.before(before, typed, within, plain):
+            before = [fold(w) for w in left_words]
+            if self.before is not None and not self.before.before(
+                    before, left_words, within, plain):
                 return False
-            if self.not_before is not None and self.not_before.before(before, typed, within):
+            if self.not_before is not None and self.not_before.before(before, left_words, within):
                 return False
         if self.looks_after:
-            typed = right_words
-            after = [fold(w) for w in typed]
-            if self.after is not None and not self.after.after(after, typed, within, plain):
+            after = [fold(w) for w in right_words]
+            if self.after is not None and not self.after.after(after, right_words, within, plain):
                 return False
-            if self.not_after is not None and self.not_after.after(after, typed, within):
+            if self.not_after is not None and self.not_after.after(after, right_words, within):
                 return False
         return True
 

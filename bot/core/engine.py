@@ -83,11 +83,14 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
 HANDLE_CONFIDENCE = 0.5
 
 
+HANDLE_LONGEST = 64  # longer than any platform's usernames (Telegram and Discord: 32)
+
+
 def _in_handle(exact: str, start: int) -> bool:
     """Whether the word at ``start`` of ``exact`` is an @handle ("f@ggot" and "a@b.com" are
     not: the @ must begin a word)."""
-    a = start
-    while a > 0 and (exact[a - 1].isalnum() or exact[a - 1] == "_"):
+    a, first = start, max(0, start - HANDLE_LONGEST)
+    while a > first and (exact[a - 1].isalnum() or exact[a - 1] == "_"):
         a -= 1
     return a > 0 and exact[a - 1] == "@" and (
         a == 1 or not (exact[a - 2].isalnum() or exact[a - 2] == "_"))
