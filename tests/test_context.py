@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import CommunityPolicy, Engine, RulesetError, load_rulesets, normalize
 from bot.core.confusables import TONE_MOVES
+from bot.core.model import Model
 from tests.test_ruleset_errors import _write
 
 RULE = """
@@ -157,6 +158,31 @@ def test_some_marks_typed_and_others_not_is_another_phrase(engine):
     (plain,) = engine.check("thang cho").hits
     (mixed,) = engine.check("thải cho chết bớt").hits
     assert plain.confidence == 0.75 and mixed.confidence < 0.6
+
+
+def test_a_phrase_typed_plain_among_marked_words_is_other_words(engine):
+    """Someone who types marks types them on the words they mean: "mua cái thang cho nhà mới"
+    holds a ladder, not "thằng chó". Typed plain throughout, the text cannot tell, and counts;
+    one plain word ("duma") is often its own spelling of a swear word, and counts too."""
+    assert engine.check("hôm qua mua cái thang cho nhà mới").hits == ()
+    assert engine.check("lấy con dao cho mẹ thái rau với").hits == ()
+    assert [h.rule_id for h in engine.check("hom qua mua cai thang cho nha moi").hits] == [
+        "vi.insult.animal"]
+    assert [h.rule_id for h in engine.check("duma xem ghê hết cả người").hits] == [
+        "vi.insult.mother"]
+    assert [h.rule_id for h in engine.check("mua cái thằng chó này về làm gì").hits] == [
+        "vi.insult.animal"]
+
+
+@pytest.mark.parametrize("bias,expect", [(3.0, [("vi.insult.animal", 0.5)]), (-3.0, [])])
+def test_such_a_phrase_counts_only_where_the_model_finds_the_message_likely(engine, bias,
+                                                                            expect):
+    """Two weak signals: the phrase, and a model that reads the message as a violation; then
+    to review at most, never acted on (a model that scores every message alike, either way)."""
+    model = Model(10, bias, bytes(4 << 10))
+    with_model = Engine(engine.ruleset, model)
+    hits = with_model.check("hôm qua mua cái thang cho nhà mới").hits
+    assert [(h.rule_id, h.confidence) for h in hits if h.via != "model"] == expect
 
 
 def test_old_and_new_tone_marks_are_one_spelling():

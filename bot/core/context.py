@@ -232,6 +232,35 @@ class CompiledContext:
         return True
 
 
+MIXED_REACH = 5  # words either side read to tell how the text around a phrase is typed
+
+
+def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> bool:
+    """Whether the phrase at [start, end) of ``exact`` was typed without diacritics where its
+    listed form ``written`` has them, among words typed with theirs (two at least, and at least
+    half as many as those typed without: much everyday Vietnamese carries no marks of its own).
+
+    Someone who types marks types them on the words they mean: "bắc cái thang cho bố sửa mái"
+    holds a ladder, not "thằng chó", and "lấy con dao cho mẹ" a knife. Only phrases: one word
+    typed plain is often its own spelling of a swear word ("duma", "ditme")."""
+    typed = exact[start:end]
+    if " " not in typed or not typed.isascii() or written.isascii():
+        return False
+    a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
+    left, right = _words_in(exact, a, start), _words_in(exact, end, b)
+    if a and exact[a - 1].isalnum():
+        left = left[1:]  # (the stretch began inside a word)
+    if b < len(exact) and exact[b].isalnum():
+        right = right[:-1]
+    marked = plain = 0
+    for w in left[-MIXED_REACH:] + right[:MIXED_REACH]:
+        if not w.isascii():
+            marked += 1
+        elif w.isalpha():
+            plain += 1
+    return marked >= 2 and 2 * marked >= plain
+
+
 def _mostly_marked(words: list[str]) -> bool:
     """Whether words around a hit are typed with diacritics (two at least, and as many as the
     words typed without): there a word typed without any is itself ("gia đình", "bao nhiêu"),

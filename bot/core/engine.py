@@ -17,7 +17,7 @@ from typing import Any
 from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
-from bot.core.context import CompiledContext
+from bot.core.context import CompiledContext, typed_plain_among_marked
 from bot.core.language import detect_language
 from bot.core.learned import Overlay
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
@@ -82,6 +82,11 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
 # teaches its model so)
 HANDLE_CONFIDENCE = 0.5
 
+
+# a listed phrase typed without marks among words typed with them is most likely other words
+# ("bắc cái thang cho bố", not "thằng chó"): it counts only in a message the model finds likely
+# too ("cút đi thang cho"), and then to review at most
+MIXED_CONFIDENCE = HANDLE_CONFIDENCE
 
 HANDLE_LONGEST = 64  # longer than any platform's usernames (Telegram and Discord: 32)
 
@@ -406,7 +411,7 @@ class Engine:
                 if m.entry.phrase:
                     self._phrases(matches, s)
                     break
-            self._term_hits(matches, s)
+            self._term_hits(matches, s, policy)
         if found:
             self._pattern_hits(found, s)
         if links:
@@ -491,7 +496,8 @@ class Engine:
             return False
         return not languages or s.lang() in languages
 
-    def _term_hits(self, matches: list[TermMatch], s: _Scratch) -> None:
+    def _term_hits(self, matches: list[TermMatch], s: _Scratch,
+                   policy: CommunityPolicy | None) -> None:
         hits, counts, blocked, cancelled, off = s.hits, s.counts, s.blocked, s.cancelled, s.off
         requires = self._requires
         handles = "@" in s.n.exact
@@ -524,6 +530,11 @@ class Engine:
                 continue
             if handles and confidence > HANDLE_CONFIDENCE and _in_handle(s.n.exact, start):
                 confidence = HANDLE_CONFIDENCE
+            if via == "folded" and typed_plain_among_marked(s.n.exact, start, end, entry.exact):
+                # (the model reads the words as typed; nothing sets them aside)
+                if s.z is None or s.z + s.learned < self._review_logit(policy, s):
+                    continue
+                confidence = min(confidence, MIXED_CONFIDENCE)
             if known is None:
                 counts[rule] = counts.get(rule, 0) + 1
                 hits[key] = (confidence, via)
