@@ -313,6 +313,29 @@ def test_a_phrase_the_rules_call_everyday_is_no_evidence_for_the_model():
     assert dog.check("con chó nhà mình đẻ").hits == ()
 
 
+def test_words_set_aside_still_count_as_words_read():
+    """An everyday word the rules set aside weighs nothing, but it was read: the rest of the
+    message is not judged as if it stood alone ("mẹ nhớ con" is not "con")."""
+    model = Model(BITS, -4.0, _with_word("con", 8.0))
+    whole, kept = normalize("mẹ nhớ con"), normalize("       con")
+    z, _ = model.logits_set_aside(kept.exact, kept.folded, whole.folded)
+    assert z == pytest.approx(-4.0 + 8.0 / 5 ** 0.5)  # "con" over the 5 features of the whole
+    assert model.logits_of(kept.exact, kept.folded)[0] == pytest.approx(-4.0 + 8.0)
+    # nothing set aside: the same as reading the text
+    assert model.logits_set_aside(whole.exact, whole.folded, whole.folded)[0] == pytest.approx(
+        model.logits_of(whole.exact, whole.folded)[0])
+    # through the engine, with a model whose data met "mẹ" and "con" in curses: a family's "mẹ
+    # nhớ" is everyday, and what is left is no violation
+    weights = array("f", _with_word("con", 8.0))
+    for b, w in enumerate(array("f", _with_word("mẹ", 8.0))):
+        weights[b] = weights[b] or w
+    engine = _engine_with(Thresholds(review=0.5, min_words=1), weights=weights.tobytes(),
+                          bias=-4.0)
+    assert [h.rule_id for h in engine.check("con kia").hits] == ["model.violation"]
+    assert engine.check("mẹ nhớ con").hits == ()
+    assert engine.check("mẹ nhớ con", note=True).model.set_aside == ("mẹ nhớ",)
+
+
 def test_short_messages_are_not_judged_by_the_model_alone():
     weights = _with_word("turnip", 8.0)
     engine = _engine_with(Thresholds(review=0.5, min_words=3), weights=weights, bias=-3.0)

@@ -441,7 +441,8 @@ class Engine:
             return False
         assert self.model is not None
         exact, folded = _blanked(n, spans)
-        z, learned = self.model.logits_of(exact, folded, policy.learned if policy else None)
+        z, learned = self.model.logits_set_aside(exact, folded, n.folded,
+                                                 policy.learned if policy else None)
         return z + learned < self._lowest_review_logit(policy)
 
     def _lowest_review_logit(self, policy: CommunityPolicy | None) -> float:
@@ -662,7 +663,7 @@ class Engine:
             # (asked only where its score could send the message to review, or is asked for)
             exact, folded = self._without(s)
             overlay = policy.learned if policy is not None else None
-            z_read, learned = self.model.logits_of(exact, folded, overlay)
+            z_read, learned = self.model.logits_set_aside(exact, folded, s.n.folded, overlay)
         z = z_read + learned
         if (open_ and z >= lowest and self._model_rule is not None
                 and self.model.count_words(s.n.folded) >= self.model.thresholds.min_words

@@ -53,6 +53,11 @@ def sigmoid(z: float) -> float:
     return e / (1 + e)
 
 
+def _feature_count(words: int) -> int:
+    """How many features a text of ``words`` words has: each word, and each neighbouring pair."""
+    return 2 * words - 1 if words else 0
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Tuned with the model, on data it was not trained on (see its card)."""
@@ -140,6 +145,21 @@ class Model:
         buckets = features_py(exact, folded, self.bits)
         base = logit_py(buckets, self._floats, self.bias)
         return base, delta_py(buckets, learned.weights) if learned else 0.0
+
+    def logits_set_aside(self, exact: str, folded: str, whole: str, learned: Any = None
+                         ) -> tuple[float, float]:
+        """``logits_of`` a text whose everyday words were blanked out (``exact``, ``folded``),
+        those words still counted as read (``whole``: the folded text before blanking). A word
+        the rules read as an everyday one is a word of no weight, not a missing one: read
+        without it, "mẹ nhớ con" with "mẹ nhớ" set aside would be "con" alone, which weighs
+        what the whole message did."""
+        z, extra = self.logits_of(exact, folded, learned)
+        kept, read = _feature_count(self.count_words(folded)), _feature_count(
+            self.count_words(whole))
+        if 0 < kept < read:
+            factor = math.sqrt(kept / read)
+            z, extra = self.bias + (z - self.bias) * factor, extra * factor
+        return z, extra
 
     def score(self, n: Normalized) -> float:
         return sigmoid(self.logit(n))
