@@ -83,11 +83,6 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
 HANDLE_CONFIDENCE = 0.5
 
 
-# a listed phrase typed without marks among words typed with them is most likely other words
-# ("bắc cái thang cho bố", not "thằng chó"): it counts only in a message the model finds likely
-# too ("cút đi thang cho"), and then to review at most
-MIXED_CONFIDENCE = HANDLE_CONFIDENCE
-
 HANDLE_LONGEST = 64  # longer than any platform's usernames (Telegram and Discord: 32)
 
 
@@ -99,6 +94,12 @@ def _in_handle(exact: str, start: int) -> bool:
         a -= 1
     return a > 0 and exact[a - 1] == "@" and (
         a == 1 or not (exact[a - 2].isalnum() or exact[a - 2] == "_"))
+
+
+# a listed phrase typed without marks among words typed with them is most likely other words
+# ("bắc cái thang cho bố", not "thằng chó"): it counts only in a message the model finds likely
+# too ("cút đi thang cho"), and then to review at most
+MIXED_CONFIDENCE = HANDLE_CONFIDENCE
 
 
 def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
