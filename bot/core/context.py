@@ -252,26 +252,21 @@ def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> 
         left = left[1:]  # (the stretch began inside a word)
     if b < len(exact) and exact[b].isalnum():
         right = right[:-1]
-    marked = plain = 0
-    for w in left[-MIXED_REACH:] + right[:MIXED_REACH]:
-        if not w.isascii():
-            marked += 1
-        elif w.isalpha():
-            plain += 1
-    return marked >= 2 and 2 * marked >= plain
+    return _mostly_marked(left[-MIXED_REACH:] + right[:MIXED_REACH], plain_per_marked=2)
 
 
-def _mostly_marked(words: list[str]) -> bool:
-    """Whether words around a hit are typed with diacritics (two at least, and as many as the
-    words typed without): there a word typed without any is itself ("gia đình", "bao nhiêu"),
-    not a marked word's plain spelling. A spammer's "nhà cái uy tin nap rut" is plain."""
+def _mostly_marked(words: list[str], plain_per_marked: int = 1) -> bool:
+    """Whether words around a hit are typed with diacritics (two at least, and no more than
+    ``plain_per_marked`` typed without for each): there a word typed without any is itself
+    ("gia đình", "bao nhiêu"), not a marked word's plain spelling. A spammer's "nhà cái uy tin
+    nap rut" is plain."""
     marked = plain = 0
     for w in words:
         if not w.isascii():
             marked += 1
         elif w.isalpha():
             plain += 1
-    return marked >= 2 and marked >= plain
+    return marked >= 2 and marked * plain_per_marked >= plain
 
 
 def _written_as_name(n: Normalized, start: int, end: int) -> bool:
