@@ -185,6 +185,18 @@ def test_such_a_phrase_counts_only_where_the_model_finds_the_message_likely(engi
     assert [(h.rule_id, h.confidence) for h in hits if h.via != "model"] == expect
 
 
+@pytest.mark.parametrize("text", [
+    "bon moi nguoi", "bon moi nguoi " + " ".join(["badword"] * 12),  # quick path, careful path
+])
+def test_a_term_its_context_rules_out_is_set_aside_for_the_model_on_either_path(ctx, text):
+    """A message with many matches takes the matcher's careful path; the learned stage must
+    read it as the quick path has it read, without the word the context reads as everyday (it
+    read "đường dây vay tiền online" whole: seven rules' news phrases made it many matches)."""
+    model = Model(10, 0.0, bytes(4 << 10))
+    note = Engine(ctx.ruleset, model).check(text, note=True).model
+    assert note is not None and note.set_aside == ("moi",)
+
+
 def test_old_and_new_tone_marks_are_one_spelling():
     for old, new in TONE_MOVES.items():
         assert normalize(f"x {old} y").exact == normalize(f"x {new} y").exact

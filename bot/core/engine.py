@@ -100,6 +100,21 @@ def _in_handle(exact: str, start: int) -> bool:
 # ("bắc cái thang cho bố", not "thằng chó"): it counts only in a message the model finds likely
 # too ("cút đi thang cho"), and then to review at most
 MIXED_CONFIDENCE = HANDLE_CONFIDENCE
+# a listed word at most this many words after a phrase that reports what was said to or of the
+# writer ("nó chửi mình là đồ ngu", "I got called a faggot in school") is quoted, not aimed: a
+# member telling moderators what they were called is not punished for it, and a moderator still
+# sees it (review at most: "bị gọi là thằng ngu cũng đáng" may be aimed at someone)
+REPORTED_WITHIN = 2
+REPORTED_CONFIDENCE = HANDLE_CONFIDENCE
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _reported(exact: str, ends: list[int], start: int) -> bool:
+    """Whether a hit at ``start`` follows a reporting phrase (ending at one of ``ends``)."""
+    for end in ends:
+        if end <= start and len(_WORD.findall(exact, end, start)) <= REPORTED_WITHIN:
+            return True
+    return False
 
 
 def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
@@ -145,7 +160,7 @@ class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
     __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "z",
-                 "learned", "innocent", "off")
+                 "learned", "innocent", "off", "reported")
 
     def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0,
                  off: frozenset[int] = frozenset()) -> None:
@@ -163,6 +178,7 @@ class _Scratch:
         self.cancelled: set[int] | frozenset[int] = _NONE  # rules an "unless" phrase switched off
         # per rule with "requires", which of its groups have a phrase here
         self.present: dict[int, set[int]] = _NO_GROUPS
+        self.reported: list[int] = []  # where reporting phrases end ("chửi mình là")
         # (rule, start, end) -> (confidence, via); a negative span is already in the original
         # text (patterns, links, whole-message hits) and is never inside a word hit
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
@@ -214,6 +230,8 @@ class Engine:
         entries = self._term_entries(self.rules, 0)
         base = TermMatcher((e for e in entries if e.via == "term"), MAX_HITS_PER_RULE)
         entries += self._teencode_entries(base)
+        entries += [TermEntry(-1, parse_term(t)[0], True, 1.0, 1.0, "reported", (), False, False)
+                    for t in ruleset.reported if parse_term(t)[0]]
         self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE, innocents=model is not None)
         self.term_count = self._matcher.size
         self._patterns = PatternSet(
@@ -477,6 +495,8 @@ class Engine:
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":
                 present[m.entry.rule].add(m.entry.group)
+            elif via == "reported":
+                s.reported.append(m.end)
 
     def _lacks(self, rule: int, s: _Scratch) -> bool:
         """Whether ``rule`` needs a "requires" phrase of a group the message does not hold."""
@@ -532,6 +552,9 @@ class Engine:
                 continue
             if handles and confidence > HANDLE_CONFIDENCE and _in_handle(s.n.exact, start):
                 confidence = HANDLE_CONFIDENCE
+            if s.reported and confidence > REPORTED_CONFIDENCE and _reported(
+                    s.n.exact, s.reported, start):
+                confidence = REPORTED_CONFIDENCE
             if via == "folded" and typed_plain_among_marked(s.n.exact, start, end, entry.exact):
                 # (the model reads the words as typed; nothing sets them aside)
                 if s.z is None or s.z + s.learned < self._review_logit(policy, s):

@@ -28,7 +28,7 @@ class TermEntry:
     foldable: bool
     confidence: float
     folded_confidence: float
-    via: str  # term | teencode | exception
+    via: str  # term | teencode | exception | unless | requires | reported
     languages: tuple[str, ...]
     open_start: bool  # "*term": may end a longer word
     open_end: bool  # "term*": may start a longer word
@@ -65,7 +65,7 @@ def parse_term(term: str) -> tuple[str, bool, bool]:
     return normalize_term(term.strip("*")), open_start, open_end
 
 
-_PHRASE_KINDS = ("exception", "unless", "requires")
+_PHRASE_KINDS = ("exception", "unless", "requires", "reported")
 INNOCENT = "innocent"  # a match's ``via`` where the rules read the word as an everyday one
 PARTIAL_MARKS = 0.6  # of a folded hit's confidence, where the typed form has some marks
 _MAX_DECIDED = 20_000
@@ -187,6 +187,10 @@ class TermMatcher:
         out: list[TermMatch] = []
         enough = self.enough
         new = tuple.__new__  # a TermMatch without the named tuple's Python-level __new__
+        # where a context reads a listed word as the everyday one, the learned stage is told,
+        # as the quick path tells it (the engine checks contexts there); counted apart, so that
+        # repetitions of the everyday reading cannot use up the hits a term may list
+        innocent: dict[int, int] = {}
         for start, end, before, after, form in matches:
             if form.full == len(form.found):
                 continue
@@ -196,6 +200,8 @@ class TermMatcher:
                     continue
                 if entry.placed:
                     span = at.place(entry, start, end, before, after)
+                    if span is None and entry.context is not None and self.innocents:
+                        self._innocent(at, entry, start, end, before, after, innocent, out)
                 else:
                     span = (start, end)
                 if span is None or span == spans_listed[i]:
@@ -209,6 +215,18 @@ class TermMatcher:
                 if counts[i] == enough:
                     form.full += 1
         return out
+
+
+    def _innocent(self, at: _Placer, entry: TermEntry, start: int, end: int, before: bool,
+                  after: bool, counted: dict[int, int], out: list[TermMatch]) -> None:
+        """List a match its context reads as the everyday word, as such (each entry's first
+        ``enough`` of them)."""
+        span = at.place(entry, start, end, before, after, context=False)
+        key = id(entry)
+        if span is None or counted.get(key, 0) >= self.enough:
+            return
+        counted[key] = counted.get(key, 0) + 1
+        out.append(TermMatch(entry, *span, INNOCENT, 0.0))
 
 
 class _Form:
@@ -243,9 +261,9 @@ class _Placer:
                 end < self.size and folded[end].isalnum())
 
     def place(self, entry: TermEntry, start: int, end: int, before: bool,
-              after: bool) -> tuple[int, int] | None:
+              after: bool, context: bool = True) -> tuple[int, int] | None:
         """The span ``entry`` claims, or None where it stands only for a squeezed run and the
-        text has none there, or only in a context that is not there."""
+        text has none there, or (``context``) only in a context that is not there."""
         if entry.squeeze_only and self.n.squeezed.isdisjoint(range(start, end)):
             return None
         if (entry.open_start and before) or (entry.open_end and after):
@@ -254,7 +272,7 @@ class _Placer:
                 start = words.start_of(start - 1)
             if entry.open_end and after:
                 end = words.end_of(end)
-        if entry.context is not None and not entry.context.holds(self.n, start, end):
+        if context and entry.context is not None and not entry.context.holds(self.n, start, end):
             return None
         return start, end
 

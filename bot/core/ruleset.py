@@ -139,6 +139,9 @@ class Ruleset:
     rules: tuple[Rule, ...]
     clauses: dict[str, Clause]
     teencode: tuple[TeencodeEntry, ...]
+    # phrases that report what was said to or of the writer ("chửi mình là", "called me a"): a
+    # listed word just after one is quoted, not aimed (a file's top-level ``reported:``)
+    reported: tuple[str, ...] = ()
 
 
 def default_path() -> Path:
@@ -190,7 +193,7 @@ def _read_yaml(path: Path, errors: _Collector) -> Any:
     return None if node is None else _to_python(node)
 
 
-def _str_list(value: Any, where: str, rid: str, key: str, errors: _Collector) -> tuple[str, ...]:
+def _str_list(value: Any, where: str, rid: str | None, key: str, errors: _Collector) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -471,6 +474,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
     teencode_path = root / "teencode.yaml"
     teencode = _load_teencode(teencode_path, errors) if teencode_path.exists() else []
     rules: list[Rule] = []
+    reported: list[str] = []
     seen: dict[str, str] = {}
     for file in sorted(root.glob("*.yaml")):
         if file.name in ("clauses.yaml", "teencode.yaml"):
@@ -482,8 +486,11 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
             errors.add(str(file), None, "expected a mapping with a 'rules' list")
             continue
         for key, line in data["__keys__"].items():
-            if key not in ("rules", "language"):
+            if key not in ("rules", "language", "reported"):
                 errors.add(f"{file}:{line}", None, f"unknown top-level field '{key}'")
+        if "reported" in data:
+            where = f"{file}:{data['__keys__']['reported']}"
+            reported += _str_list(data["reported"], where, None, "reported", errors)
         term_language = data.get("language", "")
         if term_language not in ("", *LANGUAGES):
             errors.add(str(file), None, f"unknown language {term_language!r}")
@@ -502,4 +509,4 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                                           f"{models[0].id}, at {models[0].where})")
     if errors.problems:
         raise RulesetError(errors.problems)
-    return Ruleset(tuple(rules), clauses, tuple(teencode))
+    return Ruleset(tuple(rules), clauses, tuple(teencode), tuple(reported))

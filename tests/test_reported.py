@@ -1,0 +1,66 @@
+"""A listed word in what a member reports was said to them ("nó chửi mình là đồ ngu", "he called
+me a retard") goes to a moderator at most: the member telling moderators is never punished."""
+
+import pytest
+
+from bot.core import Engine, load_rulesets
+from tests.everyday import judged
+from tests.test_ruleset_errors import GOOD_RULE, _problems, _write
+
+
+@pytest.fixture
+def reported(tmp_path) -> Engine:
+    path = _write(tmp_path, GOOD_RULE)
+    text = (path / "rules.yaml").read_text(encoding="utf-8")
+    (path / "rules.yaml").write_text("reported: [called me, chửi mình]\n" + text, encoding="utf-8")
+    return Engine(load_rulesets(path))
+
+
+def _confidence(engine: Engine, text: str) -> float | None:
+    hits = engine.check(text).hits
+    return hits[0].confidence if hits else None
+
+
+@pytest.mark.parametrize("text,confidence", [
+    ("badword", 0.9),
+    ("he called me badword", 0.5),
+    ("he called me a real badword", 0.5),  # two words between: still reported
+    ("he called me a really big badword", 0.9),  # three: too far to be the word reported
+    ("badword, he called me", 0.9),  # the report follows the word: it was aimed
+    ("he called you badword", 0.9),  # someone else called: aimed
+    ("nó chửi mình badword", 0.5),
+    ("no chui minh badword", 0.5),  # typed without marks, the phrase is the same
+])
+def test_a_word_just_after_a_reporting_phrase_goes_to_review_at_most(reported, text, confidence):
+    assert _confidence(reported, text) == confidence
+
+
+def test_a_reporting_phrase_alone_flags_nothing(reported):
+    assert reported.check("he called me yesterday").hits == ()
+
+
+def test_reported_must_be_a_list_of_phrases(tmp_path):
+    path = _write(tmp_path, GOOD_RULE)
+    text = (path / "rules.yaml").read_text(encoding="utf-8")
+    (path / "rules.yaml").write_text("reported: called me\n" + text, encoding="utf-8")
+    (problem,) = _problems(path)
+    assert problem == f"{path / 'rules.yaml'}:1: 'reported' must be a list of non-empty strings"
+
+
+@pytest.mark.parametrize("text", [
+    "admin ơi, thằng kia vừa chửi mình là đồ ngu, xử lý giúp với",
+    "hồi nhỏ mình hay bị trêu là đồ nhà quê",
+    "đừng gọi người khác là thằng điên nhé",
+    "I got called a faggot in high school and it still hurts",
+    'the word "retard" is hurtful, please stop using it',
+    "my coworker keeps calling me a bitch, what should I do",
+])
+def test_the_shipped_rules_send_a_report_to_review_not_to_punishment(engine, text):
+    assert {t for t, _, _ in judged(engine, text)} == {"review"}
+
+
+@pytest.mark.parametrize("text", [
+    "nó chửi mày là thằng ngu là đúng rồi", "everyone calls you a faggot", "mày là thằng ngu",
+])
+def test_the_same_words_aimed_at_someone_are_still_acted_on(engine, text):
+    assert "act" in {t for t, _, _ in judged(engine, text)}
