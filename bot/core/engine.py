@@ -178,7 +178,7 @@ class _Scratch:
         self.cancelled: set[int] | frozenset[int] = _NONE  # rules an "unless" phrase switched off
         # per rule with "requires", which of its groups have a phrase here
         self.present: dict[int, set[int]] = _NO_GROUPS
-        self.reported: list[int] = []  # where reporting phrases end ("chửi mình là")
+        self.reported: list[int] = _NONE  # where reporting phrases end ("chửi mình là")
         # (rule, start, end) -> (confidence, via); a negative span is already in the original
         # text (patterns, links, whole-message hits) and is never inside a word hit
         self.hits: dict[tuple[int, int, int], tuple[float, str]] = {}
@@ -482,7 +482,7 @@ class Engine:
     def _phrases(matches: list[TermMatch], s: _Scratch) -> None:
         blocked: defaultdict[int, Spans] = defaultdict(Spans)
         present: defaultdict[int, set[int]] = defaultdict(set)
-        s.blocked, s.cancelled, s.present = blocked, set(), present
+        s.blocked, s.cancelled, s.present, s.reported = blocked, set(), present, []
         for m in matches:
             via = m.entry.via
             if via == "exception":
