@@ -255,6 +255,12 @@ def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> 
     return _mostly_marked(left[-MIXED_REACH:] + right[:MIXED_REACH], plain_per_marked=2)
 
 
+def follows_a_report(exact: str, ends: list[int], start: int, within: int) -> bool:
+    """Whether a hit at ``start`` has a reporting phrase ("chửi mình là", "called me a")
+    ending at one of ``ends`` at most ``within`` words before it."""
+    return any(end <= start and len(_words_in(exact, end, start)) <= within for end in ends)
+
+
 def _mostly_marked(words: list[str], plain_per_marked: int = 1) -> bool:
     """Whether words around a hit are typed with diacritics (two at least, and no more than
     ``plain_per_marked`` typed without for each): there a word typed without any is itself

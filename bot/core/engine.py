@@ -17,7 +17,7 @@ from typing import Any
 from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
-from bot.core.context import CompiledContext, typed_plain_among_marked
+from bot.core.context import CompiledContext, follows_a_report, typed_plain_among_marked
 from bot.core.language import detect_language
 from bot.core.learned import Overlay
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
@@ -106,15 +106,6 @@ MIXED_CONFIDENCE = HANDLE_CONFIDENCE
 # sees it (review at most: "bị gọi là thằng ngu cũng đáng" may be aimed at someone)
 REPORTED_WITHIN = 2
 REPORTED_CONFIDENCE = HANDLE_CONFIDENCE
-_WORD = re.compile(r"[^\W_]+")
-
-
-def _reported(exact: str, ends: list[int], start: int) -> bool:
-    """Whether a hit at ``start`` follows a reporting phrase (ending at one of ``ends``)."""
-    for end in ends:
-        if end <= start and len(_WORD.findall(exact, end, start)) <= REPORTED_WITHIN:
-            return True
-    return False
 
 
 def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
@@ -230,8 +221,9 @@ class Engine:
         entries = self._term_entries(self.rules, 0)
         base = TermMatcher((e for e in entries if e.via == "term"), MAX_HITS_PER_RULE)
         entries += self._teencode_entries(base)
-        entries += [TermEntry(-1, parse_term(t)[0], True, 1.0, 1.0, "reported", (), False, False)
-                    for t in ruleset.reported if parse_term(t)[0]]
+        reported = (parse_term(t)[0] for t in ruleset.reported)
+        entries += [TermEntry(-1, p, True, 1.0, 1.0, "reported", (), False, False)
+                    for p in reported if p]
         self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE, innocents=model is not None)
         self.term_count = self._matcher.size
         self._patterns = PatternSet(
@@ -552,8 +544,8 @@ class Engine:
                 continue
             if handles and confidence > HANDLE_CONFIDENCE and _in_handle(s.n.exact, start):
                 confidence = HANDLE_CONFIDENCE
-            if s.reported and confidence > REPORTED_CONFIDENCE and _reported(
-                    s.n.exact, s.reported, start):
+            if s.reported and confidence > REPORTED_CONFIDENCE and follows_a_report(
+                    s.n.exact, s.reported, start, REPORTED_WITHIN):
                 confidence = REPORTED_CONFIDENCE
             if via == "folded" and typed_plain_among_marked(s.n.exact, start, end, entry.exact):
                 # (the model reads the words as typed; nothing sets them aside)

@@ -216,7 +216,6 @@ class TermMatcher:
                     form.full += 1
         return out
 
-
     def _innocent(self, at: _Placer, entry: TermEntry, start: int, end: int, before: bool,
                   after: bool, counted: dict[int, int], out: list[TermMatch]) -> None:
         """List a match its context reads as the everyday word, as such (each entry's first
