@@ -54,6 +54,8 @@ def test_reported_must_be_a_list_of_phrases(tmp_path):
     "I got called a faggot in high school and it still hurts",
     'the word "retard" is hurtful, please stop using it',
     "my coworker keeps calling me a bitch, what should I do",
+    "không được gọi nhau là đồ ngu, thằng điên trong nhóm",  # a group's rules
+    "Rules: no slurs. Words like the n-word or faggot get you banned.",
 ])
 def test_the_shipped_rules_send_a_report_to_review_not_to_punishment(engine, text):
     assert {t for t, _, _ in judged(engine, text)} == {"review"}
