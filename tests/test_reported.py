@@ -1,5 +1,6 @@
 """A listed word in what a member reports was said to them ("nó chửi mình là đồ ngu", "he called
-me a retard") goes to a moderator at most: the member telling moderators is never punished."""
+me a retard"), or set in quotation marks ('what does "đụ" mean?'), goes to a moderator at most:
+the member telling moderators, or asking what a word means, is never punished."""
 
 import pytest
 
@@ -35,6 +36,16 @@ def test_a_word_just_after_a_reporting_phrase_goes_to_review_at_most(reported, t
     assert _confidence(reported, text) == confidence
 
 
+@pytest.mark.parametrize("text,confidence", [
+    ('"badword" means what?', 0.5), ("is 'badword' rude", 0.5), ("what does “badword” mean", 0.5),
+    ('"badword', 0.9), ('badword"', 0.9),  # a quotation mark on one side only: used
+    ('"what a badword"', 0.9),  # a quoted sentence is said, not a word mentioned
+])
+def test_a_word_set_in_quotation_marks_is_mentioned_and_goes_to_review_at_most(reported, text,
+                                                                              confidence):
+    assert _confidence(reported, text) == confidence
+
+
 def test_a_reporting_phrase_alone_flags_nothing(reported):
     assert reported.check("he called me yesterday").hits == ()
 
@@ -56,6 +67,8 @@ def test_reported_must_be_a_list_of_phrases(tmp_path):
     "my coworker keeps calling me a bitch, what should I do",
     "không được gọi nhau là đồ ngu, thằng điên trong nhóm",  # a group's rules
     "Rules: no slurs. Words like the n-word or faggot get you banned.",
+    'what does "đụ" mean in Vietnamese?',
+    '"bitch" dịch sang tiếng Việt là gì',
 ])
 def test_the_shipped_rules_send_a_report_to_review_not_to_punishment(engine, text):
     assert {t for t, _, _ in judged(engine, text)} == {"review"}

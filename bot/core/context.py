@@ -255,6 +255,17 @@ def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> 
     return _mostly_marked(left[-MIXED_REACH:] + right[:MIXED_REACH], plain_per_marked=2)
 
 
+_OPEN_QUOTES = frozenset("\"'“‘«„`")
+_CLOSE_QUOTES = frozenset("\"'”’»“`")
+
+
+def quoted(exact: str, start: int, end: int) -> bool:
+    """Whether a hit is a word set in quotation marks ('"đm" nghĩa là gì', 'is "bitch" a bad
+    word'): a word mentioned, not used."""
+    return 0 < start and end < len(exact) and exact[start - 1] in _OPEN_QUOTES and (
+        exact[end] in _CLOSE_QUOTES)
+
+
 def follows_a_report(exact: str, ends: list[int], start: int, within: int) -> bool:
     """Whether a hit at ``start`` has a reporting phrase ("chửi mình là", "called me a")
     ending at one of ``ends`` at most ``within`` words before it."""

@@ -17,7 +17,9 @@ from typing import Any
 from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
-from bot.core.context import CompiledContext, follows_a_report, typed_plain_among_marked
+from bot.core.context import (
+    CompiledContext, follows_a_report, quoted, typed_plain_among_marked,
+)
 from bot.core.language import detect_language
 from bot.core.learned import Overlay
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
@@ -103,7 +105,8 @@ MIXED_CONFIDENCE = HANDLE_CONFIDENCE
 # a listed word at most this many words after a phrase that reports what was said to or of the
 # writer ("nó chửi mình là đồ ngu", "I got called a faggot in school") is quoted, not aimed: a
 # member telling moderators what they were called is not punished for it, and a moderator still
-# sees it (review at most: "bị gọi là thằng ngu cũng đáng" may be aimed at someone)
+# sees it (review at most: "bị gọi là thằng ngu cũng đáng" may be aimed at someone). So is a
+# word set in quotation marks ('"đm" nghĩa là gì', 'is "bitch" a bad word in English?')
 REPORTED_WITHIN = 2
 REPORTED_CONFIDENCE = HANDLE_CONFIDENCE
 
@@ -544,8 +547,9 @@ class Engine:
                 continue
             if handles and confidence > HANDLE_CONFIDENCE and _in_handle(s.n.exact, start):
                 confidence = HANDLE_CONFIDENCE
-            if s.reported and confidence > REPORTED_CONFIDENCE and follows_a_report(
-                    s.n.exact, s.reported, start, REPORTED_WITHIN):
+            if confidence > REPORTED_CONFIDENCE and (quoted(s.n.exact, start, end) or (
+                    s.reported and follows_a_report(s.n.exact, s.reported, start,
+                                                    REPORTED_WITHIN))):
                 confidence = REPORTED_CONFIDENCE
             if via == "folded" and typed_plain_among_marked(s.n.exact, start, end, entry.exact):
                 # (the model reads the words as typed; nothing sets them aside)
