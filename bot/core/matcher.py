@@ -151,7 +151,8 @@ class TermMatcher:
     def _scan_many(self, n: Normalized) -> list[TermMatch]:
         """The scan for messages with many matches or wildcard terms: each typed form is decided
         once, hits an exception phrase cancels or a context rules out are left out (so
-        repetitions of an allowed form cannot use up a term's share of hits), repeats past what a
+        repetitions of an allowed form cannot use up a term's share of hits; a context's
+        everyday reading is listed as such where the matcher reports those), repeats past what a
         verdict lists are skipped, and wildcard hits widen to their word with one index of the
         text's words rather than a walk per hit."""
         at = _Placer(n)
@@ -200,8 +201,11 @@ class TermMatcher:
                     continue
                 if entry.placed:
                     span = at.place(entry, start, end, before, after)
-                    if span is None and entry.context is not None and self.innocents:
-                        self._innocent(at, entry, start, end, before, after, innocent, out)
+                    if span is not None and entry.context is not None and (
+                            not entry.context.holds(at.n, *span)):
+                        if self.innocents:
+                            self._innocent(entry, span, innocent, out)
+                        span = None
                 else:
                     span = (start, end)
                 if span is None or span == spans_listed[i]:
@@ -216,13 +220,12 @@ class TermMatcher:
                     form.full += 1
         return out
 
-    def _innocent(self, at: _Placer, entry: TermEntry, start: int, end: int, before: bool,
-                  after: bool, counted: dict[int, int], out: list[TermMatch]) -> None:
+    def _innocent(self, entry: TermEntry, span: tuple[int, int], counted: dict[int, int],
+                  out: list[TermMatch]) -> None:
         """List a match its context reads as the everyday word, as such (each entry's first
         ``enough`` of them)."""
-        span = at.place(entry, start, end, before, after, context=False)
         key = id(entry)
-        if span is None or counted.get(key, 0) >= self.enough:
+        if counted.get(key, 0) >= self.enough:
             return
         counted[key] = counted.get(key, 0) + 1
         out.append(TermMatch(entry, *span, INNOCENT, 0.0))
@@ -260,9 +263,9 @@ class _Placer:
                 end < self.size and folded[end].isalnum())
 
     def place(self, entry: TermEntry, start: int, end: int, before: bool,
-              after: bool, context: bool = True) -> tuple[int, int] | None:
+              after: bool) -> tuple[int, int] | None:
         """The span ``entry`` claims, or None where it stands only for a squeezed run and the
-        text has none there, or (``context``) only in a context that is not there."""
+        text has none there (whether its context holds there is the caller's to ask)."""
         if entry.squeeze_only and self.n.squeezed.isdisjoint(range(start, end)):
             return None
         if (entry.open_start and before) or (entry.open_end and after):
@@ -271,8 +274,6 @@ class _Placer:
                 start = words.start_of(start - 1)
             if entry.open_end and after:
                 end = words.end_of(end)
-        if context and entry.context is not None and not entry.context.holds(self.n, start, end):
-            return None
         return start, end
 
     def _words(self) -> WordIndex:
