@@ -93,6 +93,22 @@ def test_eval_known_layout(tmp_path, capsys):
     assert data["precision_by_category"]["insult"] == {"flagged": 2, "precision": 1.0}
 
 
+def test_eval_reads_a_file_as_one_community(tmp_path, capsys):
+    """Under language auto the file is one community's messages in order: once most of them
+    are read as Vietnamese, "Vcc" (no word of either language) is read as Vietnamese too;
+    ``--set language=en`` reads it as a community writing English would."""
+    f = tmp_path / "d.csv"
+    rows = ["chào mọi người,0", "hôm nay đi đâu,0", "ăn cơm chưa,0", "mai họp lớp nhé,0",
+            "ok để mình xem,0", "Vcc,1"]
+    f.write_text("free_text,label_id\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["eval", str(f), "--json", "--model", "none"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["community_language"] == "vi" and data["overall"]["tp"] == 1
+    assert main(["eval", str(f), "--json", "--model", "none", "--set", "language=en"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["community_language"] == "en" and data["overall"]["fn"] == 1
+
+
 def test_eval_davidson_layout(tmp_path, capsys):
     f = tmp_path / "d.csv"
     f.write_text(",count,hate_speech,offensive_language,neither,class,tweet\n"

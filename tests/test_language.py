@@ -41,3 +41,31 @@ def test_a_verdict_reads_the_language_of_the_words_an_evasion_hides(engine, text
     verdict = engine.check(text)
     assert verdict.hits, text
     assert verdict.language == lang
+
+
+@pytest.mark.parametrize("text,usual,lang", [
+    # no evidence of its own: read in the community's language
+    ("Vcc", "vi", "vi"), ("Vcc", "en", "en"), ("Vcc", None, "en"),
+    ("gg ez", "vi", "vi"), ("sale cc", "vi", "vi"), ("😀😀", "vi", "vi"), ("😀😀", None, "en"),
+    # a frequent word of either language, or a Vietnamese letter, outweighs the community's
+    ("hello everyone", "vi", "en"), ("dm me the link please", "vi", "en"),
+    ("cac ban oi toi nay di an khong", "en", "vi"), ("đi đâu đấy", "en", "vi"),
+    ("Привет, как дела?", "vi", "other"),
+])
+def test_a_message_that_tells_no_language_is_read_in_its_communitys(text, usual, lang):
+    assert detect_language(text, usual=usual) == lang
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("Cc", "vi.obscene.genitals"), ("Vcc", "vi.obscene.crude-intensifier"),
+    ("sale cc", "vi.obscene.genitals"), ("sml", "vi.obscene.genitals"),
+])
+def test_a_vietnamese_communitys_abbreviations_are_read_as_vietnamese(engine, text, rule):
+    """Vietnamese chat abbreviates its swear words to letters that are no word of either
+    language ("cc", "vcc"): the bot reads them as what the community writes."""
+    from bot.core import CommunityPolicy
+    read_vi = engine.check(text, CommunityPolicy(language="vi"))
+    assert [h.rule_id for h in read_vi.hits] == [rule] and read_vi.language == "vi"
+    assert read_vi.hits[0].confidence < 0.6  # to review at most: letters, not words
+    assert engine.check(text, CommunityPolicy(language="en")).clean  # a copy, a cheap shot
+    assert engine.check(text).clean  # a community whose language is not known yet

@@ -916,3 +916,28 @@ async def test_a_misfired_rule_is_overturned_in_bulk(service, storage, clock):
     assert again.cases == 0 and "nothing to overturn" in again.said(None)
     with pytest.raises(ServiceError, match="no rule 'vi.nope'"):
         await service.pardon_rule(G, "vi.nope", since, "mod2")
+
+
+async def test_letters_that_tell_no_language_are_read_in_the_communitys(service, storage):
+    """Under language auto, once the bot has read what a community writes, a message in no
+    language of its own ("Cc", the Vietnamese swear abbreviated) is read in it."""
+    assert await service.on_message(msg("Cc", author="v0")) == []  # nothing read yet
+    for text in ("chào mọi người", "hôm nay đi đâu", "ăn cơm chưa", "mai họp lớp nhé",
+                 "ok để mình xem"):
+        await service.on_message(msg(text, author="v1"))
+    actions = await service.on_message(msg("Cc", author="v2"))
+    assert kinds(actions) == ["modlog"] and actions[0].id == 0  # to review; nobody punished
+    (item,) = await service.review_queue(G)
+    assert (item.rule_ids, item.member_id) == (("vi.obscene.genitals",), "v2")
+    assert await storage.list_cases(G) == []
+    # an English-speaking community's "cc" is a copy
+    other = "guild-en"
+    for text in ("hello everyone", "see you at the meeting", "thanks for the notes",
+                 "what time is it", "good morning all"):
+        await service.on_message(msg(text, author="e1", community=other))
+    assert await service.on_message(msg("Cc", author="e2", community=other)) == []
+    # a community that says it writes Vietnamese is read so from its first message
+    third = "guild-vi"
+    await service.update_settings(third, "admin", {"language": "vi"})
+    await service.on_message(msg("Cc", author="t1", community=third))  # (no mod log set)
+    assert [i.member_id for i in await service.review_queue(third)] == ["t1"]

@@ -21,6 +21,7 @@ from bot.cli.common import engine_with_model
 from bot.cli.progress import Progress
 from bot.service.models import ServiceError
 from bot.service.settings import Settings, update
+from bot.service.speakers import LanguageTally
 from bot.service.tiers import ACT, NONE, REVIEW, tier
 from bot.core import Engine
 from bot.train.data import DataError, Labelled, read_labelled
@@ -100,6 +101,10 @@ def measure(data: Labelled, engine: Engine, settings: Settings, acted_only: bool
     and the messages per label. ``overall`` counts what is acted on or sent to review
     (``acted_only``: what is acted on)."""
     policy = settings.policy
+    # the file is read as one community's messages, in order: under language auto the bot
+    # reads a message that tells no language of its own in the language most of them write
+    speakers = LanguageTally(1) if settings.language == "auto" else None
+    policies = {None: policy, **{lang: replace(policy, language=lang) for lang in ("vi", "en")}}
     counted = (ACT,) if acted_only else (ACT, REVIEW)
     tiers = {"acted": _Tally(), "review": _Tally(), "flagged": _Tally()}
     overall = _Tally()
@@ -112,6 +117,9 @@ def measure(data: Labelled, engine: Engine, settings: Settings, acted_only: bool
     model_only = _Tally()
     start = time.perf_counter()
     for row in Progress(data.rows, f"checking {data.name}"):
+        if speakers is not None:
+            speakers.observe(data.name, row.text)
+            policy = policies[speakers.majority(data.name)]
         hits = engine.check(row.text, policy).hits
         tiered = [(h, tier(h, settings)) for h in hits]
         best = max((t for _, t in tiered), key=(NONE, REVIEW, ACT).index, default=NONE)
@@ -137,6 +145,9 @@ def measure(data: Labelled, engine: Engine, settings: Settings, acted_only: bool
         "positive_labels": sorted(data.layout.positive),
         "min_confidence": settings.review_threshold,
         "model": engine.model.path if engine.model else None,
+        # what a message that tells no language of its own was read in (see above)
+        "community_language": (speakers.majority(data.name) if speakers is not None
+                               else settings.language),
         "overall": overall.report(),
         "tiers": {name: t.report() for name, t in tiers.items()},
         "model_only": {"flagged": model_only.tp + model_only.fp, "violations": model_only.tp},
@@ -180,6 +191,9 @@ def _print(report: dict, by_label: Counter[str], args: argparse.Namespace) -> No
     counted = ("acted on" if args.min_confidence is not None else "acted on or sent to review")
     print(f"{report['file']}: {report['messages']} messages, violation = label in "
           f"{report['positive_labels']}, model: {report['model'] or 'none'}")
+    if report["community_language"]:
+        print(f"  read as one community writing {report['community_language']}: a message in "
+              "no language of its own is read in it")
     for name, label in (("acted", f"acted on (confidence >= {report['min_confidence']})"),
                         ("review", "sent to review only"), ("flagged", "either")):
         t = report["tiers"][name]

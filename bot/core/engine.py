@@ -66,6 +66,9 @@ class CommunityPolicy:
     model_review: float | None = None  # the model's review threshold here (None: the model's)
     model_review_shift: float = 0.0  # log-odds added to that threshold (a new member's: below 0)
     review_floor: float = 0.4  # below it a hit goes nowhere: the model alone never demotes past it
+    # the language its members write in (its setting, or what most of them write), if known: a
+    # message with no evidence of its own language ("Vcc", "gg ez") is read in it
+    language: str | None = None
 
 
 @dataclass
@@ -153,12 +156,13 @@ def masked_forms(term: str) -> list[str]:
 class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
-    __slots__ = ("n", "language", "blocked", "cancelled", "present", "hits", "counts", "z",
-                 "learned", "innocent", "off", "reported")
+    __slots__ = ("n", "language", "usual", "blocked", "cancelled", "present", "hits", "counts",
+                 "z", "learned", "innocent", "off", "reported")
 
     def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0,
-                 off: frozenset[int] = frozenset()) -> None:
+                 off: frozenset[int] = frozenset(), usual: str | None = None) -> None:
         self.n = n
+        self.usual = usual  # the community's language, for a message that tells none of its own
         # rules off here (shipped off and not turned on, or for new members only): they find
         # nothing, so they neither hide the model's own reading nor shape a verdict
         self.off = off
@@ -197,7 +201,7 @@ class _Scratch:
             # read from the text as normalised: an evasion hides a message's words ("d.i.t m.e
             # may" is six one-letter words, "ｆｕｃｋ" no Latin word at all) and it shows them
             # again; where nothing was hidden it is the text, lowercased
-            self.language = detect_language(self.n.exact)
+            self.language = detect_language(self.n.exact, usual=self.usual)
         return self.language
 
 
@@ -419,7 +423,8 @@ class Engine:
                     return _CLEAN  # only phrases ("điện thoại") and words read as everyday ones
             elif matches and self._only_everyday(n, matches, policy):
                 return _CLEAN
-        s = _Scratch(n, z, learned, self._off(policy))
+        s = _Scratch(n, z, learned, self._off(policy),
+                     policy.language if policy is not None else None)
         if matches:
             for m in matches:
                 if m.entry.phrase:

@@ -42,14 +42,16 @@ def _lists() -> tuple[frozenset[str], frozenset[str]]:
 
 # Scores per word, worked out once: chat draws on a small vocabulary, and a word's score is
 # several regex and set look-ups. Bounded, as a forged message may bring thousands of new words.
-_SCORES: dict[str, tuple[float, float, bool]] = {}
+_SCORES: dict[str, tuple[float, float, int]] = {}
 _MAX_SCORES = 50_000
-_NOT_LATIN = (0.0, 0.0, False)
+_KNOWN_EN, _KNOWN_VI = 1, 2  # flags: a frequent chat word of that language
+_NOT_LATIN = (0.0, 0.0, 0)
 
 
-def _score(word: str) -> tuple[float, float, bool]:
-    """How Vietnamese and how English ``word`` (casefolded) looks, and whether it is a known
-    English word; ``_NOT_LATIN`` for a word in another script."""
+def _score(word: str) -> tuple[float, float, int]:
+    """How Vietnamese and how English ``word`` (casefolded) looks, and which language's
+    frequent words hold it (``_KNOWN_EN``, ``_KNOWN_VI``); ``_NOT_LATIN`` for a word in
+    another script."""
     if word.isascii():
         score = _latin_score(word, 0.0)
     elif _LATIN_WORD.fullmatch(word):
@@ -62,18 +64,18 @@ def _score(word: str) -> tuple[float, float, bool]:
     return score
 
 
-def _latin_score(w: str, vi: float) -> tuple[float, float, bool]:
+def _latin_score(w: str, vi: float) -> tuple[float, float, int]:
     vi_words, en_words = _lists()
     in_vi, in_en = w in vi_words, w in en_words
     if in_vi and not in_en:
-        return (vi + 2, 0.0, False)
+        return (vi + 2, 0.0, _KNOWN_VI)
     if in_en and not in_vi:
-        return (vi, 2.0, True)
+        return (vi, 2.0, _KNOWN_EN)
     if in_vi and in_en:
-        return (vi + 0.5, 0.5, True)
+        return (vi + 0.5, 0.5, _KNOWN_EN | _KNOWN_VI)
     if _VI_SYLLABLE.match(w):
-        return (vi + 1, 0.0, False)
-    return (vi, 1.0, False)
+        return (vi + 1, 0.0, 0)
+    return (vi, 1.0, 0)
 
 
 def is_everyday_word(word: str) -> bool:
@@ -88,11 +90,16 @@ def is_vi_syllable(word: str) -> bool:
     return bool(_VI_SYLLABLE.match(word))
 
 
-def detect_language(text: str, thorough: bool = False) -> str:
+def detect_language(text: str, thorough: bool = False, usual: str | None = None) -> str:
     """``vi``, ``en`` or ``other`` for one message.
 
     ``thorough`` also asks langdetect whether English-looking text with no English word is a
     third language; it costs milliseconds, so the engine's hot path never asks it.
+
+    ``usual``: the language the message's community writes in, if known. A message that gives
+    no evidence of its own (no Vietnamese letter and no frequent word of either language:
+    "Vcc", "gg ez", an emoji) is read in it: in a Vietnamese group "cc" is the swear word, in
+    an English one a copy.
     """
     if not text.isascii() and _VI_ONLY.search(text):
         return "vi"
@@ -101,10 +108,10 @@ def detect_language(text: str, thorough: bool = False) -> str:
     folded = text.casefold()
     words = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)[:MAX_WORDS]
     if not words:
-        return "en"  # emoji, numbers, punctuation: nothing to tell, reply in English
+        return usual or "en"  # emoji, numbers, punctuation: nothing to tell
     vi = en = 0.0
     latin = 0
-    known_en = False
+    known = 0
     scores = _SCORES
     for w in words:
         score = scores.get(w)
@@ -114,12 +121,14 @@ def detect_language(text: str, thorough: bool = False) -> str:
             latin += 1
             vi += score[0]
             en += score[1]
-            known_en = known_en or score[2]
+            known |= score[2]
     if latin * 2 < len(words):
         return "other"
+    if usual and not known:
+        return usual
     if vi > en:
         return "vi"
-    if thorough and not known_en and latin >= 3:
+    if thorough and not known & _KNOWN_EN and latin >= 3:
         return _third_language(text)
     return "en"
 

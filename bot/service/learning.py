@@ -1,6 +1,7 @@
 """What each community's moderators taught the learned stage: the weights their decisions
 moved (a bounded cache, checked again every half minute so another process's lessons arrive),
-the engine's policy built on them, and the lesson one decision teaches."""
+the engine's policy built on them (with the language the community writes in), and the lesson
+one decision teaches."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.service.bounded import LRU
 from bot.service.communities import COMMUNITIES_CACHED
 from bot.service.models import Trace
 from bot.service.settings import Settings
+from bot.service.speakers import LanguageTally
 from bot.service.storage.base import Storage
 
 LEARNED_CHECK_SECONDS = 30.0  # how stale another process's learning may be here
@@ -23,30 +25,43 @@ _NOT_TEXT = ("flood", "duplicate", "mentions")  # hits the learned weights do no
 class Learning:
     """The learned weights per community, and the policy the engine judges it by."""
 
-    def __init__(self, storage: Storage, engine: Engine, clock: Callable[[], float]) -> None:
+    def __init__(self, storage: Storage, engine: Engine, clock: Callable[[], float],
+                 speakers: LanguageTally | None = None) -> None:
         self.storage, self.engine, self.clock = storage, engine, clock
+        self.speakers = speakers  # what language each community writes, for a message that
+        # tells none of its own
         # per community: (when checked, version, its learned weights)
         self._learned: LRU[str, tuple[float, int, Overlay | None]] = LRU(COMMUNITIES_CACHED)
-        # per community: (the settings, the learned version, the policy built on them)
-        self._policies: LRU[str, tuple[Settings, int, CommunityPolicy]] = LRU(COMMUNITIES_CACHED)
+        # per community: (the settings, the learned version, the policy built on them, the
+        # language it was built for)
+        self._policies: LRU[str, tuple[Settings, int, CommunityPolicy, str | None]] = LRU(
+            COMMUNITIES_CACHED)
 
     async def policy(self, community: str, settings: Settings) -> CommunityPolicy:
-        """The engine's view of a community: its settings and what its moderators taught."""
-        if self.engine.model is None:
-            return settings.policy
-        now = self.clock()
-        checked = self._learned.get(community)
-        if checked is None or now - checked[0] >= LEARNED_CHECK_SECONDS:
-            version = await self.storage.learned_version(community)
-            if checked is None or version != checked[1]:
-                overlay = await self._load(community)
-            else:
-                overlay = checked[2]
-            checked = self._learned[community] = (now, version, overlay)
+        """The engine's view of a community: its settings, what its moderators taught, and
+        under language ``auto`` the language most of its members write in."""
+        usual = self.speakers.majority(community) if (
+            self.speakers is not None and settings.language == "auto") else None
+        overlay, version = None, 0
+        if self.engine.model is not None:
+            now = self.clock()
+            checked = self._learned.get(community)
+            if checked is None or now - checked[0] >= LEARNED_CHECK_SECONDS:
+                version = await self.storage.learned_version(community)
+                if checked is None or version != checked[1]:
+                    overlay = await self._load(community)
+                else:
+                    overlay = checked[2]
+                checked = self._learned[community] = (now, version, overlay)
+            version, overlay = checked[1], checked[2]
         built = self._policies.get(community)
-        if built is None or built[0] is not settings or built[1] != checked[1]:
-            policy = replace(settings.policy, learned=checked[2]) if checked[2] else settings.policy
-            built = self._policies[community] = (settings, checked[1], policy)
+        if built is None or built[0] is not settings or built[1] != version or built[3] != usual:
+            policy = settings.policy
+            if overlay:
+                policy = replace(policy, learned=overlay)
+            if usual and policy.language is None:
+                policy = replace(policy, language=usual)
+            built = self._policies[community] = (settings, version, policy, usual)
         return built[2]
 
     async def _load(self, community: str) -> Overlay | None:

@@ -55,7 +55,7 @@ class ModerationService:
         communities = Communities(storage, engine, clock)
         self.shared = shared = Shared(
             storage=storage, engine=engine, clock=clock, windows=windows or LocalWindows(),
-            communities=communities, learning=Learning(storage, engine, clock),
+            communities=communities, learning=Learning(storage, engine, clock, communities.speakers),
             recent=recent or LocalRecent(clock=clock),
             retention_days=retention_days, action_grace=action_grace)
         self.storage, self.engine, self.clock = storage, engine, clock

@@ -73,7 +73,8 @@ class Settings:
         return CommunityPolicy(self.disabled_rules, self.disabled_categories, self.extra_terms,
                                self.allow_domains, self.enabled_rules,
                                model_review=self.model_review_threshold,
-                               review_floor=self.review_floor)
+                               review_floor=self.review_floor,
+                               language=self.language if self.language != "auto" else None)
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -299,7 +300,8 @@ SPECS: dict[str, Spec] = {
     "half_life_days": Spec(_number(0, 3650, "days", low_open=True),
                            "days after which a violation's points count half"),
     "language": Spec(_choice("auto", "vi", "en"),
-                     "language of the bot's messages: auto (the member's), vi or en"),
+                     "language of the bot's messages and of a message that tells none "
+                     "of its own: auto (the member's; what most members write), vi or en"),
     "timezone": Spec(_timezone, "time zone of every time the bot shows, e.g. Asia/Ho_Chi_Minh "
                                 "(auto: Vietnam's for a Vietnamese community, else UTC)"),
     "disabled_categories": Spec(_categories, "categories not enforced here"),
