@@ -26,10 +26,10 @@ class Learning:
     """The learned weights per community, and the policy the engine judges it by."""
 
     def __init__(self, storage: Storage, engine: Engine, clock: Callable[[], float],
-                 speakers: LanguageTally | None = None) -> None:
+                 speakers: LanguageTally) -> None:
         self.storage, self.engine, self.clock = storage, engine, clock
-        self.speakers = speakers  # what language each community writes, for a message that
-        # tells none of its own
+        # what language each community writes, for a message that tells none of its own
+        self.speakers = speakers
         # per community: (when checked, version, its learned weights)
         self._learned: LRU[str, tuple[float, int, Overlay | None]] = LRU(COMMUNITIES_CACHED)
         # per community: (the settings, the learned version, the policy built on them, the
@@ -40,8 +40,7 @@ class Learning:
     async def policy(self, community: str, settings: Settings) -> CommunityPolicy:
         """The engine's view of a community: its settings, what its moderators taught, and
         under language ``auto`` the language most of its members write in."""
-        usual = self.speakers.majority(community) if (
-            self.speakers is not None and settings.language == "auto") else None
+        usual = self.speakers.majority(community) if settings.language == "auto" else None
         overlay, version = None, 0
         if self.engine.model is not None:
             now = self.clock()
@@ -59,7 +58,7 @@ class Learning:
             policy = settings.policy
             if overlay:
                 policy = replace(policy, learned=overlay)
-            if usual and policy.language is None:
+            if usual:  # (a community whose setting names its language has it in its policy)
                 policy = replace(policy, language=usual)
             built = self._policies[community] = (settings, version, policy, usual)
         return built[2]
