@@ -56,6 +56,11 @@ def _rules(engine, text, policy=None):
     ("con ml", "ml"), ("500 ml", None), ("ml", "ml"),
     ("dick", "dick"), ("party with Dick tonight", None), ("you DICK", "DICK"),
     ("Dick is here", "Dick"),
+    # a capitalised surname after it makes the first word a name; a sentence capitalised
+    # throughout ("Suck My Dick") tells nothing by its capitals
+    ("Dick Cheney was vice president", None), ("Dick Cheney", None), ("Dick.", "Dick"),
+    ("Hi Dick, how are you", None), ("Suck My Dick", "Dick"), ("Go Suck A Dick Now", "Dick"),
+    ("Dick Cheney Was Here", "Dick"), ("ok. Dick Smith said so", None),
     ("f*dge off", "f*dge"), ("fu**e off", "fu**e"), ("f*e", None),
 ])
 def test_context_decides_where_a_term_counts(ctx, text, hit):

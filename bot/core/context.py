@@ -287,12 +287,44 @@ def _mostly_marked(words: list[str], plain_per_marked: int = 1) -> bool:
 
 
 def _written_as_name(n: Normalized, start: int, end: int) -> bool:
-    """Capitalised ("Dick", not "DICK" or "dick") and not the first word of a sentence."""
+    """Capitalised ("Dick", not "DICK" or "dick"), in a sentence not capitalised throughout
+    (a title, or "Suck My Dick"), and not its first word unless a capitalised surname follows
+    ("Dick Cheney was ...")."""
     a, b = n.span(start, end)
-    word = n.original[a:b]
-    if len(word) < 2 or not (word[0].isupper() and word[1:].islower()):
+    text = n.original
+    if not _capitalised(text[a:b]):
         return False
-    k = a - 1
-    while k >= 0 and n.original[k].isspace():
-        k -= 1
-    return k >= 0 and n.original[k] not in _SENTENCE_END
+    head = _WORD.findall(_sentence_to(text, a))
+    tail = _WORD.findall(_sentence_from(text, b))
+    if not head:
+        if not tail or not _capitalised(tail[0]):
+            return False
+        others = tail[1:]
+    else:
+        others = head[1:] + tail  # (the sentence's first word is capitalised anyway)
+    return not others or any(w[0].islower() for w in others)
+
+
+def _capitalised(word: str) -> bool:
+    return len(word) >= 2 and word[0].isupper() and word[1:].islower()
+
+
+# how far either side of a word its sentence is read: enough to tell a name from a title, and
+# a bound on the work for a forged sentence of a thousand "Dick"s
+_NAME_REACH = 80
+
+
+def _sentence_to(text: str, end: int) -> str:
+    """The sentence (or its last ``_NAME_REACH`` characters) that goes on until ``end``."""
+    start = end
+    while start > 0 and end - start < _NAME_REACH and text[start - 1] not in _SENTENCE_END:
+        start -= 1
+    return text[start:end]
+
+
+def _sentence_from(text: str, start: int) -> str:
+    """The rest of the sentence (its next ``_NAME_REACH`` characters at most) from ``start``."""
+    end = start
+    while end < len(text) and end - start < _NAME_REACH and text[end] not in _SENTENCE_END:
+        end += 1
+    return text[start:end]
