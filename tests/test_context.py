@@ -114,6 +114,8 @@ def test_a_context_is_not_used_up_by_repetitions_of_the_exempt_reading(ctx):
     ("within", "9", "'within' must be a whole number of words from 1 to 5, got 9"),
     ("unless_name", "maybe", "'unless_name' must be true or false, got 'maybe'"),
     ("preceded_by", "bon", "'preceded_by' must be a list of non-empty strings"),
+    ("not_preceded_by", "[no]", "'not_preceded_by' must be a list of non-empty strings (got "
+     "false: YAML reads a bare yes, no, on or off as true or false; quote it, \"no\")"),
     ("wherever", "[x]", "unknown context field 'wherever'"),
 ])
 def test_context_errors_name_file_line_rule_and_field(tmp_path, field, value, error):

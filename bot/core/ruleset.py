@@ -197,7 +197,11 @@ def _str_list(value: Any, where: str, rid: str | None, key: str, errors: _Collec
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        errors.add(where, rid, f"'{key}' must be a list of non-empty strings")
+        # YAML reads a bare yes/no/on/off as true/false: "not_preceded_by: [no]" is [False]
+        flags = [v for v in value if isinstance(v, bool)] if isinstance(value, list) else []
+        hint = (f" (got {str(flags[0]).lower()}: YAML reads a bare yes, no, on or off as true "
+                f"or false; quote it, \"no\")") if flags else ""
+        errors.add(where, rid, f"'{key}' must be a list of non-empty strings{hint}")
         return ()
     return tuple(value)
 
