@@ -294,8 +294,22 @@ def _written_as_name(n: Normalized, start: int, end: int) -> bool:
     text = n.original
     if not _capitalised(text[a:b]):
         return False
-    head = _WORD.findall(_sentence_to(text, a))
-    tail = _WORD.findall(_sentence_from(text, b))
+    # decided by the sentence around it, read at most _NAME_REACH characters either side: the
+    # same stretch decides alike, so a forged message repeating "with Dick" is read once
+    lo = max(0, a - _NAME_REACH)
+    key = (text[lo:b + _NAME_REACH], a - lo, b - lo)
+    named = _NAMES.get(key)
+    if named is None:
+        if len(_NAMES) >= _SEEN_MOST:
+            _NAMES.clear()
+        named = _NAMES[key] = _name_in(*key)
+    return named
+
+
+def _name_in(piece: str, a: int, b: int) -> bool:
+    """Whether the capitalised word at [a, b) of ``piece`` stands as a name in its sentence."""
+    head = _WORD.findall(_SENTENCE_BREAK.split(piece[:a])[-1])
+    tail = _WORD.findall(_SENTENCE_BREAK.split(piece[b:], maxsplit=1)[0])
     if not head:
         if not tail or not _capitalised(tail[0]):
             return False
@@ -312,19 +326,5 @@ def _capitalised(word: str) -> bool:
 # how far either side of a word its sentence is read: enough to tell a name from a title, and
 # a bound on the work for a forged sentence of a thousand "Dick"s
 _NAME_REACH = 80
-
-
-def _sentence_to(text: str, end: int) -> str:
-    """The sentence (or its last ``_NAME_REACH`` characters) that goes on until ``end``."""
-    start = end
-    while start > 0 and end - start < _NAME_REACH and text[start - 1] not in _SENTENCE_END:
-        start -= 1
-    return text[start:end]
-
-
-def _sentence_from(text: str, start: int) -> str:
-    """The rest of the sentence (its next ``_NAME_REACH`` characters at most) from ``start``."""
-    end = start
-    while end < len(text) and end - start < _NAME_REACH and text[end] not in _SENTENCE_END:
-        end += 1
-    return text[start:end]
+_SENTENCE_BREAK = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+_NAMES: dict[tuple[str, int, int], bool] = {}
