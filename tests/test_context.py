@@ -31,11 +31,14 @@ RULE = """
         unless_name: true
       - terms: [meh]
         confidence: 0.45
+      - terms: [dan xa]
+        followed_by: [luoi]
+        neutral: true
     masked_terms: [fudge]
     explain: {vi: xấu, en: bad}
     examples:
-      match: [bon moi, i will hurt you, con ml, dick, meh]
-      ok: [bon moi nguoi, not hurt you, 500 ml, with Dick, badwo]
+      match: [bon moi, i will hurt you, con ml, dick, meh, dan xa luoi]
+      ok: [bon moi nguoi, not hurt you, 500 ml, with Dick, badwo, dan xa hien]
 """
 
 
@@ -113,6 +116,7 @@ def test_a_context_is_not_used_up_by_repetitions_of_the_exempt_reading(ctx):
 @pytest.mark.parametrize("field,value,error", [
     ("within", "9", "'within' must be a whole number of words from 1 to 5, got 9"),
     ("unless_name", "maybe", "'unless_name' must be true or false, got 'maybe'"),
+    ("neutral", "1", "'neutral' must be true or false, got 1"),
     ("preceded_by", "bon", "'preceded_by' must be a list of non-empty strings"),
     ("not_preceded_by", "[no]", "'not_preceded_by' must be a list of non-empty strings (got "
      "false: YAML reads a bare yes, no, on or off as true or false; quote it, \"no\")"),
@@ -202,6 +206,19 @@ def test_a_term_its_context_rules_out_is_set_aside_for_the_model_on_either_path(
     model = Model(10, 0.0, bytes(4 << 10))
     note = Engine(ctx.ruleset, model).check(text, note=True).model
     assert note is not None and note.set_aside == ("moi",)
+
+
+@pytest.mark.parametrize("text", [
+    "dan xa hien", "dan xa hien " + " ".join(["badword"] * 12),  # quick path, careful path
+])
+def test_a_neutral_term_out_of_its_context_is_no_hit_and_still_read_by_the_model(ctx, text):
+    """A people's name ("người Hoa") out of the context that makes it a claim is no hit, but
+    no everyday word either: the learned stage reads it as typed, on either path."""
+    model = Model(10, 0.0, bytes(4 << 10))
+    verdict = Engine(ctx.ruleset, model).check(text, note=True)
+    assert ("t.ctx", "dan xa") not in [(h.rule_id, h.matched) for h in verdict.hits]
+    assert verdict.model is not None and verdict.model.set_aside == ()
+    assert verdict.model.read[0].startswith("dan xa hien")
 
 
 def test_old_and_new_tone_marks_are_one_spelling():

@@ -173,8 +173,8 @@ class _Phrases:
 class CompiledContext:
     """A rule's context with its phrases normalised and folded, as the text will be."""
 
-    __slots__ = ("before", "not_before", "after", "not_after", "within", "unless_name", "reach",
-                 "looks_before", "looks_after", "_seen")
+    __slots__ = ("before", "not_before", "after", "not_after", "within", "unless_name",
+                 "neutral", "reach", "looks_before", "looks_after", "_seen")
 
     def __init__(self, spec: Context) -> None:
         self.before = _Phrases(spec.preceded_by, marks=True) or None
@@ -185,6 +185,7 @@ class CompiledContext:
         self.looks_after = self.after is not None or self.not_after is not None
         self.within = spec.within
         self.unless_name = spec.unless_name
+        self.neutral = spec.neutral
         # how many words either side a check may need: the window, and the longest phrase
         longest = max((p.longest() for p in (self.before, self.not_before, self.after,
                                              self.not_after) if p is not None), default=1)

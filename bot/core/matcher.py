@@ -203,7 +203,7 @@ class TermMatcher:
                     span = at.place(entry, start, end, before, after)
                     if span is not None and entry.context is not None and (
                             not entry.context.holds(at.n, *span)):
-                        if self.innocents:
+                        if self.innocents and not entry.context.neutral:
                             self._innocent(entry, span, innocent, out)
                         span = None
                 else:

@@ -32,7 +32,7 @@ AUDIENCES = ("everyone", "new_members")
 DETECTORS = ("terms", "links", "mentions", "flood", "duplicate", "model")
 # where a context entry looks, and what it may say
 CONTEXT_WORDS = ("preceded_by", "not_preceded_by", "followed_by", "not_followed_by")
-CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "confidence",
+CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "neutral", "confidence",
                   "folded_confidence", *CONTEXT_WORDS}
 TEENCODE_FIELDS = {"abbr", "means", "confidence", "languages", "within", "unless_name",
                    *CONTEXT_WORDS}
@@ -67,7 +67,9 @@ class Context:
     Each list holds phrases; a phrase is satisfied when it ends at most ``within`` words before
     the term (``preceded_by``) or starts at most ``within`` words after it (``followed_by``).
     Every condition given must hold. ``unless_name``: the term does not count written as a name
-    (capitalised, not starting a sentence: "a party with Dick").
+    (capitalised, not starting a sentence: "a party with Dick"). ``neutral``: where the context
+    does not hold, the term is no hit but no everyday word either (a people's name, "người Hoa",
+    is no evidence of innocence): the learned stage still reads it.
     """
 
     preceded_by: tuple[str, ...] = ()
@@ -76,6 +78,7 @@ class Context:
     not_followed_by: tuple[str, ...] = ()
     within: int = 1
     unless_name: bool = False
+    neutral: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,16 +250,23 @@ def _load_context(raw: dict, where: str, rid: str, errors: _Collector,
         errors.add(where, rid, f"'within' must be a whole number of words from 1 to {MAX_WITHIN}, "
                                f"got {within!r}")
         within = 1
-    unless_name = raw.get("unless_name", False)
-    if not isinstance(unless_name, bool):
-        errors.add(where, rid, f"'unless_name' must be true or false, got {unless_name!r}")
-        unless_name = False
+    unless_name = _flag(raw, "unless_name", where, rid, errors)
+    neutral = _flag(raw, "neutral", where, rid, errors)
     if not any(words.values()) and not unless_name:
         if "terms" in allowed and "confidence" not in raw:  # nothing to say: a mistake
             errors.add(where, rid, "a context entry needs at least one of "
                                    f"{', '.join(CONTEXT_WORDS)}, unless_name or confidence")
         return None
-    return Context(**words, within=within, unless_name=unless_name)
+    return Context(**words, within=within, unless_name=unless_name, neutral=neutral)
+
+
+def _flag(raw: dict, key: str, where: str, rid: str, errors: _Collector) -> bool:
+    """A context entry's true-or-false option (false when absent)."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        errors.add(where, rid, f"'{key}' must be true or false, got {value!r}")
+        return False
+    return value
 
 
 def _load_contexts(value: Any, where: str, rid: str, path: Path, unconditional: set[str],
