@@ -221,6 +221,36 @@ def test_a_neutral_term_out_of_its_context_is_no_hit_and_still_read_by_the_model
     assert verdict.model.read[0].startswith("dan xa hien")
 
 
+NEUTRAL_UNLESS = """
+  - id: t.neutral
+    category: discrimination
+    clause: c1
+    severity: 2
+    context:
+      - terms: [dan xa]
+        followed_by: [luoi]
+        neutral: true
+    unless: [dinh kien]
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [dan xa luoi]
+      ok: [dan xa luoi la dinh kien]
+"""
+
+
+def test_a_neutral_term_in_a_message_its_rule_is_cancelled_in_is_still_read_by_the_model(
+        tmp_path):
+    """A claim refuted ("... là định kiến") cancels the rule; the people's name in it is no
+    everyday word for that, and the learned stage reads it."""
+    engine = Engine(load_rulesets(_write(tmp_path, NEUTRAL_UNLESS)), Model(10, 0.0, bytes(4 << 10)))
+    verdict = engine.check("dan xa luoi la dinh kien", note=True)
+    assert [h.rule_id for h in verdict.hits if h.via != "model"] == []
+    assert verdict.model is not None and verdict.model.set_aside == ()
+    without = NEUTRAL_UNLESS.replace("        neutral: true\n", "")
+    engine = Engine(load_rulesets(_write(tmp_path, without)), Model(10, 0.0, bytes(4 << 10)))
+    assert engine.check("dan xa luoi la dinh kien", note=True).model.set_aside == ("dan xa",)
+
+
 def test_old_and_new_tone_marks_are_one_spelling():
     for old, new in TONE_MOVES.items():
         assert normalize(f"x {old} y").exact == normalize(f"x {new} y").exact
