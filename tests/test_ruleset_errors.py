@@ -59,6 +59,19 @@ def test_a_field_nothing_reads_is_refused(tmp_path):
     assert problem.endswith("rule t.ok: unknown field 'shadow'")
 
 
+def test_a_key_given_twice_is_refused_where_yaml_would_keep_only_the_last(tmp_path):
+    """YAML keeps the last of a key given twice: the first terms, or the first examples, would be
+    dropped without a word."""
+    rule = GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    terms: [other]\n").replace(
+        "examples: {match: [badword], ok: [goodword]}",
+        "examples: {match: [badword], ok: [goodword], ok: [fine]}")
+    _write(tmp_path, rule)
+    problems = _problems(tmp_path)
+    path = tmp_path / "rules.yaml"
+    assert f"{path}:7: rule t.ok: field 'terms' given twice" in problems
+    assert f"{path}:9: rule t.ok: examples key 'ok' given twice" in problems
+
+
 def test_duplicate_id_points_at_both(tmp_path):
     _write(tmp_path, GOOD_RULE + GOOD_RULE)
     (problem,) = _problems(tmp_path)

@@ -200,13 +200,27 @@ def _str_list(value: Any, where: str, rid: str | None, key: str, errors: _Collec
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        # YAML reads a bare yes/no/on/off as true/false: "not_preceded_by: [no]" is [False]
-        flags = [v for v in value if isinstance(v, bool)] if isinstance(value, list) else []
-        hint = (f" (got {str(flags[0]).lower()}: YAML reads a bare yes, no, on or off as true "
-                f"or false; quote it, \"no\")") if flags else ""
-        errors.add(where, rid, f"'{key}' must be a list of non-empty strings{hint}")
+        errors.add(where, rid, f"'{key}' must be a list of non-empty strings{_yaml_hint(value)}")
         return ()
     return tuple(value)
+
+
+def _yaml_hint(value: Any) -> str:
+    """Why a list YAML read is not all strings, where YAML's own reading is the cause."""
+    items = value if isinstance(value, list) else []
+    # a bare yes/no/on/off is true/false: "not_preceded_by: [no]" is [False]
+    flags = [v for v in items if isinstance(v, bool)]
+    if flags:
+        return (f" (got {str(flags[0]).lower()}: YAML reads a bare yes, no, on or off as true or "
+                f"false; quote it, \"no\")")
+    # "- tin nóng: ..." is a mapping: an item holding ": " must be quoted
+    maps = [v for v in items if isinstance(v, dict)]
+    if maps:
+        # (the loader keeps each mapping's line beside its keys)
+        k, v = next(((k, v) for k, v in maps[0].items() if not k.startswith("__")), ("", ""))
+        return (f" (got {k}: {v}: YAML reads an item holding \": \" as a mapping; quote it, "
+                f"\"{k}: {v}\")")
+    return ""
 
 
 def _number(value: Any, where: str, rid: str, key: str, lo: float, hi: float, errors: _Collector,
@@ -269,6 +283,12 @@ def _flag(raw: dict, key: str, where: str, rid: str, errors: _Collector) -> bool
     return value
 
 
+def _given_twice(mapping: dict, path: Path, rid: str, what: str, errors: _Collector) -> None:
+    """A key a mapping gives twice: YAML keeps the last silently, so the first would be lost."""
+    for key, line in mapping.get("__dupes__", []):
+        errors.add(f"{path}:{line}", rid, f"{what} '{key}' given twice")
+
+
 def _load_contexts(value: Any, where: str, rid: str, path: Path, unconditional: set[str],
                    errors: _Collector) -> tuple[ContextTerms, ...]:
     if value is None:
@@ -283,6 +303,7 @@ def _load_contexts(value: Any, where: str, rid: str, path: Path, unconditional: 
             errors.add(where, rid, "each context entry must be a mapping")
             continue
         at = f"{path}:{entry['__line__']}"
+        _given_twice(entry, path, rid, "context field", errors)
         for key, line in entry["__keys__"].items():
             if key not in CONTEXT_FIELDS:
                 errors.add(f"{path}:{line}", rid, f"unknown context field '{key}' (one of: "
@@ -338,8 +359,7 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     for key, line in raw["__keys__"].items():
         if key not in RULE_FIELDS:
             errors.add(f"{path}:{line}", rid, f"unknown field '{key}'")
-    for key, line in raw.get("__dupes__", []):
-        errors.add(f"{path}:{line}", rid, f"field '{key}' given twice")
+    _given_twice(raw, path, rid, "field", errors)
     category = raw.get("category")
     if category not in CATEGORIES:
         errors.add(where, rid, f"unknown category {category!r} (one of: {', '.join(CATEGORIES)})")
@@ -406,6 +426,9 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     if not isinstance(examples, dict):
         errors.add(where, rid, "'examples' must be a mapping with 'match' and 'ok' lists")
         examples = {}
+    _given_twice(examples, path, rid, "examples key", errors)
+    if isinstance(explain, dict):
+        _given_twice(explain, path, rid, "explain language", errors)
     for key in examples.get("__keys__", {}):
         if key not in ("match", "ok"):
             errors.add(where, rid, f"unknown examples key '{key}' (use 'match' and 'ok')")
