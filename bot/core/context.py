@@ -32,7 +32,7 @@ def _words_in(text: str, start: int, end: int) -> list[str]:
     return _WORD.findall(piece)
 _SENTENCE_END = frozenset(".!?…\n:;")
 _SPAN = 24  # characters of text to read per word a context looks at, either side
-_SEEN_MOST = 4096  # stretches remembered per context
+_SEEN_MOST = 4096  # stretches remembered per context, and by the name check (_NAMES)
 
 
 class WordIndex:
