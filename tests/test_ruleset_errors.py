@@ -136,3 +136,39 @@ def test_shipped_rulesets_copy_with_one_break(tmp_path):
     (problem,) = _problems(target)
     line = text.splitlines().index("  - id: en.violence.threat") + 1
     assert problem.startswith(f"{en}:{line}: rule en.violence.threat: unknown category 'violense'")
+
+
+LOOKALIKE_RULE = """
+  - id: t.lookalike
+    category: spam
+    clause: c1
+    severity: 3
+    detector: lookalike
+    brands: [discord]
+    domains: [discord.com]
+    explain: {vi: giả danh, en: imitation}
+    examples: {match: [dlscord.com/gift], ok: [discord.com/channels/1]}
+"""
+
+
+def test_a_lookalike_rule_loads_and_reads_its_brands(tmp_path):
+    rs = load_rulesets(_write(tmp_path, LOOKALIKE_RULE))
+    assert rs.rules[0].brands == ("discord",)
+    assert [h.rule_id for h in Engine(rs).check("https://dlscord.com/gift").hits] == ["t.lookalike"]
+
+
+def test_a_lookalike_rule_without_its_sites_or_with_a_bad_brand_is_refused(tmp_path):
+    _write(tmp_path, LOOKALIKE_RULE.replace("    domains: [discord.com]\n", "").replace(
+        "brands: [discord]", "brands: [Discord, ab]"))
+    where = f"{tmp_path / 'rules.yaml'}:2: rule t.lookalike: "
+    assert sorted(_problems(tmp_path)) == sorted([
+        where + "a lookalike rule needs 'domains' (the brands' own sites)",
+        where + "brand 'Discord': lowercase letters and digits, at least 4",
+        where + "brand 'ab': lowercase letters and digits, at least 4",
+    ])
+
+
+def test_brands_on_another_detector_are_refused(tmp_path):
+    _write(tmp_path, GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    brands: [discord]\n"))
+    (problem,) = _problems(tmp_path)
+    assert problem.endswith("rule t.ok: 'brands' belongs to a 'detector: lookalike' rule")

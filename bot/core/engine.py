@@ -21,6 +21,7 @@ from bot.core.context import (
     CompiledContext, follows_a_report, quoted, typed_plain_among_marked,
 )
 from bot.core.language import detect_language
+from bot.core.lookalike import HOLDS, compile_brands, resembles
 from bot.core.learned import Overlay
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
 from bot.core.model import Model, logit, sigmoid
@@ -112,6 +113,10 @@ MIXED_CONFIDENCE = HANDLE_CONFIDENCE
 # word set in quotation marks ('"đm" nghĩa là gì', 'is "bitch" a bad word in English?')
 REPORTED_WITHIN = 2
 REPORTED_CONFIDENCE = HANDLE_CONFIDENCE
+# a link whose registrable name holds a brand inside a longer one ("discord-gift.ru") may be a
+# phishing page, and is also how fan sites and tools are named: to review at most; one letter
+# from the brand's own ("dlscord.com", "steamcommunlty.com") is acted on at the rule's confidence
+HELD_CONFIDENCE = HANDLE_CONFIDENCE
 
 
 def _blanked(n: Normalized, spans: list[tuple[int, int]]) -> tuple[str, str]:
@@ -237,9 +242,11 @@ class Engine:
             [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
         )
         self._link_rules = [i for i, r in enumerate(self.rules) if r.detector == "links"]
+        self._lookalikes = [(i, compile_brands(r.brands)) for i, r in enumerate(self.rules)
+                            if r.detector == "lookalike"]
         self._link_index: dict[str, list[tuple[int, str]]] = {}  # domain -> (rule, path prefix)
-        # (host, path, a community's allowed domains) -> the link rules broken
-        self._rules_for: dict[tuple[str, str, frozenset[str]], list[int]] = {}
+        # (host, path, a community's allowed domains) -> the link rules broken, and how sure
+        self._rules_for: dict[tuple[str, str, frozenset[str]], list[tuple[int, float]]] = {}
         for i in self._link_rules:
             for entry in self.rules[i].domains:
                 host, _, path = entry.lower().partition("/")
@@ -409,7 +416,7 @@ class Engine:
             rules = self.rules + compiled.rules
             matches += compiled.matcher.scan(n, reads)
         found = self._patterns.scan(n.plain)
-        links = find_links(n.plain) if self._link_index else ()
+        links = find_links(n.plain) if self._link_index or self._lookalikes else ()
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
         mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
         if not (found or links or flood or mentions or note):
@@ -592,20 +599,31 @@ class Engine:
                 if len(rules_for) >= 10_000:
                     rules_for.clear()
                 found = rules_for[key] = self._rules_for_link(link, allowed)
-            for i in found:
-                r = self.rules[i]
-                if self._allowed(i, s, r.languages) and not s.full(i):
+            for i, confidence in found:
+                if self._allowed(i, s, self.rules[i].languages) and not s.full(i):
                     a, b = s.n.plain_span(link.start, link.end)
-                    s.hits[(i, -a - 1, -b - 1)] = (r.confidence, "link")
+                    s.hits[(i, -a - 1, -b - 1)] = (confidence, "link")
 
-    def _rules_for_link(self, link: Link, allowed: frozenset[str]) -> list[int]:
-        """The link rules ``link`` breaks, unless the community allows its domain."""
+    def _rules_for_link(self, link: Link, allowed: frozenset[str]) -> list[tuple[int, float]]:
+        """The link rules ``link`` breaks and the confidence of each, unless the community
+        allows its domain."""
         if allowed and any(domain_matches(link, d) for d in allowed):
             return []
         path = link.path.lstrip("/")
+        rules = self.rules
         # ("*": a rule about any link, such as a new member's)
-        return [i for suffix in [*host_suffixes(link.host), "*"]
-                for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)]
+        found = [(i, rules[i].confidence) for suffix in [*host_suffixes(link.host), "*"]
+                 for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)]
+        for i, brands in self._lookalikes:
+            r = rules[i]
+            if any(domain_matches(link, d) for d in r.domains):
+                continue
+            kind = resembles(link.host, brands)
+            if kind is not None:
+                # a longer name holding the brand is also how fan sites and tools are named
+                found.append((i, min(r.confidence, HELD_CONFIDENCE) if kind == HOLDS
+                              else r.confidence))
+        return found
 
     @property
     def flood_horizon(self) -> float:

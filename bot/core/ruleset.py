@@ -26,10 +26,10 @@ RULE_FIELDS = {
     "id", "category", "clause", "severity", "confidence", "folded_confidence", "languages",
     "terms", "folded_terms", "patterns", "exceptions", "unless", "requires", "explain",
     "examples", "detector", "domains", "threshold", "count", "window_seconds",
-    "context", "enabled", "masked_terms", "audience",
+    "context", "enabled", "masked_terms", "audience", "brands",
 }
 AUDIENCES = ("everyone", "new_members")
-DETECTORS = ("terms", "links", "mentions", "flood", "duplicate", "model")
+DETECTORS = ("terms", "links", "lookalike", "mentions", "flood", "duplicate", "model")
 # where a context entry looks, and what it may say
 CONTEXT_WORDS = ("preceded_by", "not_preceded_by", "followed_by", "not_followed_by")
 CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "neutral", "confidence",
@@ -122,6 +122,7 @@ class Rule:
     # each group one phrase of which the message must hold: [[stk, số tài khoản], [của nó, ...]]
     requires: tuple[tuple[str, ...], ...] = ()
     domains: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()  # a lookalike rule's brand names ("discord", "vietcombank")
     threshold: int = 0
     count: int = 0
     window_seconds: float = 0.0
@@ -289,6 +290,19 @@ def _given_twice(mapping: dict, path: Path, rid: str, what: str, errors: _Collec
         errors.add(f"{path}:{line}", rid, f"{what} '{key}' given twice")
 
 
+def _check_brands(brands: tuple[str, ...], domains: tuple[str, ...], where: str, rid: str,
+                  errors: _Collector) -> None:
+    """A lookalike rule's brands are names of at least four letters or digits, and its domains
+    (the brands' own sites) are given: without them every official link would resemble one."""
+    if not brands:
+        errors.add(where, rid, "a lookalike rule needs 'brands' (the names its sites use)")
+    if not domains:
+        errors.add(where, rid, "a lookalike rule needs 'domains' (the brands' own sites)")
+    for brand in brands:
+        if not (len(brand) >= 4 and brand.isascii() and brand.isalnum() and brand == brand.lower()):
+            errors.add(where, rid, f"brand {brand!r}: lowercase letters and digits, at least 4")
+
+
 def _load_contexts(value: Any, where: str, rid: str, path: Path, unconditional: set[str],
                    errors: _Collector) -> tuple[ContextTerms, ...]:
     if value is None:
@@ -378,7 +392,8 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
         if lang not in LANGUAGES:
             errors.add(where, rid, f"unknown language {lang!r} (one of: {', '.join(LANGUAGES)})")
     rule_fields = {k: _str_list(raw.get(k), where, rid, k, errors) for k in (
-        "terms", "folded_terms", "masked_terms", "patterns", "exceptions", "unless", "domains")}
+        "terms", "folded_terms", "masked_terms", "patterns", "exceptions", "unless", "domains",
+        "brands")}
     requires = _requires(raw.get("requires"), where, rid, errors)
     for pattern in rule_fields["patterns"]:
         problem = check_pattern(pattern)
@@ -408,6 +423,10 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
         audience = "everyone"
     if detector == "links" and not rule_fields["domains"]:
         errors.add(where, rid, "a links rule needs 'domains' ('*': any link)")
+    if detector == "lookalike":
+        _check_brands(rule_fields["brands"], rule_fields["domains"], where, rid, errors)
+    elif rule_fields["brands"]:
+        errors.add(where, rid, "'brands' belongs to a 'detector: lookalike' rule")
     threshold = count = 0
     window = 0.0
     if detector == "mentions":
