@@ -21,8 +21,8 @@ from bot.core.context import (
     CompiledContext, follows_a_report, quoted, typed_plain_among_marked,
 )
 from bot.core.language import detect_language
-from bot.core.lookalike import HOLDS, compile_brands, resembles
 from bot.core.learned import Overlay
+from bot.core.lookalike import HOLDS, compile_brands, resembles
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
 from bot.core.model import Model, logit, sigmoid
 from bot.core.normalize import Normalized, fold, normalize, normalize_term

@@ -66,7 +66,7 @@ def resembles(host: str, brands: tuple[str, ...]) -> str | None:
     name = alike(registrable_name(host))
     held = None
     for brand in brands:
-        if len(brand) >= 6 and one_edit(name, brand) or name == brand:
+        if name == brand or (len(brand) >= 6 and one_edit(name, brand)):
             return NEAR
         if held is None and brand in name:
             held = HOLDS
