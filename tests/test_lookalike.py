@@ -77,3 +77,12 @@ def test_a_community_that_allows_the_domain_is_not_told_otherwise(engine):
     policy = CommunityPolicy(allow_domains=frozenset({"discord-gift.ru"}))
     assert _lookalike(engine.check("https://discord-gift.ru/claim", policy=policy)) == []
     assert _lookalike(engine.check("https://dlscord.com/gift", policy=policy)) != []
+
+
+@given(st.text("abcd", min_size=5, max_size=8), st.text("abcd", min_size=6, max_size=8))
+def test_the_first_or_last_letter_filter_loses_no_near_name(name, brand):
+    # resembles skips a brand sharing neither the first nor the last letter with the name
+    brands = compile_brands([brand])
+    expected = NEAR if name == brand or one_edit(name, brand) else None
+    got = resembles(name + ".com", brands)
+    assert (got == NEAR) == (expected == NEAR)

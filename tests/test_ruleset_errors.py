@@ -168,6 +168,14 @@ def test_a_lookalike_rule_without_its_sites_or_with_a_bad_brand_is_refused(tmp_p
     ])
 
 
+def test_a_lookalike_rules_domains_are_sites(tmp_path):
+    _write(tmp_path, LOOKALIKE_RULE.replace("domains: [discord.com]",
+                                            "domains: [discord.com/channels]"))
+    (problem,) = _problems(tmp_path)
+    assert problem.endswith("rule t.lookalike: domain 'discord.com/channels': a lookalike "
+                            "rule's domains are sites, without a path")
+
+
 def test_brands_on_another_detector_are_refused(tmp_path):
     _write(tmp_path, GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    brands: [discord]\n"))
     (problem,) = _problems(tmp_path)

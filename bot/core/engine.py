@@ -242,8 +242,11 @@ class Engine:
             [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
         )
         self._link_rules = [i for i, r in enumerate(self.rules) if r.detector == "links"]
-        self._lookalikes = [(i, compile_brands(r.brands)) for i, r in enumerate(self.rules)
-                            if r.detector == "lookalike"]
+        # (rule, its brands, its own sites: a set, looked up by each of a host's parent domains
+        # as the link index is, since a forged message may hold hundreds of hosts)
+        self._lookalikes = [(i, compile_brands(r.brands),
+                             frozenset(d.lower().removeprefix("www.") for d in r.domains))
+                            for i, r in enumerate(self.rules) if r.detector == "lookalike"]
         self._link_index: dict[str, list[tuple[int, str]]] = {}  # domain -> (rule, path prefix)
         # (host, path, a community's allowed domains) -> the link rules broken, and how sure
         self._rules_for: dict[tuple[str, str, frozenset[str]], list[tuple[int, float]]] = {}
@@ -612,11 +615,12 @@ class Engine:
         path = link.path.lstrip("/")
         rules = self.rules
         # ("*": a rule about any link, such as a new member's)
-        found = [(i, rules[i].confidence) for suffix in [*host_suffixes(link.host), "*"]
+        suffixes = host_suffixes(link.host)
+        found = [(i, rules[i].confidence) for suffix in [*suffixes, "*"]
                  for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)]
-        for i, brands in self._lookalikes:
+        for i, brands, own in self._lookalikes:
             r = rules[i]
-            if any(domain_matches(link, d) for d in r.domains):
+            if any(suffix in own for suffix in suffixes):
                 continue
             kind = resembles(link.host, brands)
             if kind is not None:

@@ -12,6 +12,8 @@ are read alike first.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Iterable
 
 # the second-level names under which a country registers names ("vietcombank.com.vn")
@@ -54,20 +56,38 @@ def one_edit(a: str, b: str) -> bool:
     return longer[i + 1:] == shorter[i:]
 
 
-def compile_brands(brands: Iterable[str]) -> tuple[str, ...]:
-    """The brands as ``resembles`` compares them."""
-    return tuple(sorted({alike(b.lower()) for b in brands}))
+@dataclass(frozen=True, slots=True)
+class Brands:
+    """A rule's brands as ``resembles`` looks them up: those a name may be one letter from, by
+    their length, and one search for any held inside a longer name (a forged message may carry
+    hundreds of hosts, each judged once)."""
+
+    by_length: dict[int, tuple[str, ...]]
+    held: re.Pattern[str]
 
 
-def resembles(host: str, brands: tuple[str, ...]) -> str | None:
-    """``NEAR`` when ``host``'s name is a brand's or one letter from it, ``HOLDS`` when it
-    holds one inside a longer name, else None (``brands`` from ``compile_brands``; the caller
-    has ruled out the brand's own domains)."""
+def compile_brands(brands: Iterable[str]) -> Brands:
+    """The brands as ``resembles`` compares them, read alike."""
+    read = sorted({alike(b.lower()) for b in brands})
+    by_length: dict[int, list[str]] = {}
+    for brand in read:
+        by_length.setdefault(len(brand), []).append(brand)
+    return Brands({n: tuple(b) for n, b in by_length.items()},
+                  re.compile("|".join(map(re.escape, read)) or "(?!)"))  # (none: no match)
+
+
+def resembles(host: str, brands: Brands) -> str | None:
+    """``NEAR`` when ``host``'s name is a brand's or one letter from it (brands of six letters
+    or more), ``HOLDS`` when it holds one inside a longer name, else None (the caller has ruled
+    out the brands' own domains)."""
     name = alike(registrable_name(host))
-    held = None
-    for brand in brands:
-        if name == brand or (len(brand) >= 6 and one_edit(name, brand)):
+    size = len(name)
+    if name in brands.by_length.get(size, ()):
+        return NEAR
+    # one edit away, two names of three letters or more keep the first letter or the last
+    first, last = name[:1], name[-1:]
+    for n in (size - 1, size, size + 1):
+        if n >= 6 and any(one_edit(name, b) for b in brands.by_length.get(n, ())
+                          if b[0] == first or b[-1] == last):
             return NEAR
-        if held is None and brand in name:
-            held = HOLDS
-    return held
+    return HOLDS if brands.held.search(name) else None

@@ -298,6 +298,10 @@ def _check_brands(brands: tuple[str, ...], domains: tuple[str, ...], where: str,
         errors.add(where, rid, "a lookalike rule needs 'brands' (the names its sites use)")
     if not domains:
         errors.add(where, rid, "a lookalike rule needs 'domains' (the brands' own sites)")
+    for domain in domains:
+        if "/" in domain:
+            errors.add(where, rid, f"domain {domain!r}: a lookalike rule's domains are sites, "
+                                   "without a path")
     for brand in brands:
         if not (len(brand) >= 4 and brand.isascii() and brand.isalnum() and brand == brand.lower()):
             errors.add(where, rid, f"brand {brand!r}: lowercase letters and digits, at least 4")
