@@ -180,3 +180,20 @@ def test_brands_on_another_detector_are_refused(tmp_path):
     _write(tmp_path, GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    brands: [discord]\n"))
     (problem,) = _problems(tmp_path)
     assert problem.endswith("rule t.ok: 'brands' belongs to a 'detector: lookalike' rule")
+
+
+def test_an_abbreviation_read_as_a_shorter_one_is_refused(tmp_path):
+    """'ccc' was accepted: messages are read with repeated letters squeezed, so it matched every
+    'c' (a member's 'chị') as 'cục cặc'."""
+    _write(tmp_path, GOOD_RULE)
+    (tmp_path / "teencode.yaml").write_text(
+        "teencode:\n  - {abbr: bw, means: badword}\n  - {abbr: ccc, means: badword}\n",
+        encoding="utf-8")
+    (problem,) = _problems(tmp_path)
+    assert problem == (f"{tmp_path / 'teencode.yaml'}:3: teencode 'ccc': messages are read with "
+                       "repeated letters squeezed, so it would match 'c'")
+    (tmp_path / "teencode.yaml").write_text("teencode:\n  - {abbr: bw, means: badword}\n",
+                                            encoding="utf-8")
+    engine = Engine(load_rulesets(tmp_path))
+    assert [h.rule_id for h in engine.check("bw").hits] == ["t.ok"]
+    assert engine.check("c ơi").hits == ()

@@ -517,8 +517,21 @@ def _load_teencode(path: Path, errors: _Collector) -> list[TeencodeEntry]:
         conf = float(_number(raw.get("confidence", 0.8), where, raw["abbr"], "confidence", 0, 1, errors))
         langs = _str_list(raw.get("languages"), where, raw["abbr"], "languages", errors)
         context = _load_context(raw, where, raw['abbr'], errors, TEENCODE_FIELDS)
+        _check_abbr(raw["abbr"], where, errors)
         out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where, context))
     return out
+
+
+def _check_abbr(abbr: str, where: str, errors: _Collector) -> None:
+    """An abbreviation that messages would read as a shorter one is refused: a message's
+    repeated letters are squeezed before matching ("linkkkk" is "link"), so "ccc" would match
+    every "c" (a member's "chị")."""
+    from bot.core.normalize import normalize_term  # (normalize imports nothing from here)
+
+    read = normalize_term(abbr)
+    if len(read.replace(" ", "")) < len(abbr.replace(" ", "")):
+        errors.add(where, None, f"teencode {abbr!r}: messages are read with repeated letters "
+                                f"squeezed, so it would match {read!r}")
 
 
 def load_rulesets(path: Path | str | None = None) -> Ruleset:
