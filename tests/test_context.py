@@ -171,9 +171,14 @@ def test_a_rule_shipped_off_counts_only_for_a_community_that_turns_it_on(engine)
 
 
 def test_some_marks_typed_and_others_not_is_another_phrase(engine):
+    """Marks typed within the phrase and none on "cho", whose listed form "chó" has them: it is
+    "cho" ("da mặt cho đỡ sợ" was sent to review as "mặt chó"). Typed plain throughout, the
+    text cannot tell."""
     (plain,) = engine.check("thang cho").hits
-    (mixed,) = engine.check("thải cho chết bớt").hits
-    assert plain.confidence == 0.75 and mixed.confidence < 0.6
+    assert plain.confidence == 0.75
+    assert engine.check("thải cho chết bớt").hits == ()
+    assert engine.check("vô đây chăm sóc da mặt cho đỡ sợ nè").hits == ()
+    assert [h.rule_id for h in engine.check("đồ mặt chó").hits] == ["vi.insult.animal"]
 
 
 def test_a_phrase_typed_plain_among_marked_words_is_other_words(engine):
@@ -190,15 +195,18 @@ def test_a_phrase_typed_plain_among_marked_words_is_other_words(engine):
         "vi.insult.animal"]
 
 
-@pytest.mark.parametrize("bias,expect", [(3.0, [("vi.insult.animal", 0.5)]), (-3.0, [])])
+@pytest.mark.parametrize("bias,expect", [(3.0, ["vi.insult.animal"]), (-3.0, [])])
 def test_such_a_phrase_counts_only_where_the_model_finds_the_message_likely(engine, bias,
                                                                             expect):
     """Two weak signals: the phrase, and a model that reads the message as a violation; then
     to review at most, never acted on (a model that scores every message alike, either way)."""
     model = Model(10, bias, bytes(4 << 10))
     with_model = Engine(engine.ruleset, model)
-    hits = with_model.check("hôm qua mua cái thang cho nhà mới").hits
-    assert [(h.rule_id, h.confidence) for h in hits if h.via != "model"] == expect
+    for text in ("hôm qua mua cái thang cho nhà mới", "nhìn kỹ cái mặt cho anh em xem"):
+        hits = with_model.check(text).hits
+        found = [h for h in hits if h.via != "model"]
+        assert [h.rule_id for h in found] == expect
+        assert all(h.confidence <= 0.5 for h in found)  # to review at most
 
 
 @pytest.mark.parametrize("text", [
@@ -283,3 +291,24 @@ def test_every_term_matches_in_either_tone_style(engine):
             for text in (term, other):
                 assert rule.id in {h.rule_id for h in engine.check(text).hits}, (rule.id, text)
     assert tried >= 5
+
+
+def test_such_a_phrase_is_weighed_by_the_model_without_the_everyday_words(engine):
+    """"nhìn kỹ cái mặt cho bố mẹ xem" went to review as "mặt chó": the model read "bố mẹ" (a
+    family's words, which it learned from curses) where its own reading sets them aside. A model that weighs only "bố mẹ" and "anh em": the message is clean, as it is to the
+    model; with "anh em", which nothing sets aside, the phrase counts (to review at most)."""
+    import array
+
+    blank = Model(10, -2.0, bytes(4 << 10))
+    weights = array.array("f", bytes(4 << 10))
+    for exact, folded in (("bố mẹ", "bo me"), ("anh em", "anh em")):
+        for bucket in blank.features_of(exact, folded):
+            weights[bucket] = 8.0
+    with_model = Engine(engine.ruleset, Model(10, -2.0, weights.tobytes()))
+    text = "nhìn kỹ cái mặt cho bố mẹ xem"
+    assert with_model.model.score(normalize(text)) > 0.8  # the whole message, "bố mẹ" read
+    assert [h for h in with_model.check(text).hits if h.via != "model"] == []
+    hits = [h for h in with_model.check("nhìn kỹ cái mặt cho anh em xem").hits
+            if h.via != "model"]
+    assert [h.rule_id for h in hits] == ["vi.insult.animal"]
+    assert hits[0].confidence <= 0.5

@@ -242,11 +242,17 @@ def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> 
     half as many as those typed without: much everyday Vietnamese carries no marks of its own).
 
     Someone who types marks types them on the words they mean: "bắc cái thang cho bố sửa mái"
-    holds a ladder, not "thằng chó", and "lấy con dao cho mẹ" a knife. Only phrases: one word
-    typed plain is often its own spelling of a swear word ("duma", "ditme")."""
+    holds a ladder, not "thằng chó", and "lấy con dao cho mẹ" a knife; so is a phrase typed with
+    marks on some words and none on one whose listed form has them ("da mặt cho đỡ sợ", not
+    "mặt chó"). Only phrases: one word typed plain is often its own spelling of a swear word
+    ("duma", "ditme")."""
     typed = exact[start:end]
-    if " " not in typed or not typed.isascii() or written.isascii():
+    if " " not in typed or written.isascii():
         return False
+    if not typed.isascii():
+        # marks typed within the phrase itself: a word of it typed without the marks its listed
+        # form has is that word ("da mặt cho đỡ sợ", "quật cho chết": not "mặt chó", "chó chết")
+        return _marks_left_off(typed.split(), written.split())
     a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
     left, right = _words_in(exact, a, start), _words_in(exact, end, b)
     if a and exact[a - 1].isalnum():
@@ -254,6 +260,12 @@ def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> 
     if b < len(exact) and exact[b].isalnum():
         right = right[:-1]
     return _mostly_marked(left[-MIXED_REACH:] + right[:MIXED_REACH], plain_per_marked=2)
+
+
+def _marks_left_off(typed: list[str], listed: list[str]) -> bool:
+    """Whether a word of ``typed`` carries no marks where its word in ``listed`` has them."""
+    return len(typed) == len(listed) and any(
+        t.isascii() and t.isalpha() and not w.isascii() for t, w in zip(typed, listed))
 
 
 _OPEN_QUOTES = frozenset("\"'“‘«„`")

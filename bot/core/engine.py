@@ -533,6 +533,7 @@ class Engine:
         hits, counts, blocked, cancelled, off = s.hits, s.counts, s.blocked, s.cancelled, s.off
         requires = self._requires
         handles = "@" in s.n.exact
+        mixed: list[tuple[tuple[int, int, int], float, str]] = []
         for entry, start, end, via, confidence in matches:
             if entry.phrase:
                 continue
@@ -572,15 +573,36 @@ class Engine:
                                                     REPORTED_WITHIN))):
                 confidence = REPORTED_CONFIDENCE
             if via == "folded" and typed_plain_among_marked(s.n.exact, start, end, entry.exact):
-                # (the model reads the words as typed; nothing sets them aside)
-                if s.z is None or s.z + s.learned < self._review_logit(policy, s):
-                    continue
-                confidence = min(confidence, MIXED_CONFIDENCE)
+                # decided once every word the rules read as everyday is known (the model reads
+                # the message without them: "mất mặt cho bố mẹ" without "bố mẹ"); the model
+                # reads the phrase's own words as typed
+                mixed.append((key, min(confidence, MIXED_CONFIDENCE), via))
+                continue
             if known is None:
                 counts[rule] = counts.get(rule, 0) + 1
                 hits[key] = (confidence, via)
             elif known[0] < confidence:
                 hits[key] = (confidence, via)
+        if mixed and self._likely(s, policy):
+            for key, confidence, via in mixed:
+                known = hits.get(key)
+                if known is None and counts.get(key[0], 0) < MAX_HITS_PER_RULE:
+                    counts[key[0]] = counts.get(key[0], 0) + 1
+                    hits[key] = (confidence, via)
+                elif known is not None and known[0] < confidence:
+                    hits[key] = (confidence, via)
+
+    def _likely(self, s: _Scratch, policy: CommunityPolicy | None) -> bool:
+        """Whether the model reads the message as a violation, read without the words the rules
+        read as everyday ones, as its own hit is."""
+        if s.z is None or self.model is None:
+            return False
+        z, learned = s.z, s.learned
+        if s.innocent:
+            exact, folded = self._without(s)
+            overlay = policy.learned if policy is not None else None
+            z, learned = self.model.logits_set_aside(exact, folded, s.n.folded, overlay)
+        return z + learned >= self._review_logit(policy, s)
 
     def _pattern_hits(self, found: list[tuple[int, int, int]], s: _Scratch) -> None:
         for rule, start, end in found:
