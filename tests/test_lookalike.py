@@ -5,7 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core import CommunityPolicy
-from bot.core.lookalike import HOLDS, NEAR, alike, compile_brands, one_edit, registrable_name, resembles
+from bot.core.lookalike import (HOLDS, NEAR, SAME, alike, compile_brands, one_edit, registrable_name,
+                                resembles)
 
 BRANDS = compile_brands(["discord", "steamcommunity", "vietcombank", "bidv"])
 
@@ -47,7 +48,10 @@ def test_letters_that_pass_for_each_other_read_alike():
 def test_one_letter_off_is_near_and_a_longer_name_holds_it():
     assert resembles("steamcommunlty.com", BRANDS) == NEAR
     assert resembles("dlscord.com", BRANDS) == NEAR
-    assert resembles("discord.ru", BRANDS) == NEAR
+    # the brand's own name elsewhere: its sites abroad as often as a copy
+    assert resembles("discord.ru", BRANDS) == SAME
+    assert resembles("vietcombank.com.au", BRANDS) == SAME
+    assert resembles("disc0rd.ru", BRANDS) == NEAR
     assert resembles("vietc0mbank.com", BRANDS) == NEAR
     assert resembles("discord-gift.ru", BRANDS) == HOLDS
     assert resembles("vietcombank-xacthuc.com", BRANDS) == HOLDS
@@ -67,7 +71,10 @@ def test_the_engine_acts_on_a_near_name_and_reviews_a_held_one(engine):
         ("links.lookalike", 0.8)]
     assert _lookalike(engine.check("nhận quà tại https://discord-gift.ru/claim")) == [
         ("links.lookalike", 0.5)]
+    # Shopee's shop in Malaysia was acted on as a lookalike of Shopee
+    assert _lookalike(engine.check("https://discord.ru/login")) == [("links.lookalike", 0.5)]
     for text in ("https://discord.com/channels/1/2", "https://discord.gift/abc",
+                 "https://shopee.com.my/product/1/2", "https://shopee.co.th/abc",
                  "docs at https://discordpy.readthedocs.io/en/stable",
                  "https://www.vietcombank.com.vn/vi-VN/KHCN", "https://shope.ee/abc123"):
         assert _lookalike(engine.check(text)) == [], text
@@ -83,6 +90,7 @@ def test_a_community_that_allows_the_domain_is_not_told_otherwise(engine):
 def test_the_first_or_last_letter_filter_loses_no_near_name(name, brand):
     # resembles skips a brand sharing neither the first nor the last letter with the name
     brands = compile_brands([brand])
-    expected = NEAR if name == brand or one_edit(name, brand) else None
+    expected = SAME if name == brand else NEAR if one_edit(name, brand) else None
     got = resembles(name + ".com", brands)
-    assert (got == NEAR) == (expected == NEAR)
+    assert (got in (SAME, NEAR)) == (expected is not None)
+    assert (got == SAME) == (expected == SAME)

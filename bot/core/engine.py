@@ -22,7 +22,7 @@ from bot.core.context import (
 )
 from bot.core.language import detect_language
 from bot.core.learned import Overlay
-from bot.core.lookalike import HOLDS, compile_brands, resembles
+from bot.core.lookalike import NEAR, compile_brands, resembles
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
 from bot.core.model import Model, logit, sigmoid
 from bot.core.normalize import Normalized, fold, normalize, normalize_term
@@ -114,8 +114,10 @@ MIXED_CONFIDENCE = HANDLE_CONFIDENCE
 REPORTED_WITHIN = 2
 REPORTED_CONFIDENCE = HANDLE_CONFIDENCE
 # a link whose registrable name holds a brand inside a longer one ("discord-gift.ru") may be a
-# phishing page, and is also how fan sites and tools are named: to review at most; one letter
-# from the brand's own ("dlscord.com", "steamcommunlty.com") is acted on at the rule's confidence
+# phishing page, and is also how fan sites and tools are named; the brand's own name under a
+# domain not listed ("shopee.com.my", "discord.ru") is its sites abroad as often as a copy: both
+# to review at most; one letter from the brand's own ("dlscord.com", "steamcommunlty.com") is
+# acted on at the rule's confidence
 HELD_CONFIDENCE = HANDLE_CONFIDENCE
 
 
@@ -646,9 +648,10 @@ class Engine:
                 continue
             kind = resembles(link.host, brands)
             if kind is not None:
-                # a longer name holding the brand is also how fan sites and tools are named
-                found.append((i, min(r.confidence, HELD_CONFIDENCE) if kind == HOLDS
-                              else r.confidence))
+                # a longer name holding the brand is also how fan sites and tools are named,
+                # and the brand's own name elsewhere how its sites abroad are
+                found.append((i, r.confidence if kind == NEAR
+                              else min(r.confidence, HELD_CONFIDENCE)))
         return found
 
     @property

@@ -22,6 +22,9 @@ _ALIKE = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "5": "s", "_": "
 
 NEAR = "near"  # one letter from a brand: acted on at the rule's confidence
 HOLDS = "holds"  # the brand inside a longer name: fan sites do it too, so to review at most
+# the brand's own name under a domain not listed as its: its sites abroad ("shopee.com.my") as
+# often as a copy ("discord.ru"), so to review at most
+SAME = "same"
 
 
 def registrable_name(host: str) -> str:
@@ -64,6 +67,7 @@ class Brands:
 
     by_length: dict[int, tuple[str, ...]]
     held: re.Pattern[str]
+    names: frozenset[str] = frozenset()  # the brands as written
 
 
 def compile_brands(brands: Iterable[str]) -> Brands:
@@ -73,14 +77,19 @@ def compile_brands(brands: Iterable[str]) -> Brands:
     for brand in read:
         by_length.setdefault(len(brand), []).append(brand)
     return Brands({n: tuple(b) for n, b in by_length.items()},
-                  re.compile("|".join(map(re.escape, read)) or "(?!)"))  # (none: no match)
+                  re.compile("|".join(map(re.escape, read)) or "(?!)"),  # (none: no match)
+                  frozenset(b.lower() for b in brands))
 
 
 def resembles(host: str, brands: Brands) -> str | None:
-    """``NEAR`` when ``host``'s name is a brand's or one letter from it (brands of six letters
-    or more), ``HOLDS`` when it holds one inside a longer name, else None (the caller has ruled
-    out the brands' own domains)."""
-    name = alike(registrable_name(host))
+    """``SAME`` when ``host``'s name is a brand's as written, ``NEAR`` when it is one once
+    letters that pass for each other are read alike or one letter from one (brands of six
+    letters or more), ``HOLDS`` when it holds one inside a longer name, else None (the caller
+    has ruled out the brands' own domains)."""
+    registered = registrable_name(host)
+    if registered in brands.names:
+        return SAME
+    name = alike(registered)
     size = len(name)
     if name in brands.by_length.get(size, ()):
         return NEAR
