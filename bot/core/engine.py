@@ -164,7 +164,7 @@ class _Scratch:
     """Per-check working state, so helpers stay small (built only for messages with a match)."""
 
     __slots__ = ("n", "language", "usual", "blocked", "cancelled", "present", "hits", "counts",
-                 "z", "learned", "innocent", "off", "reported")
+                 "z", "learned", "innocent", "off", "reported", "aside")
 
     def __init__(self, n: Normalized, z: float | None = None, learned: float = 0.0,
                  off: frozenset[int] = frozenset(), usual: str | None = None) -> None:
@@ -191,6 +191,8 @@ class _Scratch:
         # where the rules read a listed word as an everyday one (its diacritics, its context,
         # the message's language or an exception said so): spans of the normalised text
         self.innocent: list[tuple[int, int]] = []
+        # the model's reading of the message without those words, once asked for
+        self.aside: tuple[str, str, float, float] | None = None
 
     def in_context(self, context: CompiledContext, start: int, end: int) -> bool:
         return context.holds(self.n, start, end)
@@ -535,7 +537,7 @@ class Engine:
         hits, counts, blocked, cancelled, off = s.hits, s.counts, s.blocked, s.cancelled, s.off
         requires = self._requires
         handles = "@" in s.n.exact
-        mixed: list[tuple[tuple[int, int, int], float, str]] = []
+        mixed: list[tuple[tuple[int, int, int], float, str]] | None = None
         for entry, start, end, via, confidence in matches:
             if entry.phrase:
                 continue
@@ -578,6 +580,8 @@ class Engine:
                 # decided once every word the rules read as everyday is known (the model reads
                 # the message without them: "mất mặt cho bố mẹ" without "bố mẹ"); the model
                 # reads the phrase's own words as typed
+                if mixed is None:
+                    mixed = []
                 mixed.append((key, min(confidence, MIXED_CONFIDENCE), via))
                 continue
             if known is None:
@@ -597,14 +601,22 @@ class Engine:
     def _likely(self, s: _Scratch, policy: CommunityPolicy | None) -> bool:
         """Whether the model reads the message as a violation, read without the words the rules
         read as everyday ones, as its own hit is."""
-        if s.z is None or self.model is None:
+        if s.z is None:
             return False
-        z, learned = s.z, s.learned
-        if s.innocent:
+        z, learned = self._read_aside(s, policy)[2:] if s.innocent else (s.z, s.learned)
+        return z + learned >= self._review_logit(policy, s)
+
+    def _read_aside(self, s: _Scratch, policy: CommunityPolicy | None
+                    ) -> tuple[str, str, float, float]:
+        """The message as the model reads it without the words the rules read as everyday ones:
+        its two forms, its log-odds and the community's (worked out once a message)."""
+        if s.aside is None:
+            assert self.model is not None
             exact, folded = self._without(s)
             overlay = policy.learned if policy is not None else None
-            z, learned = self.model.logits_set_aside(exact, folded, s.n.folded, overlay)
-        return z + learned >= self._review_logit(policy, s)
+            s.aside = (exact, folded, *self.model.logits_set_aside(exact, folded, s.n.folded,
+                                                                     overlay))
+        return s.aside
 
     def _pattern_hits(self, found: list[tuple[int, int, int]], s: _Scratch) -> None:
         for rule, start, end in found:
@@ -738,9 +750,7 @@ class Engine:
             # the rules read such a word as the everyday one, the model reads the message
             # without it
             # (asked only where its score could send the message to review, or is asked for)
-            exact, folded = self._without(s)
-            overlay = policy.learned if policy is not None else None
-            z_read, learned = self.model.logits_set_aside(exact, folded, s.n.folded, overlay)
+            exact, folded, z_read, learned = self._read_aside(s, policy)
         z = z_read + learned
         if (open_ and z >= lowest and self._model_rule is not None
                 and self.model.count_words(s.n.folded) >= self.model.thresholds.min_words

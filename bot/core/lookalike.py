@@ -67,7 +67,7 @@ class Brands:
 
     by_length: dict[int, tuple[str, ...]]
     held: re.Pattern[str]
-    names: frozenset[str] = frozenset()  # the brands as written
+    names: frozenset[str]  # the brands as written
 
 
 def compile_brands(brands: Iterable[str]) -> Brands:
