@@ -295,8 +295,9 @@ def test_every_term_matches_in_either_tone_style(engine):
 
 def test_such_a_phrase_is_weighed_by_the_model_without_the_everyday_words(engine):
     """"nhìn kỹ cái mặt cho bố mẹ xem" went to review as "mặt chó": the model read "bố mẹ" (a
-    family's words, which it learned from curses) where its own reading sets them aside. A model that weighs only "bố mẹ" and "anh em": the message is clean, as it is to the
-    model; with "anh em", which nothing sets aside, the phrase counts (to review at most)."""
+    family's words, which it learned from curses) where its own reading sets them aside. A
+    model that weighs only "bố mẹ" and "anh em": the message is clean, as it is to the model;
+    with "anh em", which nothing sets aside, the phrase counts (to review at most)."""
     import array
 
     blank = Model(10, -2.0, bytes(4 << 10))
