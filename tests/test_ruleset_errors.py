@@ -197,3 +197,11 @@ def test_an_abbreviation_read_as_a_shorter_one_is_refused(tmp_path):
     engine = Engine(load_rulesets(tmp_path))
     assert [h.rule_id for h in engine.check("bw").hits] == ["t.ok"]
     assert engine.check("c ơi").hits == ()
+
+
+def test_a_word_listed_twice_is_refused(tmp_path):
+    """"người do thái" was added to a list that held it already, and "óc lợn" stood twice in one
+    rule's terms: harmless to the matcher, but one of the two was meant to be another word."""
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", "terms: [badword, worse, badword]"))
+    (problem,) = _problems(tmp_path)
+    assert problem == f"{tmp_path / 'rules.yaml'}:2: rule t.ok: 'terms' lists 'badword' twice"

@@ -203,6 +203,12 @@ def _str_list(value: Any, where: str, rid: str | None, key: str, errors: _Collec
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         errors.add(where, rid, f"'{key}' must be a list of non-empty strings{_yaml_hint(value)}")
         return ()
+    seen: set[str] = set()
+    for v in value:
+        if v in seen:
+            # (harmless to the matcher, but one of the two was meant to be another word)
+            errors.add(where, rid, f"'{key}' lists {v!r} twice")
+        seen.add(v)
     return tuple(value)
 
 
