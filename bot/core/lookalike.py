@@ -1,6 +1,7 @@
 """Links dressed as a well-known site: a host one letter from a brand's ("steamcommunlty.com",
-"dlscord.com", "vietc0mbank.com") or holding the brand inside a name of its own
-("discord-gift.ru", "vietcombank-xacthuc.com").
+"dlscord.com", "vietc0mbank.com"), holding the brand inside a name of its own
+("discord-gift.ru", "vietcombank-xacthuc.com"), or the brand's own name under a domain not
+listed as its ("discord.ru", as a brand's sites abroad are named too).
 
 A rule (``detector: lookalike``) lists the ``brands`` (the names its sites are registered
 under) and the ``domains`` that are theirs or known to be harmless (the official sites, and
