@@ -70,6 +70,40 @@ def test_context_decides_where_a_term_counts(ctx, text, hit):
     assert _rules(ctx, text) == ([("t.ctx", hit)] if hit else [])
 
 
+VI_MASKED = """language: vi
+rules:
+  - id: t.masked
+    category: insult
+    clause: c1
+    severity: 2
+    confidence: 0.9
+    folded_confidence: 0.7
+    terms: [cặc]
+    masked_terms: [cặc, địt mẹ]
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [c*c, đ*t mẹ, d*t me]
+      ok: [các bạn]
+"""
+
+
+@pytest.mark.parametrize("text,hit", [
+    # masked, a Vietnamese swear word is read with its marks and without them alike
+    ("đ*t mẹ", ("đ*t mẹ", 0.9)), ("d*t me", ("d*t me", 0.7)), ("c*c", ("c*c", 0.9)),
+    ("ôi c*c thật", ("c*c", 0.9)),
+    # unmasked, the word is read as its rule lists it: "cặc" with its marks only ("các"), and
+    # a masked term's own words are no term of their own ("dit me" is not listed)
+    ("cặc", ("cặc", 0.9)), ("cac ban oi", None), ("các bạn", None), ("dit me", None),
+])
+def test_a_vietnamese_masked_term_is_read_typed_plain_too(tmp_path, text, hit):
+    (tmp_path / "clauses.yaml").write_text("clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
+                                           encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(VI_MASKED, encoding="utf-8")
+    engine = Engine(load_rulesets(tmp_path))
+    found = [(h.matched, h.confidence) for h in engine.check(text).hits]
+    assert found == ([hit] if hit else [])
+
+
 MARKS_RULE = """
   - id: t.marks
     category: discrimination

@@ -296,20 +296,25 @@ class Engine:
                     squeezed = _DOUBLE.sub(r"\1", form)
                     if squeezed != form:  # "faggggot" squeezes to "fagot"
                         variants.append((squeezed, True))
-                if masked:
-                    variants += [(form, False) for form in masked_forms(exact)]
+                # a Vietnamese swear word is masked typed plain as often as with its marks
+                # ("d*t me may", "đ*t mẹ mày"): its masked forms are read both ways, the word
+                # itself as its rule lists it
+                masks = masked_forms(exact) if masked else []
+                variants += [(form, False) for form in masks]
+                fold_masks = rule.term_language == "vi"
                 exact_conf = rule.confidence if confidence[0] is None else confidence[0]
                 folded_conf = rule.folded_confidence if confidence[1] is None else confidence[1]
                 for form, squeeze_only in variants:
-                    key = (i, form, foldable, via, open_start, open_end, squeeze_only, context,
-                           exact_conf)
+                    foldable_form = foldable or (fold_masks and form in masks)
+                    key = (i, form, foldable_form, via, open_start, open_end, squeeze_only,
+                           context, exact_conf)
                     if key in made:
                         continue
                     made.add(key)
                     needs_marks = (rule.term_language == "vi" and via == "term"
-                                   and not foldable and fold(form) == form)
+                                   and not foldable_form and fold(form) == form)
                     out.append(TermEntry(
-                        i, form, foldable, exact_conf, folded_conf, via,
+                        i, form, foldable_form, exact_conf, folded_conf, via,
                         rule.languages, open_start, open_end, squeeze_only, needs_marks, context,
                     ))
             for t in rule.terms:
