@@ -19,6 +19,18 @@ def test_language(text, lang):
     assert detect_language(text) == lang
 
 
+@pytest.mark.parametrize("text,lang", [
+    # a handle or a link tells nothing of the message's language: its letters are not words
+    # of it ("la di da" reads as Vietnamese syllables)
+    ("@la_di_daDEE try me pussy", "en"), ("@la_di_daDEE", "en"), ("@nguyen_van_an hello there", "en"),
+    ("@john_smith_99 đi ăn không", "vi"),
+    ("https://lam-dep.vn/tin-tuc/ xem cái này", "vi"),
+    ("https://lam-dep.vn/tin-tuc/ look at this", "en"),
+])
+def test_handles_and_links_are_not_read_as_words(text, lang):
+    assert detect_language(text) == lang
+
+
 def test_third_language_only_when_thorough():
     text = "hola amigo como estas hoy"
     assert detect_language(text) in ("en", "vi")

@@ -72,6 +72,28 @@ def test_a_key_given_twice_is_refused_where_yaml_would_keep_only_the_last(tmp_pa
     assert f"{path}:9: rule t.ok: examples key 'ok' given twice" in problems
 
 
+@pytest.mark.parametrize("value,error", [
+    ("{xx: 0.4}", "confidence_in: unknown language 'xx' (one of: vi, en, other)"),
+    ("{vi: 2}", "'confidence_in.vi' must be a number from 0 to 1, got 2"),
+    ("[vi, 0.4]", "'confidence_in' must be a mapping of a language to a confidence ({vi: 0.45})"),
+])
+def test_a_confidence_by_language_is_checked(tmp_path, value, error):
+    _write(tmp_path, GOOD_RULE.replace("    severity: 2\n",
+                                       f"    severity: 2\n    confidence_in: {value}\n"))
+    (problem,) = _problems(tmp_path)
+    assert problem == f"{tmp_path / 'rules.yaml'}:2: rule t.ok: {error}"
+
+
+def test_a_hit_weighs_at_most_its_confidence_in_the_messages_language(tmp_path):
+    """English swearing borrowed into Vietnamese chat is slang, as "vãi" is: to review there."""
+    _write(tmp_path, GOOD_RULE.replace("    severity: 2\n",
+                                       "    severity: 2\n    confidence_in: {vi: 0.45}\n"))
+    engine = Engine(load_rulesets(tmp_path))
+    (en,) = engine.check("what a badword thing to say").hits
+    (vi,) = engine.check("phim này badword hay luôn").hits
+    assert (en.confidence, vi.confidence) == (0.9, 0.45)
+
+
 def test_duplicate_id_points_at_both(tmp_path):
     _write(tmp_path, GOOD_RULE + GOOD_RULE)
     (problem,) = _problems(tmp_path)

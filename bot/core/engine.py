@@ -263,6 +263,8 @@ class Engine:
         self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
         # rule -> how many "requires" groups it has
         self._requires = {i: len(r.requires) for i, r in enumerate(self.rules) if r.requires}
+        # rule -> language -> the most a hit weighs in a message of it
+        self._caps = {i: dict(r.confidence_in) for i, r in enumerate(self.rules) if r.confidence_in}
         self._policies: dict[tuple[ExtraTerm, ...], _Compiled] = {}
         self._by_id = {r.id: r for r in self.rules}
         self._off_for: dict[frozenset[str], frozenset[int]] = {}
@@ -710,8 +712,11 @@ class Engine:
         floor = policy.review_floor if policy is not None else REVIEW_FLOOR
         # (most flagged messages the model leaves as they are: no hit to look at again)
         adjust = note is not None and self._adjusts(s)
+        caps = self._caps
         for (i, start, end), (conf, via) in self._longest(s.hits).items():
             r = rules[i]
+            if i in caps:
+                conf = min(conf, caps[i].get(s.lang(), conf))
             if policy is not None and (
                 r.id in policy.disabled_rules or r.category in policy.disabled_categories
             ):

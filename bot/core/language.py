@@ -21,6 +21,8 @@ _VI_LETTERS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếề
 _VI_ONLY = re.compile(f"[{_VI_LETTERS}{_VI_LETTERS.upper()}]")
 _WORD = re.compile(r"[^\W\d_]+")
 _ASCII_WORD = re.compile("[a-z]+")  # the same in lowercase ASCII text, at twice the speed
+# a handle or a link is no word of the message's language ("@la_di_daDEE try me" is English)
+_NOT_PROSE = re.compile(r"@[\w.]+|\w+://\S+")
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
 _RIME = (
     r"(?:uyen|uyet|uya|uyu|oai|oay|oeo|oac|oan|oang|oanh|oat|oam|oap|oach|oen|oet|"
@@ -106,6 +108,8 @@ def detect_language(text: str, thorough: bool = False, usual: str | None = None)
     # the first words tell a message's language as well as all of them, and a forged message
     # holds a thousand
     folded = text.casefold()
+    if "@" in folded or "://" in folded:
+        folded = _NOT_PROSE.sub(" ", folded)
     words = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)[:MAX_WORDS]
     if not words:
         return usual or "en"  # emoji, numbers, punctuation: nothing to tell
