@@ -9,12 +9,17 @@ from tests.everyday import judged
 from tests.test_ruleset_errors import GOOD_RULE, _problems, _write
 
 
-@pytest.fixture
-def reported(tmp_path) -> Engine:
+def _with_header(tmp_path, header: str):
+    """The test rule's file with a top-level field above its rules."""
     path = _write(tmp_path, GOOD_RULE)
     text = (path / "rules.yaml").read_text(encoding="utf-8")
-    (path / "rules.yaml").write_text("reported: [called me, chửi mình]\n" + text, encoding="utf-8")
-    return Engine(load_rulesets(path))
+    (path / "rules.yaml").write_text(header + "\n" + text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def reported(tmp_path) -> Engine:
+    return Engine(load_rulesets(_with_header(tmp_path, "reported: [called me, chửi mình]")))
 
 
 def _confidence(engine: Engine, text: str) -> float | None:
@@ -46,14 +51,40 @@ def test_a_word_set_in_quotation_marks_is_mentioned_and_goes_to_review_at_most(r
     assert _confidence(reported, text) == confidence
 
 
+@pytest.fixture
+def quoting(tmp_path) -> Engine:
+    return Engine(load_rulesets(_with_header(tmp_path, "quoting: [says, nói]")))
+
+
+@pytest.mark.parametrize("text,confidence", [
+    # someone else's line told, a film's or a song's: inside a quotation opened just after a
+    # word of saying
+    ('the villain says "you are a badword" and it is hilarious', 0.5),
+    ('the villain says: “so much badword here”', 0.5),
+    ('phản diện nói "đồ badword" rồi bỏ đi', 0.5),
+    ('phan dien noi "do badword" roi bo di', 0.5),  # typed plain, the word of saying is the same
+    # a quotation that closed before the word, or never closes, or no word of saying before it
+    ('he says "hi" and then badword', 0.9), ('he says "what a badword', 0.9),
+    ('"you are a badword" lol', 0.9), ('says nothing, badword "here"', 0.9),
+    # an apostrophe is no quotation mark
+    ("the villain says 'you are a badword' lol", 0.9),
+])
+def test_a_word_in_a_line_someone_said_goes_to_review_at_most(quoting, text, confidence):
+    assert _confidence(quoting, text) == confidence
+
+
+def test_quoting_must_be_a_list_of_phrases(tmp_path):
+    path = _with_header(tmp_path, "quoting: says")
+    (problem,) = _problems(path)
+    assert problem == f"{path / 'rules.yaml'}:1: 'quoting' must be a list of non-empty strings"
+
+
 def test_a_reporting_phrase_alone_flags_nothing(reported):
     assert reported.check("he called me yesterday").hits == ()
 
 
 def test_reported_must_be_a_list_of_phrases(tmp_path):
-    path = _write(tmp_path, GOOD_RULE)
-    text = (path / "rules.yaml").read_text(encoding="utf-8")
-    (path / "rules.yaml").write_text("reported: called me\n" + text, encoding="utf-8")
+    path = _with_header(tmp_path, "reported: called me")
     (problem,) = _problems(path)
     assert problem == f"{path / 'rules.yaml'}:1: 'reported' must be a list of non-empty strings"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 
 from bot.core.confusables import VIETNAMESE_LETTERS
 from bot.core.normalize import Normalized, fold, normalize_term
@@ -277,6 +278,46 @@ def quoted(exact: str, start: int, end: int) -> bool:
     word'): a word mentioned, not used."""
     return 0 < start and end < len(exact) and exact[start - 1] in _OPEN_QUOTES and (
         exact[end] in _CLOSE_QUOTES)
+
+
+_SPEECH_OPENS = frozenset("“«„")  # and the straight '"', which opens or closes by its count
+_SPEECH_CLOSES = frozenset("\"”»“")
+_SPEECH_MARKS = ("\"", "“", "”", "«", "»", "„")
+_BEFORE_QUOTE = " :,-–—"
+MAX_SAYING_WORDS = 3
+
+
+def saying_words(phrases: Iterable[str]) -> frozenset[str]:
+    """A file's ``quoting:`` phrases as ``in_quoted_speech`` compares them: folded, lowercase,
+    one space between words."""
+    return frozenset(" ".join(fold(p).lower().split()) for p in phrases if p.strip())
+
+
+def opens_a_quotation(exact: str) -> bool:
+    """Whether a message holds a quotation mark that may open a quotation (asked once a message,
+    before ``in_quoted_speech`` is asked for each hit)."""
+    return '"' in exact or "“" in exact or "«" in exact or "„" in exact
+
+
+def in_quoted_speech(exact: str, start: int, end: int, saying: frozenset[str]) -> bool:
+    """Whether a hit stands inside a quotation opened just after a word of saying in
+    ``saying`` ('phản diện nói "tao giết mày"', 'the song goes "..."'): someone else's words,
+    told. Double quotation marks only: an apostrophe is no quotation. Looked at only for a
+    hit, so a message with none costs nothing."""
+    q = max(exact.rfind(mark, 0, start) for mark in _SPEECH_MARKS)
+    if q < 0:
+        return False
+    mark = exact[q]
+    if mark == '"':
+        if exact.count('"', 0, q) % 2:  # the nearest straight quote before the hit closes one
+            return False
+    elif mark not in _SPEECH_OPENS:
+        return False
+    if not any(exact.find(c, end) >= 0 for c in _SPEECH_CLOSES):
+        return False  # a quotation never closed: the rest of the message is the writer's
+    words = exact[:q].rstrip(_BEFORE_QUOTE).split()[-MAX_SAYING_WORDS:]
+    folded = [fold(w).lower() for w in words]
+    return any(" ".join(folded[k:]) in saying for k in range(len(folded)))
 
 
 def follows_a_report(exact: str, ends: list[int], start: int, within: int) -> bool:

@@ -18,7 +18,8 @@ from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
 from bot.core.context import (
-    CompiledContext, follows_a_report, quoted, typed_plain_among_marked,
+    CompiledContext, follows_a_report, in_quoted_speech, opens_a_quotation, quoted,
+    saying_words, typed_plain_among_marked,
 )
 from bot.core.language import detect_language
 from bot.core.learned import Overlay
@@ -240,6 +241,9 @@ class Engine:
         reported = (parse_term(t)[0] for t in ruleset.reported)
         entries += [TermEntry(-1, p, True, 1.0, 1.0, "reported", (), False, False)
                     for p in reported if p]
+        # words of saying, looked for only before a quotation a hit stands in (they are common
+        # words: matched in every message, they would cost every message)
+        self._saying = saying_words(ruleset.quoting)
         self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE, innocents=model is not None)
         self.term_count = self._matcher.size
         self._patterns = PatternSet(
@@ -544,6 +548,7 @@ class Engine:
         hits, counts, blocked, cancelled, off = s.hits, s.counts, s.blocked, s.cancelled, s.off
         requires = self._requires
         handles = "@" in s.n.exact
+        speech = bool(self._saying) and opens_a_quotation(s.n.exact)
         mixed: list[tuple[tuple[int, int, int], float, str]] | None = None
         for entry, start, end, via, confidence in matches:
             if entry.phrase:
@@ -581,7 +586,8 @@ class Engine:
                 confidence = HANDLE_CONFIDENCE
             if confidence > REPORTED_CONFIDENCE and (quoted(s.n.exact, start, end) or (
                     s.reported and follows_a_report(s.n.exact, s.reported, start,
-                                                    REPORTED_WITHIN))):
+                                                    REPORTED_WITHIN)) or (
+                    speech and in_quoted_speech(s.n.exact, start, end, self._saying))):
                 confidence = REPORTED_CONFIDENCE
             if via == "folded" and typed_plain_among_marked(s.n.exact, start, end, entry.exact):
                 # decided once every word the rules read as everyday is known (the model reads

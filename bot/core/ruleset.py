@@ -149,6 +149,10 @@ class Ruleset:
     # phrases that report what was said to or of the writer ("chửi mình là", "called me a"): a
     # listed word just after one is quoted, not aimed (a file's top-level ``reported:``)
     reported: tuple[str, ...] = ()
+    # words that say someone said something ("nói", "says"): a listed word inside a quotation
+    # opened just after one is quoted speech, a film's line or a song's, not the writer's own
+    # (a file's top-level ``quoting:``)
+    quoting: tuple[str, ...] = ()
 
 
 def default_path() -> Path:
@@ -580,6 +584,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
     teencode = _load_teencode(teencode_path, errors) if teencode_path.exists() else []
     rules: list[Rule] = []
     reported: list[str] = []
+    quoting: list[str] = []
     seen: dict[str, str] = {}
     for file in sorted(root.glob("*.yaml")):
         if file.name in ("clauses.yaml", "teencode.yaml"):
@@ -591,11 +596,12 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
             errors.add(str(file), None, "expected a mapping with a 'rules' list")
             continue
         for key, line in data["__keys__"].items():
-            if key not in ("rules", "language", "reported"):
+            if key not in ("rules", "language", "reported", "quoting"):
                 errors.add(f"{file}:{line}", None, f"unknown top-level field '{key}'")
-        if "reported" in data:
-            where = f"{file}:{data['__keys__']['reported']}"
-            reported += _str_list(data["reported"], where, None, "reported", errors)
+        for key, phrases in (("reported", reported), ("quoting", quoting)):
+            if key in data:
+                where = f"{file}:{data['__keys__'][key]}"
+                phrases += _str_list(data[key], where, None, key, errors)
         term_language = data.get("language", "")
         if term_language not in ("", *LANGUAGES):
             errors.add(str(file), None, f"unknown language {term_language!r}")
@@ -614,4 +620,4 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                                           f"{models[0].id}, at {models[0].where})")
     if errors.problems:
         raise RulesetError(errors.problems)
-    return Ruleset(tuple(rules), clauses, tuple(teencode), tuple(reported))
+    return Ruleset(tuple(rules), clauses, tuple(teencode), tuple(reported), tuple(quoting))
