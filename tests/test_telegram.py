@@ -83,7 +83,7 @@ async def test_clean_message_makes_no_call(fake, bot):
 
 
 async def test_caption_and_edit_are_checked(fake, bot):
-    fake.message(GROUP, MEMBER, "ảnh đẹp fuck", caption=True)
+    fake.message(GROUP, MEMBER, "ảnh của đồ ngu", caption=True)
     await fake.wait_for("sendMessage", chat_id=GROUP)
     fake.message(GROUP, OTHER, "đã sửa: thằng ngu", edited=True)
     await fake.wait_for("sendMessage", 2, chat_id=GROUP)
