@@ -21,8 +21,11 @@ _VI_LETTERS = "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếề
 _VI_ONLY = re.compile(f"[{_VI_LETTERS}{_VI_LETTERS.upper()}]")
 _WORD = re.compile(r"[^\W\d_]+")
 _ASCII_WORD = re.compile("[a-z]+")  # the same in lowercase ASCII text, at twice the speed
-# a handle or a link is no word of the message's language ("@la_di_daDEE try me" is English)
-_NOT_PROSE = re.compile(r"@[\w.]+|\w+://\S+")
+# a handle or a link is no word of the message's language ("@la_di_daDEE try me" is English):
+# found in the same pass as the words, and dropped
+_NOT_PROSE = r"@[\w.]+|\w+://\S+|"
+_WORD_OR_NOT = re.compile(_NOT_PROSE + _WORD.pattern)
+_ASCII_WORD_OR_NOT = re.compile(_NOT_PROSE + _ASCII_WORD.pattern)
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
 _RIME = (
     r"(?:uyen|uyet|uya|uyu|oai|oay|oeo|oac|oan|oang|oanh|oat|oam|oap|oach|oen|oet|"
@@ -109,8 +112,10 @@ def detect_language(text: str, thorough: bool = False, usual: str | None = None)
     # holds a thousand
     folded = text.casefold()
     if "@" in folded or "://" in folded:
-        folded = _NOT_PROSE.sub(" ", folded)
-    words = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)[:MAX_WORDS]
+        found = (_ASCII_WORD_OR_NOT if folded.isascii() else _WORD_OR_NOT).findall(folded)
+        words = [w for w in found if w[0] != "@" and ":" not in w][:MAX_WORDS]
+    else:
+        words = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)[:MAX_WORDS]
     if not words:
         return usual or "en"  # emoji, numbers, punctuation: nothing to tell
     vi = en = 0.0
