@@ -70,8 +70,7 @@ def test_context_decides_where_a_term_counts(ctx, text, hit):
     assert _rules(ctx, text) == ([("t.ctx", hit)] if hit else [])
 
 
-VI_MASKED = """language: vi
-rules:
+VI_MASKED = """
   - id: t.masked
     category: insult
     clause: c1
@@ -96,10 +95,7 @@ rules:
     ("cặc", ("cặc", 0.9)), ("cac ban oi", None), ("các bạn", None), ("dit me", None),
 ])
 def test_a_vietnamese_masked_term_is_read_typed_plain_too(tmp_path, text, hit):
-    (tmp_path / "clauses.yaml").write_text("clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
-                                           encoding="utf-8")
-    (tmp_path / "rules.yaml").write_text(VI_MASKED, encoding="utf-8")
-    engine = Engine(load_rulesets(tmp_path))
+    engine = Engine(load_rulesets(_write(tmp_path, VI_MASKED, header="language: vi\n")))
     found = [(h.matched, h.confidence) for h in engine.check(text).hits]
     assert found == ([hit] if hit else [])
 

@@ -22,7 +22,8 @@ def test_language(text, lang):
 @pytest.mark.parametrize("text,lang", [
     # a handle or a link tells nothing of the message's language: its letters are not words
     # of it ("la di da" reads as Vietnamese syllables)
-    ("@la_di_daDEE try me pussy", "en"), ("@la_di_daDEE", "en"), ("@nguyen_van_an hello there", "en"),
+    ("@la_di_daDEE try me pussy", "en"), ("@la_di_daDEE", "en"),
+    ("@nguyen_van_an hello there", "en"),
     ("@john_smith_99 đi ăn không", "vi"),
     ("https://lam-dep.vn/tin-tuc/ xem cái này", "vi"),
     ("https://lam-dep.vn/tin-tuc/ look at this", "en"),

@@ -11,10 +11,7 @@ from tests.test_ruleset_errors import GOOD_RULE, _problems, _write
 
 def _with_header(tmp_path, header: str):
     """The test rule's file with a top-level field above its rules."""
-    path = _write(tmp_path, GOOD_RULE)
-    text = (path / "rules.yaml").read_text(encoding="utf-8")
-    (path / "rules.yaml").write_text(header + "\n" + text, encoding="utf-8")
-    return path
+    return _write(tmp_path, GOOD_RULE, header=header + "\n")
 
 
 @pytest.fixture

@@ -19,11 +19,13 @@ GOOD_RULE = """
 """
 
 
-def _write(tmp_path: Path, rules: str, clauses: str | None = None) -> Path:
+def _write(tmp_path: Path, rules: str, clauses: str | None = None, header: str = "") -> Path:
+    """A ruleset folder: ``clauses.yaml`` and a ``rules.yaml`` of ``rules`` (its top-level fields
+    other than the rules, ``language:``, ``reported:``, in ``header``)."""
     (tmp_path / "clauses.yaml").write_text(
         clauses if clauses is not None else "clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
         encoding="utf-8")
-    (tmp_path / "rules.yaml").write_text("rules:" + rules, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(header + "rules:" + rules, encoding="utf-8")
     return tmp_path
 
 

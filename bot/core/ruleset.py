@@ -494,7 +494,8 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     rule = Rule(
         id=rid, category=str(category), clause=str(clause), severity=severity,
         confidence=confidence, folded_confidence=folded_conf, languages=languages,
-        confidence_in=confidence_in, detector=str(detector), threshold=threshold, count=count, window_seconds=window,
+        confidence_in=confidence_in, detector=str(detector), threshold=threshold, count=count,
+        window_seconds=window,
         explain={k: v for k, v in explain.items() if not k.startswith("__")},
         examples_match=_str_list(examples.get("match"), where, rid, "examples.match", errors),
         examples_ok=_str_list(examples.get("ok"), where, rid, "examples.ok", errors),
