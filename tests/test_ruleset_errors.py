@@ -111,12 +111,29 @@ def test_pattern_outside_re2_is_rejected(tmp_path, pattern):
 
 
 def test_catastrophic_pattern_runs_in_linear_time(tmp_path):
-    """RE2 accepts (a+)+$ but runs it without backtracking: 4,000 'a's and a '!' return at once
+    """RE2 accepts (1+)+$ but runs it without backtracking: 4,000 '1's and a '!' return at once
     (a backtracking engine would need 2**4000 steps)."""
-    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", "patterns: ['(a+)+$']")
-           .replace("match: [badword]", "match: [aaa]").replace("ok: [goodword]", "ok: ['!']"))
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", "patterns: ['(1+)+$']")
+           .replace("match: [badword]", "match: ['111']").replace("ok: [goodword]", "ok: ['!']"))
     engine = Engine.load(tmp_path)
-    assert engine.check("a" * 4000 + "!").hits == ()
+    assert engine.check("1" * 4000 + "!").hits == ()
+
+
+@pytest.mark.parametrize("pattern", [r"bằng lái\s*không cần thi", r"\bfree\s+\w+", r"\d*x"])
+def test_pattern_that_needs_no_digit_is_rejected(tmp_path, pattern):
+    """Patterns run only on messages with a digit; one that needs none would make every message
+    pay for RE2, so the loader names it and says to write words as terms."""
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", f"patterns: ['{pattern}']"))
+    (problem,) = _problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'rules.yaml'}:2: rule t.ok:")
+    assert "can match text without a digit" in problem and "write words as terms" in problem
+
+
+def test_pattern_with_a_digit_loads(tmp_path):
+    _write(tmp_path, GOOD_RULE.replace("terms: [badword]", r"patterns: ['\b0\d{9}\b']")
+           .replace("match: [badword]", "match: ['0912345678']"))
+    engine = Engine.load(tmp_path)
+    assert [h.rule_id for h in engine.check("số 0912345678").hits] == ["t.ok"]
 
 
 def test_all_errors_reported_together(tmp_path):
