@@ -246,3 +246,74 @@ def test_a_word_listed_twice_is_refused(tmp_path):
     _write(tmp_path, GOOD_RULE.replace("terms: [badword]", "terms: [badword, worse, badword]"))
     (problem,) = _problems(tmp_path)
     assert problem == f"{tmp_path / 'rules.yaml'}:2: rule t.ok: 'terms' lists 'badword' twice"
+
+
+PHRASES = "phrases:\n  reports: [ban giúp, please ban]\n"
+
+
+def test_a_named_phrase_list_reaches_every_rule_that_names_it(tmp_path):
+    """Phrases several rules share are written once: '$reports' in a rule's unless or exceptions
+    is the list's phrases, and the engine applies them as if written there."""
+    second = GOOD_RULE.replace("t.ok", "t.two").replace("badword", "worseword")
+    rules = (GOOD_RULE.replace("    terms: [badword]\n",
+                               "    terms: [badword]\n    unless: [news, $reports]\n")
+             + second.replace("    terms: [worseword]\n",
+                              "    terms: [worseword]\n    exceptions: [$reports]\n"))
+    rs = load_rulesets(_write(tmp_path, rules, header=PHRASES))
+    by_id = {r.id: r for r in rs.rules}
+    assert by_id["t.ok"].unless == ("news", "ban giúp", "please ban")
+    assert by_id["t.two"].exceptions == ("ban giúp", "please ban")
+    engine = Engine(rs)
+    assert [h.rule_id for h in engine.check("a badword here").hits] == ["t.ok"]
+    assert engine.check("a badword here, ban giúp").hits == ()
+    assert engine.check("a badword here, please ban").hits == ()
+
+
+def test_a_list_named_that_the_file_lacks_is_refused(tmp_path):
+    rules = GOOD_RULE.replace("    terms: [badword]\n", "    terms: [badword]\n    unless: [$report]\n")
+    _write(tmp_path, rules, header=PHRASES)
+    problems = _problems(tmp_path)
+    assert (f"{tmp_path / 'rules.yaml'}:4: rule t.ok: 'unless': no phrase list named '$report' in "
+            f"this file's top-level 'phrases:' (it has: $reports)") in problems
+
+
+def test_a_phrase_got_twice_through_a_list_is_refused(tmp_path):
+    """As a phrase written twice in one list: one of the two was meant to be another."""
+    rules = GOOD_RULE.replace("    terms: [badword]\n",
+                              "    terms: [badword]\n    unless: [ban giúp, $reports]\n")
+    _write(tmp_path, rules, header=PHRASES)
+    (problem,) = _problems(tmp_path)
+    assert problem == (f"{tmp_path / 'rules.yaml'}:4: rule t.ok: 'unless' gets 'ban giúp' twice: "
+                       f"from $reports and from the rule itself")
+
+
+def test_a_list_no_rule_names_is_refused(tmp_path):
+    _write(tmp_path, GOOD_RULE, header=PHRASES)
+    (problem,) = _problems(tmp_path)
+    assert problem == (f"{tmp_path / 'rules.yaml'}:2: phrase list 'reports': no rule's exceptions "
+                       f"or unless names $reports")
+
+
+@pytest.mark.parametrize("header,error", [
+    ("phrases: [ban giúp]\n", ":1: 'phrases' must be a mapping of names to lists of phrases"),
+    ("phrases:\n  Reports: [ban giúp]\n", ":2: phrase list 'Reports': a name is lower-case"),
+    ("phrases:\n  reports: ban giúp\n", ":2: 'phrases.reports' must be a list of non-empty strings"),
+    ("phrases:\n  reports: [$other]\n", ":2: phrase list 'reports': '$other' names a list"),
+])
+def test_a_malformed_phrase_list_is_named_with_its_line(tmp_path, header, error):
+    _write(tmp_path, GOOD_RULE, header=header)
+    problems = _problems(tmp_path)
+    assert any(p.startswith(f"{tmp_path / 'rules.yaml'}{error}") for p in problems), problems
+
+
+def test_phrase_lists_belong_to_their_file(tmp_path):
+    """A list is its file's (its phrases are in that file's language): another file's rule cannot
+    name it."""
+    _write(tmp_path, GOOD_RULE.replace("    terms: [badword]\n",
+                                       "    terms: [badword]\n    unless: [$reports]\n"),
+           header=PHRASES)
+    (tmp_path / "other.yaml").write_text("rules:" + GOOD_RULE.replace("t.ok", "t.other").replace(
+        "    terms: [badword]\n", "    terms: [badword]\n    unless: [$reports]\n"), encoding="utf-8")
+    (problem,) = _problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'other.yaml'}:2: rule t.other: 'unless': no phrase "
+                              f"list named '$reports'")

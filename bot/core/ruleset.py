@@ -8,6 +8,7 @@ mapping with a ``rules:`` list. See docs/ENGINE.md, "Writing a rule", for the fi
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,84 @@ def _str_list(value: Any, where: str, rid: str | None, key: str, errors: _Collec
     return tuple(value)
 
 
+# the rule fields that may name one of the file's phrase lists ("$reports")
+PHRASE_LIST_FIELDS = ("exceptions", "unless")
+_LIST_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+class _PhraseLists:
+    """A file's named phrase lists (its top-level ``phrases:``), which a rule's ``exceptions`` or
+    ``unless`` takes whole by writing ``$name``: phrases several rules share (the requests made
+    of moderators that clear a trade's words) are written once, and a phrase added there reaches
+    every rule that names the list. YAML's anchors cannot do this: an alias is the whole list,
+    with nothing added beside it."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, tuple[str, ...]] = {}
+        self.where: dict[str, str] = {}
+        self.used: set[str] = set()
+
+    @classmethod
+    def load(cls, data: dict, file: Path, errors: _Collector) -> "_PhraseLists":
+        named = cls()
+        raw = data.get("phrases")
+        if raw is None:
+            return named
+        where = f"{file}:{data['__keys__']['phrases']}"
+        if not isinstance(raw, dict):
+            errors.add(where, None, "'phrases' must be a mapping of names to lists of phrases")
+            return named
+        for name, value in raw.items():
+            if name.startswith("__"):
+                continue
+            at = f"{file}:{raw['__keys__'].get(name, '?')}"
+            if not _LIST_NAME.fullmatch(name):
+                errors.add(at, None, f"phrase list {name!r}: a name is lower-case letters, "
+                                     f"digits, '-' and '_', starting with a letter")
+                continue
+            phrases = _str_list(value, at, None, f"phrases.{name}", errors)
+            for phrase in phrases:
+                if phrase.startswith("$"):
+                    errors.add(at, None, f"phrase list {name!r}: {phrase!r} names a list; a "
+                                         f"list holds phrases only")
+            named.lists[name] = tuple(p for p in phrases if not p.startswith("$"))
+            named.where[name] = at
+        return named
+
+    def expand(self, items: tuple[str, ...], where: str, rid: str, key: str,
+               errors: _Collector) -> tuple[str, ...]:
+        """``items`` with each ``$name`` replaced by that list's phrases; a phrase given twice
+        this way (beside the list, or in two lists) is refused as one given twice plainly is."""
+        out: list[str] = []
+        source: dict[str, str] = {p: "" for p in items if not p.startswith("$")}
+        for item in items:
+            if not item.startswith("$"):
+                out.append(item)
+                continue
+            name = item[1:]
+            if name not in self.lists:
+                known = ", ".join(f"${n}" for n in sorted(self.lists)) or "none"
+                errors.add(where, rid, f"'{key}': no phrase list named {item!r} in this file's "
+                                       f"top-level 'phrases:' (it has: {known})")
+                continue
+            self.used.add(name)
+            for phrase in self.lists[name]:
+                if phrase in source:
+                    also = f"${source[phrase]}" if source[phrase] else "the rule itself"
+                    errors.add(where, rid, f"'{key}' gets {phrase!r} twice: from {item} and "
+                                           f"from {also}")
+                    continue
+                source[phrase] = name
+                out.append(phrase)
+        return tuple(out)
+
+    def check_used(self, errors: _Collector) -> None:
+        """A list no rule names was meant for one (a misspelt ``$name`` is refused already)."""
+        for name in sorted(set(self.lists) - self.used):
+            errors.add(self.where[name], None, f"phrase list {name!r}: no rule's "
+                                               f"{' or '.join(PHRASE_LIST_FIELDS)} names ${name}")
+
+
 def _yaml_hint(value: Any) -> str:
     """Why a list YAML read is not all strings, where YAML's own reading is the cause."""
     items = value if isinstance(value, list) else []
@@ -407,7 +486,8 @@ def _check_context_examples(rule: Rule, errors: _Collector) -> None:
 
 
 def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collector,
-               term_language: str = "") -> Rule | None:
+               term_language: str = "", named: _PhraseLists | None = None) -> Rule | None:
+    named = named if named is not None else _PhraseLists()
     if not isinstance(raw, dict):
         errors.add(str(path), None, f"each rule must be a mapping, got {type(raw).__name__}")
         return None
@@ -441,6 +521,8 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     rule_fields = {k: _str_list(raw.get(k), where, rid, k, errors) for k in (
         "terms", "folded_terms", "masked_terms", "patterns", "exceptions", "unless", "domains",
         "brands")}
+    for key in PHRASE_LIST_FIELDS:
+        rule_fields[key] = named.expand(rule_fields[key], where, rid, key, errors)
     requires = _requires(raw.get("requires"), where, rid, errors)
     for pattern in rule_fields["patterns"]:
         problem = check_pattern(pattern)
@@ -604,7 +686,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
             errors.add(str(file), None, "expected a mapping with a 'rules' list")
             continue
         for key, line in data["__keys__"].items():
-            if key not in ("rules", "language", "reported", "quoting"):
+            if key not in ("rules", "language", "reported", "quoting", "phrases"):
                 errors.add(f"{file}:{line}", None, f"unknown top-level field '{key}'")
         for key, phrases in (("reported", reported), ("quoting", quoting)):
             if key in data:
@@ -613,8 +695,9 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
         term_language = data.get("language", "")
         if term_language not in ("", *LANGUAGES):
             errors.add(str(file), None, f"unknown language {term_language!r}")
+        named = _PhraseLists.load(data, file, errors)
         for raw in data["rules"]:
-            rule = _load_rule(raw, file, clauses, errors, term_language)
+            rule = _load_rule(raw, file, clauses, errors, term_language, named)
             if rule is None:
                 continue
             if rule.id in seen:
@@ -622,6 +705,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                 continue
             seen[rule.id] = rule.where
             rules.append(rule)
+        named.check_used(errors)
     models = [r for r in rules if r.detector == "model"]
     for extra in models[1:]:
         errors.add(extra.where, extra.id, f"a second 'detector: model' rule (the first is "
