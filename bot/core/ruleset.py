@@ -239,7 +239,7 @@ class _PhraseLists:
         self.used: set[str] = set()
 
     @classmethod
-    def load(cls, data: dict, file: Path, errors: _Collector) -> "_PhraseLists":
+    def load(cls, data: dict, file: Path, errors: _Collector) -> _PhraseLists:
         named = cls()
         raw = data.get("phrases")
         if raw is None:
@@ -486,8 +486,7 @@ def _check_context_examples(rule: Rule, errors: _Collector) -> None:
 
 
 def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collector,
-               term_language: str = "", named: _PhraseLists | None = None) -> Rule | None:
-    named = named if named is not None else _PhraseLists()
+               term_language: str, named: _PhraseLists) -> Rule | None:
     if not isinstance(raw, dict):
         errors.add(str(path), None, f"each rule must be a mapping, got {type(raw).__name__}")
         return None
