@@ -193,6 +193,17 @@ def test_requires_groups_need_one_phrase_of_each(engine):
     assert _rules(engine, "của thằng này 0123456789") == []  # an account word is missing
 
 
+def test_a_requires_phrase_typed_plain_among_marked_words_is_the_word_typed(engine):
+    """A phrase that makes a rule apply is held to its marks, as a context's words are: in "đi
+    chơi nha thằng kia" the "nha" is a particle, not "nhà" (a friend's invitation with the
+    address of a bar was acted on as doxxing). Typed with marks, or plain throughout, it counts."""
+    assert _rules(engine, "đi chơi nha thằng kia, 7 giờ tối ở 25 Hàng Bè") == []
+    assert _rules(engine, "nhà thằng kia ở 25 Hàng Bè") == [
+        ("privacy.address", "25 Hàng Bè")]
+    assert _rules(engine, "nha thang kia o 25 hang be") == [
+        ("privacy.address", "25 hang be")]
+
+
 def test_a_rule_shipped_off_counts_only_for_a_community_that_turns_it_on(engine):
     text = "zalo mình 0912345678 nhé"
     assert _rules(engine, text) == []

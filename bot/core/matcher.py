@@ -306,6 +306,12 @@ class Spans:
         return i >= 0 and self.reach[i] >= b
 
 
+def _marked_alike(typed: str, exact: str) -> bool:
+    """Whether each word of ``typed`` is the listed word, a word typed plain among words typed
+    with their marks standing for itself: "đi chơi nha thằng kia" holds "nha", not "nhà"."""
+    return all(consistent(t, e, plain=False) for t, e in zip(typed.split(" "), exact.split(" ")))
+
+
 def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
             unaccented: bool, innocents: bool = False
             ) -> tuple[tuple[TermEntry, str, float], ...]:
@@ -320,6 +326,8 @@ def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
             continue
         if typed == entry.exact:
             found.append((entry, entry.via if entry.via != "term" else "exact", entry.confidence))
+        elif entry.via == "requires" and not typed.isascii() and not _marked_alike(typed, entry.exact):
+            continue  # a phrase that makes a rule apply is held to its marks, as context is
         elif entry.foldable and consistent(typed, entry.exact):
             confidence = entry.folded_confidence
             if not typed.isascii() and entry.via == "term":
