@@ -198,6 +198,8 @@ def test_a_requires_phrase_typed_plain_among_marked_words_is_the_word_typed(engi
     chơi nha thằng kia" the "nha" is a particle, not "nhà" (a friend's invitation with the
     address of a bar was acted on as doxxing). Typed with marks, or plain throughout, it counts."""
     assert _rules(engine, "đi chơi nha thằng kia, 7 giờ tối ở 25 Hàng Bè") == []
+    # (the phrase typed plain throughout, in a message typed with marks: a mother's account)
+    assert _rules(engine, "stk nha con, 0123456789 vcb, chuyển học phí giúp mẹ") == []
     assert _rules(engine, "nhà thằng kia ở 25 Hàng Bè") == [
         ("privacy.address", "25 Hàng Bè")]
     assert _rules(engine, "nha thang kia o 25 hang be") == [

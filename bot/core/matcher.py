@@ -326,7 +326,7 @@ def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
             continue
         if typed == entry.exact:
             found.append((entry, entry.via if entry.via != "term" else "exact", entry.confidence))
-        elif entry.via == "requires" and not typed.isascii() and not _marked_alike(typed, entry.exact):
+        elif entry.via == "requires" and not unaccented and not _marked_alike(typed, entry.exact):
             continue  # a phrase that makes a rule apply is held to its marks, as context is
         elif entry.foldable and consistent(typed, entry.exact):
             confidence = entry.folded_confidence
