@@ -217,6 +217,38 @@ def test_a_lookalike_rules_domains_are_sites(tmp_path):
                             "rule's domains are sites, without a path")
 
 
+LINKS_RULE = """
+  - id: t.short
+    category: links
+    clause: c1
+    severity: 1
+    detector: links
+    domains: [goo.gl, "!maps.app.goo.gl"]
+    explain: {vi: rút gọn, en: short}
+    examples: {match: [goo.gl/abc], ok: ["maps.app.goo.gl/abc"]}
+"""
+
+
+def test_a_links_rule_leaves_out_a_site_it_names_with_a_bang(tmp_path):
+    """A place shared from Google Maps is a goo.gl link that says where it goes: the shortener
+    rule sent every address shared that way to review."""
+    engine = Engine(load_rulesets(_write(tmp_path, LINKS_RULE)))
+    assert [h.rule_id for h in engine.check("xem goo.gl/abc123").hits] == ["t.short"]
+    assert engine.check("bản đồ: https://maps.app.goo.gl/AbC123").hits == ()
+    assert engine.check("https://x.maps.app.goo.gl/AbC").hits == ()  # its subdomains too
+    assert [h.rule_id for h in engine.check("https://app.goo.gl/AbC").hits] == ["t.short"]
+
+
+def test_a_links_rule_of_left_out_sites_only_or_a_bang_elsewhere_is_refused(tmp_path):
+    _write(tmp_path, LINKS_RULE.replace('domains: [goo.gl, "!maps.app.goo.gl"]',
+                                        'domains: ["!maps.app.goo.gl"]')
+           + GOOD_RULE.replace("    severity: 2\n", '    severity: 2\n    domains: ["!x.com"]\n'))
+    assert sorted(p.split(": rule ")[1] for p in _problems(tmp_path)) == [
+        "t.ok: a '!' domain (a site left out) belongs to a 'detector: links' rule",
+        "t.short: a links rule needs 'domains' ('*': any link)",
+    ]
+
+
 def test_brands_on_another_detector_are_refused(tmp_path):
     _write(tmp_path, GOOD_RULE.replace("    severity: 2\n", "    severity: 2\n    brands: [discord]\n"))
     (problem,) = _problems(tmp_path)

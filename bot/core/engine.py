@@ -256,12 +256,20 @@ class Engine:
                              frozenset(d.lower().removeprefix("www.") for d in r.domains))
                             for i, r in enumerate(self.rules) if r.detector == "lookalike"]
         self._link_index: dict[str, list[tuple[int, str]]] = {}  # domain -> (rule, path prefix)
+        # rule -> the domains a "!" entry leaves out of it ("!maps.app.goo.gl" under "goo.gl")
+        self._link_spared: dict[int, frozenset[str]] = {}
         # (host, path, a community's allowed domains) -> the link rules broken, and how sure
         self._rules_for: dict[tuple[str, str, frozenset[str]], list[tuple[int, float]]] = {}
         for i in self._link_rules:
+            spared = set()
             for entry in self.rules[i].domains:
+                if entry.startswith("!"):
+                    spared.add(entry[1:].lower().removeprefix("www."))
+                    continue
                 host, _, path = entry.lower().partition("/")
                 self._link_index.setdefault(host.removeprefix("www."), []).append((i, path))
+            if spared:
+                self._link_spared[i] = frozenset(spared)
         self._mention_rules = [i for i, r in enumerate(self.rules) if r.detector == "mentions"]
         self._flood_rules = [i for i, r in enumerate(self.rules) if r.detector in ("flood", "duplicate")]
         self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
@@ -665,8 +673,10 @@ class Engine:
         rules = self.rules
         # ("*": a rule about any link, such as a new member's)
         suffixes = host_suffixes(link.host)
+        spared = self._link_spared
         found = [(i, rules[i].confidence) for suffix in [*suffixes, "*"]
-                 for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)]
+                 for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)
+                 and not (i in spared and any(x in spared[i] for x in suffixes))]
         for i, brands, own in self._lookalikes:
             r = rules[i]
             if any(suffix in own for suffix in suffixes):

@@ -549,8 +549,10 @@ def _load_rule(raw: Any, path: Path, clauses: dict[str, Clause], errors: _Collec
     if audience not in AUDIENCES:
         errors.add(where, rid, f"unknown audience {audience!r} (one of: {', '.join(AUDIENCES)})")
         audience = "everyone"
-    if detector == "links" and not rule_fields["domains"]:
+    if detector == "links" and not [d for d in rule_fields["domains"] if not d.startswith("!")]:
         errors.add(where, rid, "a links rule needs 'domains' ('*': any link)")
+    elif detector != "links" and any(d.startswith("!") for d in rule_fields["domains"]):
+        errors.add(where, rid, "a '!' domain (a site left out) belongs to a 'detector: links' rule")
     if detector == "lookalike":
         _check_brands(rule_fields["brands"], rule_fields["domains"], where, rid, errors)
     elif rule_fields["brands"]:
