@@ -256,20 +256,20 @@ class Engine:
                              frozenset(d.lower().removeprefix("www.") for d in r.domains))
                             for i, r in enumerate(self.rules) if r.detector == "lookalike"]
         self._link_index: dict[str, list[tuple[int, str]]] = {}  # domain -> (rule, path prefix)
-        # rule -> the domains a "!" entry leaves out of it ("!maps.app.goo.gl" under "goo.gl")
-        self._link_spared: dict[int, frozenset[str]] = {}
+        # rule -> the sites a "!" entry leaves out of it ("!maps.app.goo.gl" under "goo.gl")
+        self._link_spared: dict[int, tuple[str, ...]] = {}
         # (host, path, a community's allowed domains) -> the link rules broken, and how sure
         self._rules_for: dict[tuple[str, str, frozenset[str]], list[tuple[int, float]]] = {}
         for i in self._link_rules:
-            spared = set()
             for entry in self.rules[i].domains:
                 if entry.startswith("!"):
-                    spared.add(entry[1:].lower().removeprefix("www."))
                     continue
                 host, _, path = entry.lower().partition("/")
                 self._link_index.setdefault(host.removeprefix("www."), []).append((i, path))
+            spared = tuple(d[1:].lower().removeprefix("www.") for d in self.rules[i].domains
+                           if d.startswith("!"))
             if spared:
-                self._link_spared[i] = frozenset(spared)
+                self._link_spared[i] = spared
         self._mention_rules = [i for i, r in enumerate(self.rules) if r.detector == "mentions"]
         self._flood_rules = [i for i, r in enumerate(self.rules) if r.detector in ("flood", "duplicate")]
         self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
@@ -676,7 +676,7 @@ class Engine:
         spared = self._link_spared
         found = [(i, rules[i].confidence) for suffix in [*suffixes, "*"]
                  for i, prefix in self._link_index.get(suffix, ()) if path.startswith(prefix)
-                 and not (i in spared and any(x in spared[i] for x in suffixes))]
+                 and not any(domain_matches(link, d) for d in spared.get(i, ()))]
         for i, brands, own in self._lookalikes:
             r = rules[i]
             if any(suffix in own for suffix in suffixes):
