@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import CommunityPolicy, Engine, RulesetError, load_rulesets, normalize
 from bot.core.confusables import TONE_MOVES
+from bot.core.context import consistent
 from bot.core.model import Model
 from tests.test_ruleset_errors import _write
 
@@ -222,6 +223,19 @@ def test_some_marks_typed_and_others_not_is_another_phrase(engine):
     assert engine.check("thải cho chết bớt").hits == ()
     assert engine.check("vô đây chăm sóc da mặt cho đỡ sợ nè").hits == ()
     assert [h.rule_id for h in engine.check("đồ mặt chó").hits] == ["vi.insult.animal"]
+
+
+def test_a_word_typed_with_marks_and_d_for_đ_is_another_word(engine):
+    """"dù" (although) and "dụ" (to lure) typed with their marks are words of their own, not
+    "đù"/"đụ" with the stroke left off ("dù mẹ có nói gì" went to review as a curse at a
+    mother); typed plain the letters cannot tell, and the curse still counts."""
+    assert consistent("dù mẹ", "đù mẹ") is False
+    assert consistent("đù mẹ", "đù mẹ") and consistent("du me", "đù mẹ")
+    assert engine.check("dù mẹ có nói gì thì con vẫn thương mẹ").hits == ()
+    assert engine.check("hai đứa nó dụ nhau đi chơi rồi").hits == ()
+    assert [h.rule_id for h in engine.check("đù mẹ, lại mất điện").hits] == ["vi.insult.mother"]
+    assert [h.rule_id for h in engine.check("đụ nhau à").hits] == ["vi.obscene.sex"]
+    assert [h.rule_id for h in engine.check("du me may").hits] == ["vi.insult.mother"]
 
 
 def test_a_phrase_typed_plain_among_marked_words_is_other_words(engine):

@@ -82,6 +82,8 @@ def consistent(typed: str, term: str, plain: bool = True) -> bool:
     if typed.isascii():
         # no diacritics typed at all: the plain omission case, where the text around is plain
         return plain or term.isascii()
+    if "đ" in term and _stroke_dropped(typed, term):
+        return False
     for a, b in zip(typed, term):
         if a == b:
             continue
@@ -90,6 +92,16 @@ def consistent(typed: str, term: str, plain: bool = True) -> bool:
         if fold(a) != fold(b):
             return False
     return True
+
+
+def _stroke_dropped(typed: str, term: str) -> bool:
+    """Whether a word typed with its marks has "d" where the term's word has "đ": another word
+    ("dù mẹ có nói gì" is not "đù mẹ", "dụ nhau đi chơi" not "đụ nhau"), as a word typed with
+    other marks is; a word typed with none still stands for either."""
+    for t, w in zip(typed.split(" "), term.split(" ")):
+        if "đ" in w and not t.isascii() and any(a == "d" and b == "đ" for a, b in zip(t, w)):
+            return True
+    return False
 
 
 class _Phrases:
