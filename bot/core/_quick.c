@@ -50,6 +50,55 @@ static PyObject *astral_special = NULL; /* frozenset of astral characters that m
 static PyObject *tone_pairs = NULL; /* frozenset of the pairs whose tone mark may move */
 static PyObject *units = NULL; /* frozenset of the units written after a number ("ml", "k") */
 static int ready = 0;
+/* the second characters of the tone pairs (most letters never are one: no set look-up then) */
+static unsigned char tone_second[128];
+static int tone_second_other = 0; /* one of them is not ASCII */
+
+static int
+fill_tone_second(PyObject *pairs)
+{
+    memset(tone_second, 0, sizeof tone_second);
+    tone_second_other = 0;
+    PyObject *it = PyObject_GetIter(pairs), *pair;
+    if (it == NULL)
+        return -1;
+    while ((pair = PyIter_Next(it)) != NULL) {
+        if (!PyUnicode_Check(pair) || PyUnicode_GET_LENGTH(pair) != 2) {
+            Py_DECREF(pair);
+            Py_DECREF(it);
+            PyErr_SetString(PyExc_ValueError, "setup: each tone pair is two characters");
+            return -1;
+        }
+        Py_UCS4 second = PyUnicode_READ_CHAR(pair, 1);
+        if (second < 128)
+            tone_second[second] = 1;
+        else
+            tone_second_other = 1;
+        Py_DECREF(pair);
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Unicode's answers for each BMP character, looked up once at setup: asking the database costs
+ * a call per question, and chat asks several of each character */
+#define U_WORD 1   /* what \w matches in a str pattern of Python's re */
+#define U_LETTER 2 /* what [^\W\d_] matches */
+#define U_ALPHA 4  /* str.isalpha */
+#define U_ALNUM 8  /* str.isalnum */
+static unsigned char unicode_classes[0x10000];
+
+static void
+fill_unicode_classes(void)
+{
+    for (Py_UCS4 ch = 0; ch < 0x10000; ch++) {
+        int alnum = Py_UNICODE_ISALNUM(ch);
+        unicode_classes[ch] = (unsigned char)(
+            ((ch == '_' || alnum) ? U_WORD : 0)
+            | ((ch != '_' && alnum && !Py_UNICODE_ISDECIMAL(ch)) ? U_LETTER : 0)
+            | (Py_UNICODE_ISALPHA(ch) ? U_ALPHA : 0) | (alnum ? U_ALNUM : 0));
+    }
+}
 
 static PyObject *
 setup(PyObject *self, PyObject *args)
@@ -74,10 +123,14 @@ setup(PyObject *self, PyObject *args)
     }
     Py_INCREF(astral);
     Py_XSETREF(astral_special, astral);
+    if (fill_tone_second(tones) < 0)
+        return NULL;
     Py_INCREF(tones);
     Py_XSETREF(tone_pairs, tones);
     Py_INCREF(unit_set);
     Py_XSETREF(units, unit_set);
+    if (!ready)
+        fill_unicode_classes();
     ready = 1;
     Py_RETURN_NONE;
 }
@@ -85,8 +138,9 @@ setup(PyObject *self, PyObject *args)
 static inline int
 is_word(Py_UCS4 ch)
 {
-    /* what \w matches in a str pattern of Python's re */
-    return ch == '_' || Py_UNICODE_ISALNUM(ch);
+    if (ch < 0x10000)
+        return unicode_classes[ch] & U_WORD;
+    return Py_UNICODE_ISALNUM(ch);
 }
 
 static inline int
@@ -99,7 +153,9 @@ static inline int
 is_letter(Py_UCS4 ch)
 {
     /* what [^\W\d_] matches: a word character but a decimal digit or "_" */
-    return ch != '_' && Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch);
+    if (ch < 0x10000)
+        return unicode_classes[ch] & U_LETTER;
+    return Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch);
 }
 
 static inline int
@@ -178,6 +234,8 @@ tone_pair(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
     if (i + 1 >= n)
         return 0;
     Py_UCS4 pair[2] = {PyUnicode_READ(kind, data, i), PyUnicode_READ(kind, data, i + 1)};
+    if (pair[1] < 128 ? !tone_second[pair[1]] : !tone_second_other)
+        return 0;
     PyObject *two = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, pair, 2);
     if (two == NULL)
         return -1;
@@ -246,7 +304,8 @@ has_work(PyObject *text, int kind, const void *data, Py_ssize_t n, unsigned char
                 && is_word(PyUnicode_READ(kind, data, i + 3))
                 && (i + 4 == n || !is_word(PyUnicode_READ(kind, data, i + 4))))
             words |= SPACED_WORK;
-        if (i >= 2 && ch == prev && ch == prev2 && Py_UNICODE_ISALPHA(ch))
+        if (i >= 2 && ch == prev && ch == prev2
+                && (ch < 0x10000 ? unicode_classes[ch] & U_ALPHA : Py_UNICODE_ISALPHA(ch)))
             words |= REPEAT_WORK;
         if ((c & TONE_FIRST) && !(words & TONE_WORK)) {
             int found = tone_pair(kind, data, n, i);
@@ -430,7 +489,9 @@ leet(PyObject *self, PyObject *text)
 static inline int
 is_alnum(Py_UCS4 ch)
 {
-    return Py_UNICODE_ISALNUM(ch); /* what [^\W_] matches */
+    if (ch < 0x10000) /* what [^\W_] matches */
+        return unicode_classes[ch] & U_ALNUM;
+    return Py_UNICODE_ISALNUM(ch);
 }
 
 /* The end of the spaced word starting at ``i`` (a letter with no letter or digit before it): three

@@ -20,6 +20,11 @@ import ahocorasick
 from bot.core.context import CompiledContext, WordIndex, consistent
 from bot.core.normalize import Normalized, fold, normalize_term
 
+try:  # the automaton and the quick scan in C, where it was compiled (``_scan.c``)
+    from bot.core import _scan  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - only where no compiler built it
+    _scan = None
+
 
 @dataclass(frozen=True, slots=True)
 class TermEntry:
@@ -75,44 +80,60 @@ class TermMatcher:
     """Aho-Corasick over folded keys; each key carries the entries that share it."""
 
     def __init__(self, entries: Iterable[TermEntry], enough: int = 8,
-                 innocents: bool = False) -> None:
+                 innocents: bool = False, native: bool = True) -> None:
         """``innocents``: also report where a listed word typed without marks was read as the
         everyday word ("ngu" as "ngủ" in a message typed without any), for a learned stage that
-        cannot tell them apart."""
+        cannot tell them apart. ``native``: scan in C where it was compiled (off: the Python
+        reference)."""
         self.enough = enough
         self.innocents = innocents
+        self.entries = tuple(entries)
         table: dict[str, list[TermEntry]] = {}
-        for entry in entries:
+        for entry in self.entries:
             table.setdefault(fold(entry.exact), []).append(entry)
         self.size = len(table)
-        self._automaton = ahocorasick.Automaton()
-        for key, group in table.items():
-            self._automaton.add_word(key, (len(key), tuple(group)))
-        if table:
-            self._automaton.make_automaton()
         # what each typed form decides (typed, bounds and whether the text has marks at all
         # determine it): chat repeats its words, and deciding walks the entries letter by letter.
-        # With it, whether any entry found is a wildcard or stands for a squeezed run.
-        # With it, the same without the everyday readings (``innocents``), for a scan that
-        # does not want them.
-        self._decided: dict[tuple[str, bool, bool, bool], tuple[_Found, bool, _Found, bool]] = {}
+        # With it, per entry found, whether it is a wildcard or stands for a squeezed run (the
+        # scan's closer look: ``_careful``). With it, the same without the everyday readings
+        # (``innocents``), for a scan that does not want them.
+        self._decided: dict[tuple[str, bool, bool, bool], _Decision] = {}
+        values = [(len(key), tuple(group)) for key, group in table.items()]
+        self._native = native and _scan is not None
+        if self._native:
+            self._automaton = _scan.Automaton(list(table), values)
+            self._automaton.bind(self._decided, _decided_for, TermMatch, enough, innocents)
+        else:  # (the reference, and what runs where the C scan was not compiled)
+            self._automaton = ahocorasick.Automaton()
+            for key, value in zip(table, values):
+                self._automaton.add_word(key, value)
+            if table:
+                self._automaton.make_automaton()
 
     def _decide(self, group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
-                unaccented: bool) -> tuple[_Found, bool, _Found, bool]:
+                unaccented: bool) -> _Decision:
         key = (typed, before, after, unaccented)
         got = self._decided.get(key)
         if got is None:
-            if len(self._decided) >= _MAX_DECIDED:
-                self._decided.clear()  # a forged message brings thousands of new forms
-            found = _decide(group, typed, before, after, unaccented, self.innocents)
-            plain = tuple(f for f in found if f[1] is not INNOCENT)
-            got = self._decided[key] = (found, any(e.placed for e, _, _ in found),
-                                        plain, any(e.placed for e, _, _ in plain))
+            got = _decided_for(self._decided, key, (len(typed), group), self.innocents)
         return got
 
     def scan(self, n: Normalized, innocents: bool = True) -> list[TermMatch]:
         """The matches in ``n``; ``innocents``: with the listed words the rules read as everyday
         ones here (for a matcher made to report them), which only a model's reading needs."""
+        if not self.size:
+            return []
+        if self._native:
+            got = self._automaton.scan(n.folded, n.exact, n.squeezed, 0 if innocents else 2)
+            return got if got is not None else self._scan_many(n)
+        return self._scan_py(n, innocents)
+
+    def reference(self) -> TermMatcher:
+        """The same matcher scanning in Python (``_scan.c``'s reference, for tests)."""
+        return TermMatcher(self.entries, self.enough, self.innocents, native=False)
+
+    def _scan_py(self, n: Normalized, innocents: bool = True) -> list[TermMatch]:
+        """``scan`` in Python: the reference of ``_scan.c``'s, and where that was not built."""
         if not self.size:
             return []
         pick = 0 if innocents else 2
@@ -310,6 +331,35 @@ def _marked_alike(typed: str, exact: str) -> bool:
     """Whether each word of ``typed`` is the listed word, a word typed plain among words typed
     with their marks standing for itself: "đi chơi nha thằng kia" holds "nha", not "nhà"."""
     return all(consistent(t, e, plain=False) for t, e in zip(typed.split(" "), exact.split(" ")))
+
+
+# per entry a typed form matches, what calls for a closer look where it was found (as
+# ``_scan.c`` reads them): it stands only for a squeezed run, or is a wildcard
+SQUEEZE_ONLY, OPEN_START, OPEN_END = 1, 2, 4
+# found, per entry its closer looks (or () where none needs one), and the same two without
+# the everyday readings
+_Decision = tuple[_Found, tuple[int, ...], _Found, tuple[int, ...]]
+
+
+def _careful(found: _Found) -> tuple[int, ...]:
+    """Per entry of ``found``, the closer looks it calls for; () where none calls for any."""
+    flags = tuple(SQUEEZE_ONLY * e.squeeze_only | OPEN_START * e.open_start
+                  | OPEN_END * e.open_end for e, _, _ in found)
+    return flags if any(flags) else ()
+
+
+def _decided_for(decided: dict[tuple[str, bool, bool, bool], _Decision],
+                 key: tuple[str, bool, bool, bool], value: tuple[int, tuple[TermEntry, ...]],
+                 innocents: bool) -> _Decision:
+    """Decide one typed form (``key``: typed, before, after, unaccented) of a key whose
+    automaton value is ``value`` (length, entries), and keep the decision in ``decided``."""
+    if len(decided) >= _MAX_DECIDED:
+        decided.clear()  # a forged message brings thousands of new forms
+    typed, before, after, unaccented = key
+    found = _decide(value[1], typed, before, after, unaccented, innocents)
+    plain = tuple(f for f in found if f[1] is not INNOCENT)
+    got = decided[key] = (found, _careful(found), plain, _careful(plain))
+    return got
 
 
 def _decide(group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,

@@ -1,0 +1,634 @@
+/* The term matcher's automaton and its scan of one message, in C.
+ *
+ * Automaton(keys, values): Aho-Corasick over ``keys`` (str, the rules' folded terms), each
+ * carrying the object of the same index in ``values``.
+ *   .iter(text) -> [(last, value)] for every key found in ``text``, by where it ends, the
+ *     longest first among those ending at one place: what pyahocorasick's ``Automaton.iter``
+ *     yields, which is the reference (and what runs where this could not be compiled).
+ *   .bind(decided, decide, termmatch, enough, innocents) -> None: what ``scan`` needs of
+ *     ``bot.core.matcher``.
+ *   .scan(folded, exact, squeezed, pick) -> the matches, or None where the careful path must
+ *     answer: what ``TermMatcher._scan_py`` answers, step by step (tests compare the two).
+ *
+ * Why in C: every message is scanned, and chat is full of short keys that its words hold
+ * ("di", "du", "moi"); in Python each of those costs a loop's turn, a slice and a tuple. Here a
+ * typed form already decided costs a substring and one dictionary look-up.
+ *
+ * ``decided`` maps (typed, before, after, unaccented) to (found, careful, plain, plain_careful)
+ * as ``bot.core.matcher._decided_for`` fills it: ``found`` the (entry, via, confidence) a typed
+ * form matches, ``careful`` () or, per entry, FLAG_* bits that call for a closer look. A form not
+ * yet decided is decided by calling ``decide(decided, key, value, innocents)``.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define FLAG_SQUEEZE_ONLY 1 /* stands only where a run was squeezed */
+#define FLAG_OPEN_START 2   /* "*term": may end a longer word */
+#define FLAG_OPEN_END 4     /* "term*": may start a longer word */
+#define ROOT_TABLE 128      /* the root's moves for ASCII, looked up directly */
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t nodes;
+    int32_t *fail;       /* the longest proper suffix that is a node */
+    int32_t *key;        /* the key ending here, or -1 */
+    int32_t *out;        /* the next node down the fail chain where a key ends, or 0 */
+    int32_t *depth;      /* letters from the root: a key's length where one ends */
+    int32_t *edge_start; /* this node's moves: edge_chars/edge_next[edge_start[n]:edge_start[n+1]] */
+    Py_UCS4 *edge_chars; /* sorted per node */
+    int32_t *edge_next;
+    int32_t root_next[ROOT_TABLE];
+    PyObject *values;    /* tuple, one per key */
+    Py_ssize_t size;     /* keys */
+    /* bound by ``bind`` */
+    PyObject *decided, *decide, *termmatch, *innocents;
+    Py_ssize_t enough;
+} Automaton;
+
+/* --- building --------------------------------------------------------------------------- */
+
+typedef struct {
+    Py_UCS4 ch;
+    int32_t next;
+} Move;
+
+typedef struct {
+    Move *moves;
+    int32_t count, cap;
+} Moves;
+
+static int
+compare_moves(const void *a, const void *b)
+{
+    Py_UCS4 x = ((const Move *)a)->ch, y = ((const Move *)b)->ch;
+    return x < y ? -1 : x > y;
+}
+
+static int32_t
+find_move(const Moves *m, Py_UCS4 ch)
+{
+    for (int32_t i = 0; i < m->count; i++)
+        if (m->moves[i].ch == ch)
+            return m->moves[i].next;
+    return -1;
+}
+
+static inline int32_t
+next_of(const Automaton *a, int32_t node, Py_UCS4 ch)
+{
+    if (node == 0 && ch < ROOT_TABLE)
+        return a->root_next[ch];
+    int32_t lo = a->edge_start[node], hi = a->edge_start[node + 1];
+    if (hi - lo <= 8) {
+        for (int32_t i = lo; i < hi; i++)
+            if (a->edge_chars[i] == ch)
+                return a->edge_next[i];
+        return -1;
+    }
+    while (lo < hi) {
+        int32_t mid = (lo + hi) / 2;
+        Py_UCS4 c = a->edge_chars[mid];
+        if (c == ch)
+            return a->edge_next[mid];
+        if (c < ch)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* the node after reading ``ch`` at ``node`` */
+static inline int32_t
+step(const Automaton *a, int32_t node, Py_UCS4 ch)
+{
+    for (;;) {
+        int32_t next = next_of(a, node, ch);
+        if (next >= 0)
+            return next;
+        if (node == 0)
+            return 0;
+        node = a->fail[node];
+    }
+}
+
+static void
+free_tables(Automaton *a)
+{
+    PyMem_Free(a->fail);
+    PyMem_Free(a->key);
+    PyMem_Free(a->out);
+    PyMem_Free(a->depth);
+    PyMem_Free(a->edge_start);
+    PyMem_Free(a->edge_chars);
+    PyMem_Free(a->edge_next);
+    a->fail = a->key = a->out = a->depth = a->edge_start = a->edge_next = NULL;
+    a->edge_chars = NULL;
+    a->nodes = 0;
+}
+
+/* the trie of ``keys`` as per-node move lists; returns the node count, or -1 (error set) */
+static Py_ssize_t
+build_trie(PyObject *keys, Moves **trie_out, int32_t **key_out, int32_t **depth_out)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(keys), cap = 1024, count = 1;
+    Moves *trie = PyMem_Calloc(cap, sizeof(Moves));
+    int32_t *key = PyMem_Malloc(cap * sizeof(int32_t));
+    int32_t *depth = PyMem_Malloc(cap * sizeof(int32_t));
+    if (!trie || !key || !depth)
+        goto nomem;
+    key[0] = -1;
+    depth[0] = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *s = PyTuple_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "Automaton: key %zd is not a str", k);
+            goto fail;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        if (len == 0) {
+            PyErr_Format(PyExc_ValueError, "Automaton: key %zd is empty", k);
+            goto fail;
+        }
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        int32_t node = 0;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            int32_t next = find_move(&trie[node], ch);
+            if (next < 0) {
+                if (count == cap) {
+                    Py_ssize_t bigger = cap * 2;
+                    Moves *t = PyMem_Realloc(trie, bigger * sizeof(Moves));
+                    if (!t)
+                        goto nomem;
+                    trie = t;
+                    memset(trie + cap, 0, (bigger - cap) * sizeof(Moves));
+                    int32_t *k2 = PyMem_Realloc(key, bigger * sizeof(int32_t));
+                    if (!k2)
+                        goto nomem;
+                    key = k2;
+                    int32_t *d2 = PyMem_Realloc(depth, bigger * sizeof(int32_t));
+                    if (!d2)
+                        goto nomem;
+                    depth = d2;
+                    cap = bigger;
+                }
+                if (count >= INT32_MAX) {
+                    PyErr_SetString(PyExc_OverflowError, "Automaton: too many letters");
+                    goto fail;
+                }
+                next = (int32_t)count++;
+                key[next] = -1;
+                depth[next] = depth[node] + 1;
+                Moves *m = &trie[node];
+                if (m->count == m->cap) {
+                    int32_t c2 = m->cap ? m->cap * 2 : 2;
+                    Move *mv = PyMem_Realloc(m->moves, c2 * sizeof(Move));
+                    if (!mv)
+                        goto nomem;
+                    m->moves = mv;
+                    m->cap = c2;
+                }
+                m->moves[m->count].ch = ch;
+                m->moves[m->count].next = next;
+                m->count++;
+            }
+            node = next;
+        }
+        if (key[node] < 0)
+            key[node] = (int32_t)k; /* (a key given twice: its first value, as a dict keeps) */
+    }
+    *trie_out = trie;
+    *key_out = key;
+    *depth_out = depth;
+    return count;
+nomem:
+    PyErr_NoMemory();
+fail:
+    if (trie)
+        for (Py_ssize_t i = 0; i < count; i++)
+            PyMem_Free(trie[i].moves);
+    PyMem_Free(trie);
+    PyMem_Free(key);
+    PyMem_Free(depth);
+    return -1;
+}
+
+static int
+build(Automaton *a, PyObject *keys)
+{
+    Moves *trie;
+    Py_ssize_t nodes = build_trie(keys, &trie, &a->key, &a->depth);
+    if (nodes < 0)
+        return -1;
+    a->nodes = nodes;
+    Py_ssize_t edges = 0;
+    for (Py_ssize_t i = 0; i < nodes; i++)
+        edges += trie[i].count;
+    a->fail = PyMem_Calloc(nodes, sizeof(int32_t));
+    a->out = PyMem_Calloc(nodes, sizeof(int32_t));
+    a->edge_start = PyMem_Malloc((nodes + 1) * sizeof(int32_t));
+    a->edge_chars = PyMem_Malloc((edges ? edges : 1) * sizeof(Py_UCS4));
+    a->edge_next = PyMem_Malloc((edges ? edges : 1) * sizeof(int32_t));
+    int32_t *queue = PyMem_Malloc(nodes * sizeof(int32_t));
+    int ok = a->fail && a->out && a->edge_start && a->edge_chars && a->edge_next && queue;
+    if (ok) {
+        Py_ssize_t e = 0;
+        for (Py_ssize_t i = 0; i < nodes; i++) {
+            Moves *m = &trie[i];
+            qsort(m->moves, m->count, sizeof(Move), compare_moves);
+            a->edge_start[i] = (int32_t)e;
+            for (int32_t j = 0; j < m->count; j++) {
+                a->edge_chars[e] = m->moves[j].ch;
+                a->edge_next[e] = m->moves[j].next;
+                e++;
+            }
+        }
+        a->edge_start[nodes] = (int32_t)e;
+        for (int c = 0; c < ROOT_TABLE; c++)
+            a->root_next[c] = -1;
+        for (int32_t j = 0; j < trie[0].count; j++)
+            if (trie[0].moves[j].ch < ROOT_TABLE)
+                a->root_next[trie[0].moves[j].ch] = trie[0].moves[j].next;
+        /* breadth first: a node's fail link is known once every shallower node's is */
+        Py_ssize_t head = 0, tail = 0;
+        for (int32_t j = 0; j < trie[0].count; j++) {
+            int32_t child = trie[0].moves[j].next;
+            a->fail[child] = 0;
+            queue[tail++] = child;
+        }
+        while (head < tail) {
+            int32_t node = queue[head++];
+            int32_t f = a->fail[node];
+            a->out[node] = a->key[f] >= 0 ? f : a->out[f];
+            for (int32_t j = 0; j < trie[node].count; j++) {
+                Py_UCS4 ch = trie[node].moves[j].ch;
+                int32_t child = trie[node].moves[j].next;
+                a->fail[child] = step(a, f, ch);
+                queue[tail++] = child;
+            }
+        }
+    }
+    for (Py_ssize_t i = 0; i < nodes; i++)
+        PyMem_Free(trie[i].moves);
+    PyMem_Free(trie);
+    PyMem_Free(queue);
+    if (!ok) {
+        free_tables(a);
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static int
+Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *keys_in, *values_in;
+    if (!PyArg_ParseTuple(args, "OO", &keys_in, &values_in))
+        return -1;
+    PyObject *keys = PySequence_Tuple(keys_in);
+    if (!keys)
+        return -1;
+    PyObject *values = PySequence_Tuple(values_in);
+    if (!values) {
+        Py_DECREF(keys);
+        return -1;
+    }
+    if (PyTuple_GET_SIZE(keys) != PyTuple_GET_SIZE(values)) {
+        PyErr_SetString(PyExc_ValueError, "Automaton: as many values as keys, please");
+        Py_DECREF(keys);
+        Py_DECREF(values);
+        return -1;
+    }
+    free_tables(self);
+    int rc = build(self, keys);
+    Py_DECREF(keys);
+    if (rc < 0) {
+        Py_DECREF(values);
+        return -1;
+    }
+    Py_XSETREF(self->values, values);
+    self->size = PyTuple_GET_SIZE(values);
+    return 0;
+}
+
+static void
+Automaton_dealloc(Automaton *self)
+{
+    free_tables(self);
+    Py_XDECREF(self->values);
+    Py_XDECREF(self->decided);
+    Py_XDECREF(self->decide);
+    Py_XDECREF(self->termmatch);
+    Py_XDECREF(self->innocents);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* --- matching --------------------------------------------------------------------------- */
+
+static PyObject *
+Automaton_iter(Automaton *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "iter: a str, please");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (!out || self->nodes == 0)
+        return out;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        node = step(self, node, PyUnicode_READ(kind, data, i));
+        int32_t o = self->key[node] >= 0 ? node : self->out[node];
+        while (o > 0) {
+            PyObject *item = Py_BuildValue("(nO)", i, PyTuple_GET_ITEM(self->values, self->key[o]));
+            if (!item || PyList_Append(out, item) < 0) {
+                Py_XDECREF(item);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(item);
+            o = self->out[o];
+        }
+    }
+    return out;
+}
+
+static PyObject *
+Automaton_bind(Automaton *self, PyObject *args)
+{
+    PyObject *decided, *decide, *termmatch, *innocents;
+    Py_ssize_t enough;
+    if (!PyArg_ParseTuple(args, "O!OO!nO", &PyDict_Type, &decided, &decide, &PyType_Type,
+                          &termmatch, &enough, &innocents))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)termmatch, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "bind: termmatch must be a tuple type");
+        return NULL;
+    }
+    Py_INCREF(decided);
+    Py_XSETREF(self->decided, decided);
+    Py_INCREF(decide);
+    Py_XSETREF(self->decide, decide);
+    Py_INCREF(termmatch);
+    Py_XSETREF(self->termmatch, termmatch);
+    Py_INCREF(innocents);
+    Py_XSETREF(self->innocents, innocents);
+    self->enough = enough;
+    Py_RETURN_NONE;
+}
+
+/* what str.isalnum says of one character, looked up for ASCII (most chat) */
+static inline int
+is_alnum(Py_UCS4 ch)
+{
+    if (ch < 128)
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z');
+    return Py_UNICODE_ISALNUM(ch);
+}
+
+/* whether ``squeezed`` (a frozenset of int) holds a position in [start, end) */
+static int
+squeezed_within(PyObject *squeezed, Py_ssize_t start, Py_ssize_t end)
+{
+    if (PySet_GET_SIZE(squeezed) == 0)
+        return 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        PyObject *at = PyLong_FromSsize_t(i);
+        if (!at)
+            return -1;
+        int has = PySet_Contains(squeezed, at);
+        Py_DECREF(at);
+        if (has != 0)
+            return has;
+    }
+    return 0;
+}
+
+static PyObject *
+new_match(PyTypeObject *type, PyObject *entry, Py_ssize_t start, Py_ssize_t end, PyObject *via,
+          PyObject *confidence)
+{
+    PyObject *s = PyLong_FromSsize_t(start), *e = PyLong_FromSsize_t(end);
+    PyObject *m = (s && e) ? type->tp_alloc(type, 5) : NULL;
+    if (!m) {
+        Py_XDECREF(s);
+        Py_XDECREF(e);
+        return NULL;
+    }
+    Py_INCREF(entry);
+    Py_INCREF(via);
+    Py_INCREF(confidence);
+    PyTuple_SET_ITEM(m, 0, entry);
+    PyTuple_SET_ITEM(m, 1, s);
+    PyTuple_SET_ITEM(m, 2, e);
+    PyTuple_SET_ITEM(m, 3, via);
+    PyTuple_SET_ITEM(m, 4, confidence);
+    return m;
+}
+
+/* the decision for one typed form (a new reference), deciding it if it was not yet */
+static PyObject *
+decision(Automaton *self, PyObject *exact, Py_ssize_t start, Py_ssize_t end, int before,
+         int after, PyObject *unaccented, int32_t key)
+{
+    PyObject *typed = PyUnicode_Substring(exact, start, end);
+    if (!typed)
+        return NULL;
+    PyObject *form = PyTuple_New(4);
+    if (!form) {
+        Py_DECREF(typed);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(form, 0, typed);
+    PyTuple_SET_ITEM(form, 1, Py_NewRef(before ? Py_True : Py_False));
+    PyTuple_SET_ITEM(form, 2, Py_NewRef(after ? Py_True : Py_False));
+    PyTuple_SET_ITEM(form, 3, Py_NewRef(unaccented));
+    PyObject *got = PyDict_GetItemWithError(self->decided, form);
+    if (got) {
+        Py_INCREF(got);
+    } else if (!PyErr_Occurred()) {
+        PyObject *value = PyTuple_GET_ITEM(self->values, key);
+        got = PyObject_CallFunctionObjArgs(self->decide, self->decided, form, value,
+                                           self->innocents, NULL);
+        if (got && !(PyTuple_Check(got) && PyTuple_GET_SIZE(got) >= 4)) {
+            PyErr_SetString(PyExc_TypeError, "scan: decide must return a 4-tuple");
+            Py_CLEAR(got);
+        }
+    }
+    Py_DECREF(form);
+    return got;
+}
+
+/* the matches of one key found at [start, end) appended to ``out``; 1 where the careful path
+ * must answer for the whole text, 0 where done, -1 on an error */
+static int
+add_matches(Automaton *self, PyObject *out, PyObject *got, Py_ssize_t pick, PyObject *squeezed,
+            Py_ssize_t start, Py_ssize_t end, int before, int after)
+{
+    PyObject *found = PyTuple_GET_ITEM(got, pick);
+    PyObject *careful = PyTuple_GET_ITEM(got, pick + 1);
+    if (!PyTuple_Check(found) || !PyTuple_Check(careful)) {
+        PyErr_SetString(PyExc_TypeError, "scan: a decision holds tuples");
+        return -1;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(found);
+    int checked = PyTuple_GET_SIZE(careful) == count && count > 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *one = PyTuple_GET_ITEM(found, k);
+        if (!PyTuple_Check(one) || PyTuple_GET_SIZE(one) != 3) {
+            PyErr_SetString(PyExc_TypeError, "scan: a decision's entry is (entry, via, confidence)");
+            return -1;
+        }
+        if (checked) {
+            long flags = PyLong_AsLong(PyTuple_GET_ITEM(careful, k));
+            if (flags == -1 && PyErr_Occurred())
+                return -1;
+            if (flags & FLAG_SQUEEZE_ONLY) {
+                int has = squeezed_within(squeezed, start, end);
+                if (has < 0)
+                    return -1;
+                if (!has)
+                    continue;
+            }
+            if (((flags & FLAG_OPEN_START) && before) || ((flags & FLAG_OPEN_END) && after))
+                return 1; /* widening to whole words */
+        }
+        PyObject *m = new_match((PyTypeObject *)self->termmatch, PyTuple_GET_ITEM(one, 0), start,
+                                end, PyTuple_GET_ITEM(one, 1), PyTuple_GET_ITEM(one, 2));
+        if (!m)
+            return -1;
+        int rc = PyList_Append(out, m);
+        Py_DECREF(m);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+Automaton_scan(Automaton *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "scan(folded, exact, squeezed, pick)");
+        return NULL;
+    }
+    PyObject *folded = args[0], *exact = args[1], *squeezed = args[2];
+    if (!PyUnicode_Check(folded) || !PyUnicode_Check(exact) || !PyAnySet_Check(squeezed)) {
+        PyErr_SetString(PyExc_TypeError, "scan: folded and exact are str, squeezed a set");
+        return NULL;
+    }
+    Py_ssize_t pick = PyLong_AsSsize_t(args[3]);
+    if (pick == -1 && PyErr_Occurred())
+        return NULL;
+    if (pick != 0 && pick != 2) {
+        PyErr_SetString(PyExc_ValueError, "scan: pick is 0 or 2");
+        return NULL;
+    }
+    if (!self->decided) {
+        PyErr_SetString(PyExc_RuntimeError, "scan: bind first");
+        return NULL;
+    }
+    Py_ssize_t size = PyUnicode_GET_LENGTH(folded);
+    if (PyUnicode_GET_LENGTH(exact) != size) {
+        PyErr_SetString(PyExc_ValueError, "scan: folded and exact differ in length");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (!out || self->nodes == 0)
+        return out;
+    int kind = PyUnicode_KIND(folded);
+    const void *data = PyUnicode_DATA(folded);
+    PyObject *unaccented = NULL; /* asked once a key is found */
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        node = step(self, node, PyUnicode_READ(kind, data, i));
+        int32_t o = self->key[node] >= 0 ? node : self->out[node];
+        for (; o > 0; o = self->out[o]) {
+            Py_ssize_t end = i + 1, start = end - self->depth[o];
+            int before = start > 0 && is_alnum(PyUnicode_READ(kind, data, start - 1));
+            int after = end < size && is_alnum(PyUnicode_READ(kind, data, end));
+            if (!unaccented) {
+                int same = PyUnicode_Compare(exact, folded);
+                if (same == -1 && PyErr_Occurred())
+                    goto error;
+                unaccented = same == 0 ? Py_True : Py_False;
+            }
+            PyObject *got = decision(self, exact, start, end, before, after, unaccented,
+                                     self->key[o]);
+            if (!got)
+                goto error;
+            int rc = add_matches(self, out, got, pick, squeezed, start, end, before, after);
+            Py_DECREF(got);
+            if (rc < 0)
+                goto error;
+            if (rc > 0 || PyList_GET_SIZE(out) > self->enough) {
+                Py_DECREF(out);
+                Py_RETURN_NONE; /* the careful path answers (a forged message, most likely) */
+            }
+        }
+    }
+    return out;
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+Automaton_len(Automaton *self, PyObject *unused)
+{
+    return PyLong_FromSsize_t(self->size);
+}
+
+static PyMethodDef Automaton_methods[] = {
+    {"iter", (PyCFunction)Automaton_iter, METH_O,
+     "iter(text) -> [(last, value)] for each key in text, by end, longest first"},
+    {"bind", (PyCFunction)Automaton_bind, METH_VARARGS,
+     "bind(decided, decide, termmatch, enough, innocents) -> None"},
+    {"scan", (PyCFunction)(void (*)(void))Automaton_scan, METH_FASTCALL,
+     "scan(folded, exact, squeezed, pick) -> the matches, or None for the careful path"},
+    {"keys_count", (PyCFunction)Automaton_len, METH_NOARGS, "keys_count() -> how many keys"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject AutomatonType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "bot.core._scan.Automaton",
+    .tp_doc = "Automaton(keys, values): Aho-Corasick over str keys, with the matcher's scan",
+    .tp_basicsize = sizeof(Automaton),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Automaton_init,
+    .tp_dealloc = (destructor)Automaton_dealloc,
+    .tp_methods = Automaton_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_scan",
+    "The term matcher's automaton and scan, in C (see bot/core/matcher.py, its reference).", -1,
+    NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__scan(void)
+{
+    if (PyType_Ready(&AutomatonType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&AutomatonType);
+    if (PyModule_AddObject(m, "Automaton", (PyObject *)&AutomatonType) < 0) {
+        Py_DECREF(&AutomatonType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,145 @@
+"""The term matcher's scan in C (``bot/core/_scan.c``) against its Python reference: the same
+matches, in the same order, for the shipped rules and for random text."""
+
+import shutil
+
+import ahocorasick
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.cli.corpus import generated_corpus
+from bot.core import Engine
+from bot.core.matcher import TermEntry, TermMatch, TermMatcher
+from bot.core.model import default_model
+from bot.core.normalize import normalize
+
+try:
+    from bot.core import _scan as C
+except ImportError:  # pragma: no cover - only where no compiler built it
+    C = None
+
+needs_c = pytest.mark.skipif(C is None, reason="bot.core._scan was not compiled here")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped engine's matcher (with the model, so everyday readings are reported too),
+    and its twin scanning in Python."""
+    matcher = Engine.load(None, default_model())._matcher
+    return matcher, matcher.reference()
+
+
+def _both(native: TermMatcher, reference: TermMatcher, text: str) -> None:
+    n = normalize(text)
+    for innocents in (True, False):
+        assert native.scan(n, innocents) == reference.scan(n, innocents), (text, innocents)
+
+
+def _pieces(matcher: TermMatcher) -> list[str]:
+    """Keys of the shipped rules typed as people type them: with and without marks, stretched,
+    masked, run together, beside other words."""
+    typed = sorted({e.exact for e in matcher.entries})[::7]
+    return typed + [t.upper() for t in typed[::11]] + [
+        " ", " ", ".", "@", "*", "a", "đ", "ơ", "ủy", "óa", "1", "0912345678", "fuuuck",
+        "dmmm", "thằng", "mày", "ngu", "vl", "lol", "😂", "\u200b", "#", "'",
+    ]
+
+
+@needs_c
+def test_c_scans_the_generated_corpus_as_the_python_reference(shipped):
+    native, reference = shipped
+    assert isinstance(native._automaton, C.Automaton)
+    assert isinstance(reference._automaton, ahocorasick.Automaton)
+    found = 0
+    for text in generated_corpus(4000, seed=11):
+        _both(native, reference, text)
+        found += bool(native.scan(normalize(text)))
+    assert found > 500  # (the corpus exercises the matches, not only their absence)
+
+
+@needs_c
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_c_scans_rule_words_as_the_python_reference(shipped, data):
+    native, reference = shipped
+    words = data.draw(st.lists(st.sampled_from(_pieces(native)), max_size=14))
+    glue = data.draw(st.sampled_from([" ", "", " ", ". ", "  "]))
+    _both(native, reference, glue.join(words))
+
+
+@needs_c
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=60))
+def test_c_scans_any_text_as_the_python_reference(shipped, text):
+    _both(*shipped, text)
+
+
+def _automata(keys: list[str]) -> tuple:
+    ours = C.Automaton(keys, [(len(k), k) for k in keys])
+    theirs = ahocorasick.Automaton()
+    for k in keys:
+        theirs.add_word(k, (len(k), k))
+    theirs.make_automaton()
+    return ours, theirs
+
+
+@needs_c
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet="abcđ 😂é", min_size=1, max_size=5), min_size=1, max_size=25,
+                unique=True),
+       st.text(alphabet="abcđ 😂éx", max_size=40))
+def test_c_automaton_finds_what_pyahocorasick_finds_in_the_same_order(keys, text):
+    ours, theirs = _automata(keys)
+    assert ours.iter(text) == list(theirs.iter(text))
+
+
+@needs_c
+def test_c_automaton_on_nested_and_overlapping_keys():
+    ours, theirs = _automata(["he", "she", "his", "hers", "e", "s", "shes"])
+    text = "ushers and shes he his"
+    assert ours.iter(text) == list(theirs.iter(text))
+    assert ours.iter("shes")[1:4] == [(2, (3, "she")), (2, (2, "he")), (2, (1, "e"))]
+
+
+@needs_c
+def test_c_automaton_says_what_is_wrong_with_its_input():
+    with pytest.raises(ValueError, match="key 1 is empty"):
+        C.Automaton(["a", ""], [1, 2])
+    with pytest.raises(TypeError, match="key 0 is not a str"):
+        C.Automaton([b"a"], [1])
+    with pytest.raises(ValueError, match="as many values as keys"):
+        C.Automaton(["a"], [])
+    a = C.Automaton(["ab"], [(2, ())])
+    with pytest.raises(RuntimeError, match="bind first"):
+        a.scan("ab", "ab", frozenset(), 0)
+    a.bind({}, lambda *args: ((), (), (), ()), TermMatch, 8, False)
+    with pytest.raises(ValueError, match="differ in length"):
+        a.scan("ab", "abc", frozenset(), 0)
+    with pytest.raises(ValueError, match="pick is 0 or 2"):
+        a.scan("ab", "ab", frozenset(), 1)
+    bad = C.Automaton(["ab"], [(2, ())])
+    bad.bind({}, lambda *args: "no", TermMatch, 8, False)
+    with pytest.raises(TypeError, match="decide must return a 4-tuple"):
+        bad.scan("ab", "ab", frozenset(), 0)
+
+
+@needs_c
+def test_c_scan_leaves_wildcards_squeezed_runs_and_floods_to_the_careful_path():
+    entry = TermEntry(0, "fuck", True, 0.9, 0.7, "term", (), False, True)  # "fuck*"
+    squeeze = TermEntry(1, "fagot", True, 0.9, 0.7, "term", (), False, False, squeeze_only=True)
+    native = TermMatcher([entry, squeeze], enough=2)
+    reference = native.reference()
+    for text in ["fuck", "fucking hell", "fagot", "faggggot", "fuck fuck fuck", "fagot faggot"]:
+        _both(native, reference, text)
+    assert [m.end for m in native.scan(normalize("fucking hell"))] == [7]  # widened to the word
+    assert native.scan(normalize("a fagot")) == []  # typed so, not squeezed: no hit
+    # past ``enough`` matches, each entry's first ``enough`` of them
+    assert [m.start for m in native.scan(normalize("fuck fuck fuck"))] == [0, 5]
+
+
+def test_the_compiled_scan_is_built_where_a_compiler_is():
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler here: the Python reference runs instead")
+    assert C is not None, "a C compiler is here but bot/core/_scan.c was not built"
+    assert isinstance(Engine.load(None)._matcher._automaton, C.Automaton)
