@@ -43,6 +43,18 @@ def test_the_quick_answer_is_what_every_stage_gives(text):
     assert N.normalize(text) == N._normalize_fully(text, nfkc)
 
 
+# what sends a message down the stages within words, one stage making work for the next:
+# leetspeak that makes a tone pair ("hò4") or a run ("f000"), spaced letters that make one
+WORDS_PATH = ["h", "ò", "ó", "ủ", "u", "4", "3", "0", "1", "a", "e", "y", "f", " ", ".", "-",
+              "ooo", "ààà", "cccd", "sh!t", "150k", "đ", "ị"]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(WORDS_PATH), max_size=24).map("".join))
+def test_the_stages_within_words_give_what_every_stage_gives(text):
+    assert N.normalize(text) == N._normalize_fully(text, True)
+
+
 @needs_c
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chat_text)
@@ -65,6 +77,7 @@ def test_c_answers_as_the_python_reference_for_every_bmp_character():
                 assert C.quick(text, ascii) == N._quick_py(text, ascii), (hex(code), ctx, ascii)
             assert C.leet(text) == N._leet_py(text), (hex(code), ctx)
             assert C.has_digit(text) == N._has_digit_py(text), (hex(code), ctx)
+            assert C.runs(text) == N._runs_py(text), (hex(code), ctx)
         for ctx in ["{} . a . b", "a.{}.b.c", "a {} b {} c", "x{} a b c", "a b c{}", "đ.{}.t m.ẹ"]:
             text = ctx.format(ch, ch)
             assert C.spaced(text) == N._spaced_py(text), (hex(code), ctx)
@@ -87,6 +100,15 @@ def test_c_reads_leetspeak_as_the_python_reference(text):
 
 
 @needs_c
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(chat_text, st.lists(st.sampled_from(["a", "aa", "aaa", "b", "ế", "ếế", "1", "\n",
+                                                     "...", "𝐟", "𝐟𝐟𝐟", " "]),
+                                     max_size=30).map("".join)))
+def test_c_finds_repeated_letters_as_the_python_reference(text):
+    assert C.runs(text) == N._runs_py(text)
+
+
+@needs_c
 def test_c_results_are_ordinary_strings():
     # a str built wider than its characters need compares unequal to an equal one
     folded = C.quick("các bạn ơi 😂", False)
@@ -95,6 +117,7 @@ def test_c_results_are_ordinary_strings():
     assert C.quick("sh!t", True) == N._LEET and C.quick("f u c k", True) == N._SPACED_WORK
     assert C.quick("fuuuck 5hit", True) == N._REPEAT_WORK | N._LEET
     assert C.quick("fuuuck 3pm", True) == N._REPEAT_WORK  # a number with its unit
+    assert C.runs("fuuuck 1000 cccd ...") == [(1, 4), (12, 15)]
 
 
 def test_numbers_alone_are_not_leetspeak_but_in_words_they_are():
@@ -109,7 +132,8 @@ def test_the_compiled_module_is_built_where_a_compiler_is():
     if not (shutil.which("cc") or shutil.which("gcc")):
         pytest.skip("no C compiler here: the Python reference runs instead")
     assert C is not None, "a C compiler is here but bot/core/_quick.c was not built"
-    assert (N._plain_fold, N.fold, N._leet, N._spaced) == (C.quick, C.fold, C.leet, C.spaced)
+    assert (N._plain_fold, N.fold, N._leet, N._spaced, N._runs) == (
+        C.quick, C.fold, C.leet, C.spaced, C.runs)
 
 
 def test_fold_is_the_table_for_every_code_point():

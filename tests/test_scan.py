@@ -112,16 +112,17 @@ def test_c_automaton_says_what_is_wrong_with_its_input():
         C.Automaton(["a"], [])
     a = C.Automaton(["ab"], [(2, ())])
     with pytest.raises(RuntimeError, match="bind first"):
-        a.scan("ab", "ab", frozenset(), 0)
-    a.bind({}, lambda *args: ((), (), (), ()), TermMatch, 8, False)
+        a.scan(normalize("ab"))
+    a.bind({}, lambda *args: ((), (), (), ()), TermMatch, 8, False, print)
+    assert a.scan(normalize("ab")) == []
     with pytest.raises(ValueError, match="differ in length"):
-        a.scan("ab", "abc", frozenset(), 0)
-    with pytest.raises(ValueError, match="pick is 0 or 2"):
-        a.scan("ab", "ab", frozenset(), 1)
+        a.scan(normalize("ab")._replace(exact="abc"))
+    with pytest.raises(TypeError, match="n is a Normalized"):
+        a.scan("ab")
     bad = C.Automaton(["ab"], [(2, ())])
-    bad.bind({}, lambda *args: "no", TermMatch, 8, False)
+    bad.bind({}, lambda *args: "no", TermMatch, 8, False, print)
     with pytest.raises(TypeError, match="decide must return a 4-tuple"):
-        bad.scan("ab", "ab", frozenset(), 0)
+        bad.scan(normalize("ab"))
 
 
 @needs_c
@@ -142,4 +143,19 @@ def test_the_compiled_scan_is_built_where_a_compiler_is():
     if not (shutil.which("cc") or shutil.which("gcc")):
         pytest.skip("no C compiler here: the Python reference runs instead")
     assert C is not None, "a C compiler is here but bot/core/_scan.c was not built"
-    assert isinstance(Engine.load(None)._matcher._automaton, C.Automaton)
+    engine = Engine.load(None)
+    assert isinstance(engine._matcher._automaton, C.Automaton)
+    assert engine._scan == engine._matcher._automaton.scan
+
+
+@needs_c
+def test_a_matcher_no_one_holds_is_collected():
+    # (its automaton holds the matcher's careful path: a cycle the collector must see)
+    import gc
+    import weakref
+
+    matcher = TermMatcher([TermEntry(0, "ngu", True, 0.9, 0.7, "term", (), False, False)])
+    gone = weakref.ref(matcher)
+    del matcher
+    gc.collect()
+    assert gone() is None

@@ -563,6 +563,40 @@ spaced(PyObject *self, PyObject *text)
     return mask;
 }
 
+/* runs(text) -> [(start, end)] of each run of one letter three times or more ("fuuuck",
+ * "cccd"; not "1000" or "..."): what normalize._runs_py finds with its regex */
+static PyObject *
+runs(PyObject *self, PyObject *text)
+{
+    if (!usable(text, "runs(text)"))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        Py_ssize_t j = i + 1;
+        while (j < n && PyUnicode_READ(kind, data, j) == ch)
+            j++;
+        if (j - i >= 3
+                && (ch < 0x10000 ? unicode_classes[ch] & U_ALPHA : Py_UNICODE_ISALPHA(ch))) {
+            PyObject *span = Py_BuildValue("(nn)", i, j);
+            if (span == NULL || PyList_Append(out, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(span);
+        }
+        i = j;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset, tones: frozenset, "
@@ -574,6 +608,7 @@ static PyMethodDef methods[] = {
     {"fold", fold_text, METH_O, "fold(text) -> the text with diacritics dropped, one to one"},
     {"leet", leet, METH_O, "leet(text) -> leetspeak read as letters where words hold it"},
     {"has_digit", has_digit, METH_O, "has_digit(text) -> whether it holds an ASCII digit"},
+    {"runs", runs, METH_O, "runs(text) -> [(start, end)] of each letter typed three times or more"},
     {"spaced", spaced, METH_O,
      "spaced(text) -> which characters to keep once spaced letters are joined, or None"},
     {NULL, NULL, 0, NULL},

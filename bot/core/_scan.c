@@ -5,10 +5,12 @@
  *   .iter(text) -> [(last, value)] for every key found in ``text``, by where it ends, the
  *     longest first among those ending at one place: what pyahocorasick's ``Automaton.iter``
  *     yields, which is the reference (and what runs where this could not be compiled).
- *   .bind(decided, decide, termmatch, enough, innocents) -> None: what ``scan`` needs of
- *     ``bot.core.matcher``.
- *   .scan(folded, exact, squeezed, pick) -> the matches, or None where the careful path must
- *     answer: what ``TermMatcher._scan_py`` answers, step by step (tests compare the two).
+ *   .bind(decided, decide, termmatch, enough, innocents, careful) -> None: what ``scan``
+ *     needs of ``bot.core.matcher``.
+ *   .scan(n, innocents) -> the matches in ``n`` (a ``Normalized``): what
+ *     ``TermMatcher._scan_py`` answers, step by step (tests compare the two). Where the careful
+ *     path must answer (a wildcard that widens, more matches than a verdict lists), it is
+ *     ``careful(n)``.
  *
  * Why in C: every message is scanned, and chat is full of short keys that its words hold
  * ("di", "du", "moi"); in Python each of those costs a loop's turn, a slice and a tuple. Here a
@@ -43,9 +45,14 @@ typedef struct {
     PyObject *values;    /* tuple, one per key */
     Py_ssize_t size;     /* keys */
     /* bound by ``bind`` */
-    PyObject *decided, *decide, *termmatch, *innocents;
+    PyObject *decided, *decide, *termmatch, *innocents, *careful;
     Py_ssize_t enough;
 } Automaton;
+
+/* where a Normalized keeps its forms (bot.core.normalize.Normalized's fields) */
+#define N_EXACT 2
+#define N_FOLDED 3
+#define N_SQUEEZED 4
 
 /* --- building --------------------------------------------------------------------------- */
 
@@ -316,15 +323,37 @@ Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+/* (the careful path is a method of the matcher that holds this: a cycle the collector breaks) */
+static int
+Automaton_traverse(Automaton *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->values);
+    Py_VISIT(self->decided);
+    Py_VISIT(self->decide);
+    Py_VISIT(self->termmatch);
+    Py_VISIT(self->innocents);
+    Py_VISIT(self->careful);
+    return 0;
+}
+
+static int
+Automaton_clear(Automaton *self)
+{
+    Py_CLEAR(self->values);
+    Py_CLEAR(self->decided);
+    Py_CLEAR(self->decide);
+    Py_CLEAR(self->termmatch);
+    Py_CLEAR(self->innocents);
+    Py_CLEAR(self->careful);
+    return 0;
+}
+
 static void
 Automaton_dealloc(Automaton *self)
 {
+    PyObject_GC_UnTrack(self);
     free_tables(self);
-    Py_XDECREF(self->values);
-    Py_XDECREF(self->decided);
-    Py_XDECREF(self->decide);
-    Py_XDECREF(self->termmatch);
-    Py_XDECREF(self->innocents);
+    Automaton_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -335,6 +364,10 @@ Automaton_iter(Automaton *self, PyObject *text)
 {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "iter: a str, please");
+        return NULL;
+    }
+    if (!self->values) {
+        PyErr_SetString(PyExc_RuntimeError, "iter: the automaton was cleared");
         return NULL;
     }
     PyObject *out = PyList_New(0);
@@ -364,10 +397,10 @@ Automaton_iter(Automaton *self, PyObject *text)
 static PyObject *
 Automaton_bind(Automaton *self, PyObject *args)
 {
-    PyObject *decided, *decide, *termmatch, *innocents;
+    PyObject *decided, *decide, *termmatch, *innocents, *careful;
     Py_ssize_t enough;
-    if (!PyArg_ParseTuple(args, "O!OO!nO", &PyDict_Type, &decided, &decide, &PyType_Type,
-                          &termmatch, &enough, &innocents))
+    if (!PyArg_ParseTuple(args, "O!OO!nOO", &PyDict_Type, &decided, &decide, &PyType_Type,
+                          &termmatch, &enough, &innocents, &careful))
         return NULL;
     if (!PyType_IsSubtype((PyTypeObject *)termmatch, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "bind: termmatch must be a tuple type");
@@ -381,6 +414,8 @@ Automaton_bind(Automaton *self, PyObject *args)
     Py_XSETREF(self->termmatch, termmatch);
     Py_INCREF(innocents);
     Py_XSETREF(self->innocents, innocents);
+    Py_INCREF(careful);
+    Py_XSETREF(self->careful, careful);
     self->enough = enough;
     Py_RETURN_NONE;
 }
@@ -516,23 +551,27 @@ add_matches(Automaton *self, PyObject *out, PyObject *got, Py_ssize_t pick, PyOb
 static PyObject *
 Automaton_scan(Automaton *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "scan(folded, exact, squeezed, pick)");
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "scan(n, innocents=True)");
         return NULL;
     }
-    PyObject *folded = args[0], *exact = args[1], *squeezed = args[2];
+    PyObject *n = args[0];
+    if (!PyTuple_Check(n) || PyTuple_GET_SIZE(n) <= N_SQUEEZED) {
+        PyErr_SetString(PyExc_TypeError, "scan: n is a Normalized");
+        return NULL;
+    }
+    PyObject *exact = PyTuple_GET_ITEM(n, N_EXACT), *folded = PyTuple_GET_ITEM(n, N_FOLDED);
+    PyObject *squeezed = PyTuple_GET_ITEM(n, N_SQUEEZED);
     if (!PyUnicode_Check(folded) || !PyUnicode_Check(exact) || !PyAnySet_Check(squeezed)) {
-        PyErr_SetString(PyExc_TypeError, "scan: folded and exact are str, squeezed a set");
+        PyErr_SetString(PyExc_TypeError, "scan: a Normalized's exact and folded are str, "
+                        "its squeezed a set");
         return NULL;
     }
-    Py_ssize_t pick = PyLong_AsSsize_t(args[3]);
-    if (pick == -1 && PyErr_Occurred())
+    int innocents = nargs < 2 ? 1 : PyObject_IsTrue(args[1]);
+    if (innocents < 0)
         return NULL;
-    if (pick != 0 && pick != 2) {
-        PyErr_SetString(PyExc_ValueError, "scan: pick is 0 or 2");
-        return NULL;
-    }
-    if (!self->decided) {
+    Py_ssize_t pick = innocents ? 0 : 2;
+    if (!self->decided || !self->values) {
         PyErr_SetString(PyExc_RuntimeError, "scan: bind first");
         return NULL;
     }
@@ -571,7 +610,8 @@ Automaton_scan(Automaton *self, PyObject *const *args, Py_ssize_t nargs)
                 goto error;
             if (rc > 0 || PyList_GET_SIZE(out) > self->enough) {
                 Py_DECREF(out);
-                Py_RETURN_NONE; /* the careful path answers (a forged message, most likely) */
+                /* the careful path answers (a forged message, most likely) */
+                return PyObject_CallOneArg(self->careful, n);
             }
         }
     }
@@ -591,9 +631,9 @@ static PyMethodDef Automaton_methods[] = {
     {"iter", (PyCFunction)Automaton_iter, METH_O,
      "iter(text) -> [(last, value)] for each key in text, by end, longest first"},
     {"bind", (PyCFunction)Automaton_bind, METH_VARARGS,
-     "bind(decided, decide, termmatch, enough, innocents) -> None"},
+     "bind(decided, decide, termmatch, enough, innocents, careful) -> None"},
     {"scan", (PyCFunction)(void (*)(void))Automaton_scan, METH_FASTCALL,
-     "scan(folded, exact, squeezed, pick) -> the matches, or None for the careful path"},
+     "scan(n, innocents=True) -> the matches in a Normalized"},
     {"keys_count", (PyCFunction)Automaton_len, METH_NOARGS, "keys_count() -> how many keys"},
     {NULL, NULL, 0, NULL},
 };
@@ -603,10 +643,12 @@ static PyTypeObject AutomatonType = {
     .tp_name = "bot.core._scan.Automaton",
     .tp_doc = "Automaton(keys, values): Aho-Corasick over str keys, with the matcher's scan",
     .tp_basicsize = sizeof(Automaton),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Automaton_init,
     .tp_dealloc = (destructor)Automaton_dealloc,
+    .tp_traverse = (traverseproc)Automaton_traverse,
+    .tp_clear = (inquiry)Automaton_clear,
     .tp_methods = Automaton_methods,
 };
 

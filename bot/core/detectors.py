@@ -133,6 +133,10 @@ class PatternSet:
         # every pattern needs one (phone, ID and account numbers do). RE2's \\d is [0-9], and
         # so is what ``has_digit`` looks for, in C (Python's re takes half a microsecond)
         self._needs_digit = bool(patterns) and all(requires_digit(p) for p in by_pattern)
+        # what the engine asks before calling ``scan`` at all (a call saved on most messages):
+        # whether there is a pattern, and whether text without a digit can match one
+        self.empty = not patterns
+        self.needs_digit = self._needs_digit
         if patterns:
             body = "|".join(f"({p})" for p in by_pattern)
             self._regex = re2.compile(body)

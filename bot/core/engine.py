@@ -26,7 +26,7 @@ from bot.core.learned import Overlay
 from bot.core.lookalike import NEAR, compile_brands, resembles
 from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
 from bot.core.model import Model, logit, sigmoid
-from bot.core.normalize import Normalized, fold, normalize, normalize_term
+from bot.core.normalize import Normalized, fold, has_digit, normalize, normalize_term
 from bot.core.ruleset import Rule, Ruleset, load_rulesets
 from bot.core.types import ChannelWindow, Hit, Message, ModelNote, Verdict
 
@@ -245,10 +245,15 @@ class Engine:
         # words: matched in every message, they would cost every message)
         self._saying = saying_words(ruleset.quoting)
         self._matcher = TermMatcher(entries, MAX_HITS_PER_RULE, innocents=model is not None)
+        self._scan = self._matcher.scan_function()
         self.term_count = self._matcher.size
         self._patterns = PatternSet(
             [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
         )
+        # 0: no pattern; 1: any text may match one; 2: only text with a digit may (phone, ID
+        # and account numbers): asked here, most chat is spared a call
+        self._pattern_gate = (0 if self._patterns.empty else 2 if self._patterns.needs_digit
+                              else 1)
         self._link_rules = [i for i, r in enumerate(self.rules) if r.detector == "links"]
         # (rule, its brands, its own sites: a set, looked up by each of a host's parent domains
         # as the link index is, since a forged message may hold hundreds of hosts)
@@ -270,6 +275,7 @@ class Engine:
                            if d.startswith("!"))
             if spared:
                 self._link_spared[i] = spared
+        self._any_links = bool(self._link_index or self._lookalikes)
         self._mention_rules = [i for i, r in enumerate(self.rules) if r.detector == "mentions"]
         self._flood_rules = [i for i, r in enumerate(self.rules) if r.detector in ("flood", "duplicate")]
         self._horizon = max((self.rules[i].window_seconds for i in self._flood_rules), default=0.0)
@@ -436,15 +442,17 @@ class Engine:
             reads = note or z + learned >= (self._lowest if policy is None
                                             else self._lowest_review_logit(policy))
         rules = self.rules
-        matches = self._matcher.scan(n, reads)
+        matches = self._scan(n, reads)
         if policy is not None and policy.extra_terms:
             compiled = self._compiled(policy)
             rules = self.rules + compiled.rules
             matches += compiled.matcher.scan(n, reads)
-        found = self._patterns.scan(n.plain)
-        links = find_links(n.plain) if self._link_index or self._lookalikes else ()
+        plain = n.plain
+        gate = self._pattern_gate
+        found = self._patterns.scan(plain) if gate == 1 or (gate and has_digit(plain)) else ()
+        links = find_links(plain) if self._any_links and "." in plain else ()  # (a link has a dot)
         flood = window is not None and msg is not None and bool(msg.author_id and self._flood_rules)
-        mentions = self._mention_rules and ("@" in n.plain or (msg is not None and msg.mention_count))
+        mentions = self._mention_rules and ("@" in plain or (msg is not None and msg.mention_count))
         if not (found or links or flood or mentions or note):
             if not reads:
                 if not matches:

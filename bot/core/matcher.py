@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 import ahocorasick
 
@@ -102,7 +102,8 @@ class TermMatcher:
         self._native = native and _scan is not None
         if self._native:
             self._automaton = _scan.Automaton(list(table), values)
-            self._automaton.bind(self._decided, _decided_for, TermMatch, enough, innocents)
+            self._automaton.bind(self._decided, _decided_for, TermMatch, enough, innocents,
+                                 self._scan_many)
         else:  # (the reference, and what runs where the C scan was not compiled)
             self._automaton = ahocorasick.Automaton()
             for key, value in zip(table, values):
@@ -121,12 +122,14 @@ class TermMatcher:
     def scan(self, n: Normalized, innocents: bool = True) -> list[TermMatch]:
         """The matches in ``n``; ``innocents``: with the listed words the rules read as everyday
         ones here (for a matcher made to report them), which only a model's reading needs."""
-        if not self.size:
-            return []
         if self._native:
-            got = self._automaton.scan(n.folded, n.exact, n.squeezed, 0 if innocents else 2)
-            return got if got is not None else self._scan_many(n)
+            return self._automaton.scan(n, innocents)
         return self._scan_py(n, innocents)
+
+    def scan_function(self) -> Callable[..., list[TermMatch]]:
+        """``scan`` itself, the C scan's method where it was compiled (a message spared a call
+        through Python: this is asked of every one)."""
+        return self._automaton.scan if self._native else self._scan_py
 
     def reference(self) -> TermMatcher:
         """The same matcher scanning in Python (``_scan.c``'s reference, for tests)."""

@@ -530,13 +530,17 @@ def _spaced_py(text: str) -> bytes | None:
 
 
 def _squeeze(m: _Mapped) -> None:
-    text = m.text
+    runs = _runs(m.text)
+    if runs:
+        m.squeezed = frozenset(m.squeeze_runs(runs))
+
+
+def _runs_py(text: str) -> list[tuple[int, int]]:
+    """The spans of each letter typed three times or more ("fuuuck"; not "1000"). ``_quick.c``
+    finds the same in one pass where it could be compiled."""
     if not _REPEAT_HINT.search(text):
-        return
-    runs = [r for r in _REPEAT.finditer(text) if r.group(1).isalpha()]
-    if not runs:
-        return
-    m.squeezed = frozenset(m.squeeze_runs([r.span() for r in runs]))
+        return []
+    return [r.span() for r in _REPEAT.finditer(text) if r.group(1).isalpha()]
 
 
 def _tones(m: _Mapped) -> None:
@@ -651,18 +655,18 @@ def _has_digit_py(text: str) -> bool:
 
 def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str],
                            Callable[[str], str], Callable[[str], bytes | None],
-                           Callable[[str], bool]]:
+                           Callable[[str], bool], Callable[[str], list[tuple[int, int]]]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py
+        return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py, _runs_py
     _quick.setup(*_quick_tables(), _ASTRAL_SPECIAL, frozenset(TONE_MOVES), UNITS)
-    return _quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit
+    return _quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit, _quick.runs
 
 
 # fold(text): diacritics dropped, one character to one (đ -> d), by the table;
 # has_digit(text): whether it holds an ASCII digit
-_plain_fold, fold, _leet, _spaced, has_digit = _load_quick()
+_plain_fold, fold, _leet, _spaced, has_digit, _runs = _load_quick()
 
 
 def normalize(text: str) -> Normalized:
@@ -690,15 +694,20 @@ def _normalize_words(text: str, lower: str, work: int) -> Normalized:
     collapses to a run), so after one, the next looks for itself."""
     m = _Mapped(lower)
     if work & _LEET:
-        _letters(m)
-        work |= _SPACED_WORK | _REPEAT_WORK if m.text != lower else 0  # ("f000" -> "fooo")
+        # (no look-alike letter here, and leetspeak is: the quick answer said so)
+        m.text = _leet(lower)
+        work |= _SPACED_WORK | _REPEAT_WORK | _TONE if m.text != lower else 0  # ("f000")
     if work & _SPACED_WORK:
         before = m.text
-        _collapse_spaced(m)
-        work |= _REPEAT_WORK if m.text is not before else 0
+        mask = _spaced(before)
+        if mask is not None:
+            m.remap("".join(compress(before, mask)), list(compress(range(len(before)), mask)),
+                    None)
+            work |= _REPEAT_WORK | _TONE if m.text != before else 0
     if work & _REPEAT_WORK:
         _squeeze(m)
-    _tones(m)  # (a stage before may have made a pair: "h ò a" is "hòa")
+    if work & _TONE:
+        _tones(m)  # (a stage before may have made a pair: "h ò a" is "hòa", "hò4" is "hòa")
     return _new(Normalized, (text, lower, m.text, fold(m.text), m.squeezed, (), tuple(m.maps)))
 
 
