@@ -131,12 +131,18 @@ def test_c_scan_leaves_wildcards_squeezed_runs_and_floods_to_the_careful_path():
     squeeze = TermEntry(1, "fagot", True, 0.9, 0.7, "term", (), False, False, squeeze_only=True)
     native = TermMatcher([entry, squeeze], enough=2)
     reference = native.reference()
-    for text in ["fuck", "fucking hell", "fagot", "faggggot", "fuck fuck fuck", "fagot faggot"]:
+    for text in ["fuck", "fucking hell", "fagot", "faggggot", "fuck fuck fuck", "fagot faggot",
+                 "fuck " * 9, "fuck " * 8 + "fucking"]:
         _both(native, reference, text)
     assert [m.end for m in native.scan(normalize("fucking hell"))] == [7]  # widened to the word
     assert native.scan(normalize("a fagot")) == []  # typed so, not squeezed: no hit
-    # past ``enough`` matches, each entry's first ``enough`` of them
-    assert [m.start for m in native.scan(normalize("fuck fuck fuck"))] == [0, 5]
+    assert len(native.scan(normalize("fuck fuck fuck"))) == 3  # (the engine caps per rule)
+    # past ``quick_limit`` matches, each entry's first ``enough`` of them
+    assert native.quick_limit == 8
+    assert [m.start for m in native.scan(normalize("fuck " * 9))] == [0, 5]
+    native.enough = 1  # (what a test's uncapped reference does: the C scan follows)
+    assert [m.start for m in native.scan(normalize("fuck " * 5))] == [0]
+    assert [m.start for m in native.scan(normalize("fuck " * 4))] == [0, 5, 10, 15]
 
 
 def test_the_compiled_scan_is_built_where_a_compiler_is():

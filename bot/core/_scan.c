@@ -5,11 +5,11 @@
  *   .iter(text) -> [(last, value)] for every key found in ``text``, by where it ends, the
  *     longest first among those ending at one place: what pyahocorasick's ``Automaton.iter``
  *     yields, which is the reference (and what runs where this could not be compiled).
- *   .bind(decided, decide, termmatch, enough, innocents, careful) -> None: what ``scan``
+ *   .bind(decided, decide, termmatch, limit, innocents, careful) -> None: what ``scan``
  *     needs of ``bot.core.matcher``.
  *   .scan(n, innocents) -> the matches in ``n`` (a ``Normalized``): what
  *     ``TermMatcher._scan_py`` answers, step by step (tests compare the two). Where the careful
- *     path must answer (a wildcard that widens, more matches than a verdict lists), it is
+ *     path must answer (a wildcard that widens, more than ``limit`` matches), it is
  *     ``careful(n)``.
  *
  * Why in C: every message is scanned, and chat is full of short keys that its words hold
@@ -46,7 +46,7 @@ typedef struct {
     Py_ssize_t size;     /* keys */
     /* bound by ``bind`` */
     PyObject *decided, *decide, *termmatch, *innocents, *careful;
-    Py_ssize_t enough;
+    Py_ssize_t limit; /* more matches than this: the careful path */
 } Automaton;
 
 /* where a Normalized keeps its forms (bot.core.normalize.Normalized's fields) */
@@ -398,9 +398,9 @@ static PyObject *
 Automaton_bind(Automaton *self, PyObject *args)
 {
     PyObject *decided, *decide, *termmatch, *innocents, *careful;
-    Py_ssize_t enough;
+    Py_ssize_t limit;
     if (!PyArg_ParseTuple(args, "O!OO!nOO", &PyDict_Type, &decided, &decide, &PyType_Type,
-                          &termmatch, &enough, &innocents, &careful))
+                          &termmatch, &limit, &innocents, &careful))
         return NULL;
     if (!PyType_IsSubtype((PyTypeObject *)termmatch, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "bind: termmatch must be a tuple type");
@@ -416,7 +416,7 @@ Automaton_bind(Automaton *self, PyObject *args)
     Py_XSETREF(self->innocents, innocents);
     Py_INCREF(careful);
     Py_XSETREF(self->careful, careful);
-    self->enough = enough;
+    self->limit = limit;
     Py_RETURN_NONE;
 }
 
@@ -608,7 +608,7 @@ Automaton_scan(Automaton *self, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(got);
             if (rc < 0)
                 goto error;
-            if (rc > 0 || PyList_GET_SIZE(out) > self->enough) {
+            if (rc > 0 || PyList_GET_SIZE(out) > self->limit) {
                 Py_DECREF(out);
                 /* the careful path answers (a forged message, most likely) */
                 return PyObject_CallOneArg(self->careful, n);
@@ -631,7 +631,7 @@ static PyMethodDef Automaton_methods[] = {
     {"iter", (PyCFunction)Automaton_iter, METH_O,
      "iter(text) -> [(last, value)] for each key in text, by end, longest first"},
     {"bind", (PyCFunction)Automaton_bind, METH_VARARGS,
-     "bind(decided, decide, termmatch, enough, innocents, careful) -> None"},
+     "bind(decided, decide, termmatch, limit, innocents, careful) -> None"},
     {"scan", (PyCFunction)(void (*)(void))Automaton_scan, METH_FASTCALL,
      "scan(n, innocents=True) -> the matches in a Normalized"},
     {"keys_count", (PyCFunction)Automaton_len, METH_NOARGS, "keys_count() -> how many keys"},

@@ -73,6 +73,11 @@ def parse_term(term: str) -> tuple[str, bool, bool]:
 _PHRASE_KINDS = ("exception", "unless", "requires", "reported")
 INNOCENT = "innocent"  # a match's ``via`` where the rules read the word as an everyday one
 PARTIAL_MARKS = 0.6  # of a folded hit's confidence, where the typed form has some marks
+# A message with more matches than this many times what a verdict lists per rule goes to the
+# careful path, which lists each entry's first few: a forged message, most likely. Ordinary
+# chat of a few lines holds a dozen or two matches (phrases, words read as everyday ones, a
+# term in several contexts), which the quick path lists for less.
+QUICK_LIMIT = 4
 _MAX_DECIDED = 20_000
 
 
@@ -85,7 +90,7 @@ class TermMatcher:
         everyday word ("ngu" as "ngủ" in a message typed without any), for a learned stage that
         cannot tell them apart. ``native``: scan in C where it was compiled (off: the Python
         reference)."""
-        self.enough = enough
+        self._enough = enough
         self.innocents = innocents
         self.entries = tuple(entries)
         table: dict[str, list[TermEntry]] = {}
@@ -102,14 +107,33 @@ class TermMatcher:
         self._native = native and _scan is not None
         if self._native:
             self._automaton = _scan.Automaton(list(table), values)
-            self._automaton.bind(self._decided, _decided_for, TermMatch, enough, innocents,
-                                 self._scan_many)
+            self._bind()
         else:  # (the reference, and what runs where the C scan was not compiled)
             self._automaton = ahocorasick.Automaton()
             for key, value in zip(table, values):
                 self._automaton.add_word(key, value)
             if table:
                 self._automaton.make_automaton()
+
+    @property
+    def enough(self) -> int:
+        """Matches listed per entry (a verdict lists no more per rule); the quick scan hands a
+        message with ``QUICK_LIMIT`` times as many matches to the careful path."""
+        return self._enough
+
+    @enough.setter
+    def enough(self, enough: int) -> None:
+        self._enough = enough
+        if self._native:
+            self._bind()
+
+    @property
+    def quick_limit(self) -> int:
+        return self._enough * QUICK_LIMIT
+
+    def _bind(self) -> None:
+        self._automaton.bind(self._decided, _decided_for, TermMatch, self.quick_limit,
+                             self.innocents, self._scan_many)
 
     def _decide(self, group: tuple[TermEntry, ...], typed: str, before: bool, after: bool,
                 unaccented: bool) -> _Decision:
@@ -168,7 +192,7 @@ class TermMatcher:
                         return self._scan_many(n)  # widening to whole words: the careful path
                     # (a context is the engine's to check here, after the cheaper questions)
                     out.append(new(TermMatch, (entry, start, end, via, conf)))
-            if len(out) > self.enough:
+            if len(out) > self.quick_limit:
                 return self._scan_many(n)  # a forged message, most likely
         return out
 
