@@ -14,7 +14,8 @@
  *
  * Why in C: every message is scanned, and chat is full of short keys that its words hold
  * ("di", "du", "moi"); in Python each of those costs a loop's turn, a slice and a tuple. Here a
- * typed form already decided costs a substring and one dictionary look-up.
+ * typed form decided lately costs a hash of its letters (``Memo``), another one already decided
+ * a substring and one dictionary look-up.
  *
  * ``decided`` maps (typed, before, after, unaccented) to (found, careful, plain, plain_careful)
  * as ``bot.core.matcher._decided_for`` fills it: ``found`` the (entry, via, confidence) a typed
@@ -30,6 +31,18 @@
 #define FLAG_OPEN_START 2   /* "*term": may end a longer word */
 #define FLAG_OPEN_END 4     /* "term*": may start a longer word */
 #define ROOT_TABLE 128      /* the root's moves for ASCII, looked up directly */
+#define MEMO_SIZE 1024      /* typed forms remembered in C (a power of two) */
+
+/* One typed form's decision, remembered without building its key: chat repeats its words, and a
+ * look-up in ``decided`` costs a substring, a tuple and their hashes. Direct-mapped: a form whose
+ * slot another took is looked up in ``decided`` again. */
+typedef struct {
+    uint32_t hash;
+    int32_t key;
+    int32_t bounds;  /* before, after and unaccented, as bits */
+    PyObject *typed; /* str */
+    PyObject *got;   /* the decision */
+} Memo;
 
 typedef struct {
     PyObject_HEAD
@@ -47,6 +60,7 @@ typedef struct {
     /* bound by ``bind`` */
     PyObject *decided, *decide, *termmatch, *innocents, *careful;
     Py_ssize_t limit; /* more matches than this: the careful path */
+    Memo *memo;       /* MEMO_SIZE slots, made on the first scan */
 } Automaton;
 
 /* where a Normalized keeps its forms (bot.core.normalize.Normalized's fields) */
@@ -324,9 +338,25 @@ Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
 }
 
 /* (the careful path is a method of the matcher that holds this: a cycle the collector breaks) */
+static void
+forget_memo(Automaton *self)
+{
+    if (!self->memo)
+        return;
+    for (int i = 0; i < MEMO_SIZE; i++) {
+        Py_CLEAR(self->memo[i].typed);
+        Py_CLEAR(self->memo[i].got);
+    }
+}
+
 static int
 Automaton_traverse(Automaton *self, visitproc visit, void *arg)
 {
+    if (self->memo)
+        for (int i = 0; i < MEMO_SIZE; i++) {
+            Py_VISIT(self->memo[i].typed);
+            Py_VISIT(self->memo[i].got);
+        }
     Py_VISIT(self->values);
     Py_VISIT(self->decided);
     Py_VISIT(self->decide);
@@ -339,6 +369,7 @@ Automaton_traverse(Automaton *self, visitproc visit, void *arg)
 static int
 Automaton_clear(Automaton *self)
 {
+    forget_memo(self);
     Py_CLEAR(self->values);
     Py_CLEAR(self->decided);
     Py_CLEAR(self->decide);
@@ -354,6 +385,7 @@ Automaton_dealloc(Automaton *self)
     PyObject_GC_UnTrack(self);
     free_tables(self);
     Automaton_clear(self);
+    PyMem_Free(self->memo);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -417,6 +449,7 @@ Automaton_bind(Automaton *self, PyObject *args)
     Py_INCREF(careful);
     Py_XSETREF(self->careful, careful);
     self->limit = limit;
+    forget_memo(self); /* (what the matcher decides may have changed with it) */
     Py_RETURN_NONE;
 }
 
@@ -469,16 +502,47 @@ new_match(PyTypeObject *type, PyObject *entry, Py_ssize_t start, Py_ssize_t end,
     return m;
 }
 
+/* whether ``typed`` holds the characters of exact[start:end] */
+static int
+same_text(PyObject *typed, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    if (PyUnicode_GET_LENGTH(typed) != end - start)
+        return 0;
+    int tkind = PyUnicode_KIND(typed);
+    const void *tdata = PyUnicode_DATA(typed);
+    for (Py_ssize_t i = start; i < end; i++)
+        if (PyUnicode_READ(tkind, tdata, i - start) != PyUnicode_READ(kind, data, i))
+            return 0;
+    return 1;
+}
+
 /* the decision for one typed form (a new reference), deciding it if it was not yet */
 static PyObject *
 decision(Automaton *self, PyObject *exact, Py_ssize_t start, Py_ssize_t end, int before,
          int after, PyObject *unaccented, int32_t key)
 {
+    int kind = PyUnicode_KIND(exact);
+    const void *data = PyUnicode_DATA(exact);
+    int32_t bounds = (before ? 1 : 0) | (after ? 2 : 0) | (unaccented == Py_True ? 4 : 0);
+    uint32_t hash = 2166136261u ^ (uint32_t)key ^ ((uint32_t)bounds << 29);
+    for (Py_ssize_t i = start; i < end; i++)
+        hash = (hash ^ (uint32_t)PyUnicode_READ(kind, data, i)) * 16777619u;
+    if (!self->memo) {
+        self->memo = PyMem_Calloc(MEMO_SIZE, sizeof(Memo));
+        if (!self->memo)
+            return PyErr_NoMemory();
+    }
+    Memo *memo = &self->memo[(hash ^ (hash >> 16)) & (MEMO_SIZE - 1)];
+    if (memo->got && memo->hash == hash && memo->key == key && memo->bounds == bounds
+            && same_text(memo->typed, kind, data, start, end))
+        return Py_NewRef(memo->got);
     PyObject *typed = PyUnicode_Substring(exact, start, end);
     if (!typed)
         return NULL;
+    Py_INCREF(typed); /* (one for the form, one for the memo) */
     PyObject *form = PyTuple_New(4);
     if (!form) {
+        Py_DECREF(typed);
         Py_DECREF(typed);
         return NULL;
     }
@@ -499,6 +563,15 @@ decision(Automaton *self, PyObject *exact, Py_ssize_t start, Py_ssize_t end, int
         }
     }
     Py_DECREF(form);
+    if (got) {
+        memo->hash = hash;
+        memo->key = key;
+        memo->bounds = bounds;
+        Py_XSETREF(memo->typed, typed);
+        Py_XSETREF(memo->got, Py_NewRef(got));
+    } else {
+        Py_DECREF(typed);
+    }
     return got;
 }
 
