@@ -190,4 +190,4 @@ def test_patterns_that_all_need_a_digit_skip_text_without_one(engine):
 
     assert requires_digit(r"\b\d{1,4}\s+\pL{2,}(?:\s+\p{Latin}+)?")
     assert not requires_digit(r"\pL+") and not requires_digit(r"fb\d*")
-    assert engine._patterns._needs_digit
+    assert engine._patterns.needs_digit

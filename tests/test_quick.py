@@ -7,7 +7,7 @@ import shutil
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.confusables import FOLD_TABLE, HOMOGLYPHS, INVISIBLE_CHARS, LEET
@@ -46,11 +46,12 @@ def test_the_quick_answer_is_what_every_stage_gives(text):
 # what sends a message down the stages within words, one stage making work for the next:
 # leetspeak that makes a tone pair ("hò4") or a run ("f000"), spaced letters that make one
 WORDS_PATH = ["h", "ò", "ó", "ủ", "u", "4", "3", "0", "1", "a", "e", "y", "f", " ", ".", "-",
-              "ooo", "ààà", "cccd", "sh!t", "150k", "đ", "ị"]
+              "_", "/", "ooo", "ààà", "cccd", "sh!t", "150k", "đ", "ị"]
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(WORDS_PATH), max_size=24).map("".join))
+@example("0_a/ a")  # leetspeak makes letters that only then look spaced (once found wrongly)
 def test_the_stages_within_words_give_what_every_stage_gives(text):
     assert N.normalize(text) == N._normalize_fully(text, True)
 

@@ -56,7 +56,6 @@ typedef struct {
     int32_t *edge_next;
     int32_t root_next[ROOT_TABLE];
     PyObject *values;    /* tuple, one per key */
-    Py_ssize_t size;     /* keys */
     /* bound by ``bind`` */
     PyObject *decided, *decide, *termmatch, *innocents, *careful;
     Py_ssize_t limit; /* more matches than this: the careful path */
@@ -333,7 +332,6 @@ Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     Py_XSETREF(self->values, values);
-    self->size = PyTuple_GET_SIZE(values);
     return 0;
 }
 
@@ -694,12 +692,6 @@ error:
     return NULL;
 }
 
-static PyObject *
-Automaton_len(Automaton *self, PyObject *unused)
-{
-    return PyLong_FromSsize_t(self->size);
-}
-
 static PyMethodDef Automaton_methods[] = {
     {"iter", (PyCFunction)Automaton_iter, METH_O,
      "iter(text) -> [(last, value)] for each key in text, by end, longest first"},
@@ -707,7 +699,6 @@ static PyMethodDef Automaton_methods[] = {
      "bind(decided, decide, termmatch, limit, innocents, careful) -> None"},
     {"scan", (PyCFunction)(void (*)(void))Automaton_scan, METH_FASTCALL,
      "scan(n, innocents=True) -> the matches in a Normalized"},
-    {"keys_count", (PyCFunction)Automaton_len, METH_NOARGS, "keys_count() -> how many keys"},
     {NULL, NULL, 0, NULL},
 };
 

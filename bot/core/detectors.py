@@ -132,11 +132,9 @@ class PatternSet:
         # calling RE2 costs microseconds even on a miss: skip it on text without a digit when
         # every pattern needs one (phone, ID and account numbers do). RE2's \\d is [0-9], and
         # so is what ``has_digit`` looks for, in C (Python's re takes half a microsecond)
-        self._needs_digit = bool(patterns) and all(requires_digit(p) for p in by_pattern)
-        # what the engine asks before calling ``scan`` at all (a call saved on most messages):
-        # whether there is a pattern, and whether text without a digit can match one
+        # (the engine asks both before calling ``scan`` at all: a call saved on most messages)
+        self.needs_digit = bool(patterns) and all(requires_digit(p) for p in by_pattern)
         self.empty = not patterns
-        self.needs_digit = self._needs_digit
         if patterns:
             body = "|".join(f"({p})" for p in by_pattern)
             self._regex = re2.compile(body)
@@ -153,7 +151,7 @@ class PatternSet:
         Each match costs RE2's wrapper tens of microseconds, and a forged message holds
         hundreds; past the limit the message is flagged many times over already.
         """
-        if self._regex is None or (self._needs_digit and not has_digit(plain)):
+        if self._regex is None or (self.needs_digit and not has_digit(plain)):
             return []
         # RE2 reads UTF-8: handed a str, its wrapper encodes it and converts every offset back,
         # which costs more than the match on a short message. Encoded here, only the offsets of

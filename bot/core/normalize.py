@@ -499,11 +499,12 @@ def _letters(m: _Mapped) -> None:
     m.text = text  # both steps map one character to one
 
 
-def _collapse_spaced(m: _Mapped) -> None:
+def _collapse_spaced(m: _Mapped, hinted: bool = False) -> None:
     """Drop the separators between single letters; characters are only dropped, so a keep-mask
-    (one slice per spaced word, at C speed) and ``compress`` build the text and its map."""
+    (one slice per spaced word, at C speed) and ``compress`` build the text and its map.
+    ``hinted``: the quick answer said there may be spaced letters (no hint to look for)."""
     text = m.text
-    if not _SPACED_HINT.search(text):
+    if not hinted and not _SPACED_HINT.search(text):
         return
     mask = _spaced(text)
     if mask is not None:
@@ -693,17 +694,17 @@ def _normalize_words(text: str, lower: str, work: int) -> Normalized:
     character). A stage that changed the text may have made work for the next ("f u u u c k"
     collapses to a run), so after one, the next looks for itself."""
     m = _Mapped(lower)
+    hinted = bool(work & _SPACED_WORK)  # (the quick answer found the spaced letters' hint)
     if work & _LEET:
         # (no look-alike letter here, and leetspeak is: the quick answer said so)
         m.text = _leet(lower)
-        work |= _SPACED_WORK | _REPEAT_WORK | _TONE if m.text != lower else 0  # ("f000")
+        if m.text != lower:  # ("f000" -> "fooo"): the later stages look for themselves
+            work |= _SPACED_WORK | _REPEAT_WORK | _TONE
+            hinted = False
     if work & _SPACED_WORK:
         before = m.text
-        mask = _spaced(before)
-        if mask is not None:
-            m.remap("".join(compress(before, mask)), list(compress(range(len(before)), mask)),
-                    None)
-            work |= _REPEAT_WORK | _TONE if m.text != before else 0
+        _collapse_spaced(m, hinted)
+        work |= _REPEAT_WORK | _TONE if m.text is not before else 0
     if work & _REPEAT_WORK:
         _squeeze(m)
     if work & _TONE:
