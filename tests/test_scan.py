@@ -75,6 +75,19 @@ def test_c_scans_any_text_as_the_python_reference(shipped, text):
     _both(*shipped, text)
 
 
+@needs_c
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_c_scans_forged_messages_as_the_python_reference(shipped, data):
+    # a platform's longest message, one key repeated past the quick limit or many mixed:
+    # the quick scan hands these to the careful path, which must list the same
+    native, reference = shipped
+    pieces = _pieces(native)
+    unit = data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=4).map(" ".join))
+    times = data.draw(st.integers(1, 400))
+    _both(native, reference, ((unit + " ") * times)[:4096])
+
+
 def _automata(keys: list[str]) -> tuple:
     ours = C.Automaton(keys, [(len(k), k) for k in keys])
     theirs = ahocorasick.Automaton()
