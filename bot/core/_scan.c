@@ -304,6 +304,17 @@ build(Automaton *a, PyObject *keys)
     return 0;
 }
 
+static void
+forget_memo(Automaton *self)
+{
+    if (!self->memo)
+        return;
+    for (int i = 0; i < MEMO_SIZE; i++) {
+        Py_CLEAR(self->memo[i].typed);
+        Py_CLEAR(self->memo[i].got);
+    }
+}
+
 static int
 Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
 {
@@ -325,6 +336,7 @@ Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     free_tables(self);
+    forget_memo(self); /* (called again on an automaton: its keys' numbers change) */
     int rc = build(self, keys);
     Py_DECREF(keys);
     if (rc < 0) {
@@ -336,17 +348,6 @@ Automaton_init(Automaton *self, PyObject *args, PyObject *kwds)
 }
 
 /* (the careful path is a method of the matcher that holds this: a cycle the collector breaks) */
-static void
-forget_memo(Automaton *self)
-{
-    if (!self->memo)
-        return;
-    for (int i = 0; i < MEMO_SIZE; i++) {
-        Py_CLEAR(self->memo[i].typed);
-        Py_CLEAR(self->memo[i].got);
-    }
-}
-
 static int
 Automaton_traverse(Automaton *self, visitproc visit, void *arg)
 {
