@@ -150,6 +150,15 @@ is_separator(Py_UCS4 ch)
 }
 
 static inline int
+is_alpha(Py_UCS4 ch)
+{
+    /* str.isalpha of one character */
+    if (ch < 0x10000)
+        return unicode_classes[ch] & U_ALPHA;
+    return Py_UNICODE_ISALPHA(ch);
+}
+
+static inline int
 is_letter(Py_UCS4 ch)
 {
     /* what [^\W\d_] matches: a word character but a decimal digit or "_" */
@@ -304,8 +313,7 @@ has_work(PyObject *text, int kind, const void *data, Py_ssize_t n, unsigned char
                 && is_word(PyUnicode_READ(kind, data, i + 3))
                 && (i + 4 == n || !is_word(PyUnicode_READ(kind, data, i + 4))))
             words |= SPACED_WORK;
-        if (i >= 2 && ch == prev && ch == prev2
-                && (ch < 0x10000 ? unicode_classes[ch] & U_ALPHA : Py_UNICODE_ISALPHA(ch)))
+        if (i >= 2 && ch == prev && ch == prev2 && is_alpha(ch))
             words |= REPEAT_WORK;
         if ((c & TONE_FIRST) && !(words & TONE_WORK)) {
             int found = tone_pair(kind, data, n, i);
@@ -582,8 +590,7 @@ runs(PyObject *self, PyObject *text)
         Py_ssize_t j = i + 1;
         while (j < n && PyUnicode_READ(kind, data, j) == ch)
             j++;
-        if (j - i >= 3
-                && (ch < 0x10000 ? unicode_classes[ch] & U_ALPHA : Py_UNICODE_ISALPHA(ch))) {
+        if (j - i >= 3 && is_alpha(ch)) {
             PyObject *span = Py_BuildValue("(nn)", i, j);
             if (span == NULL || PyList_Append(out, span) < 0) {
                 Py_XDECREF(span);
