@@ -56,6 +56,59 @@ def test_the_stages_within_words_give_what_every_stage_gives(text):
     assert N.normalize(text) == N._normalize_fully(text, True)
 
 
+# Vietnamese typed as letters and separate marks (some keyboards do), among what else decides
+# how NFKC reads a text: marks it cannot compose, a mark opening the text, emoji, fullwidth and
+# mathematical letters, ligatures, look-alikes NFKC would change, invisible characters
+DECOMPOSED = (
+    [unicodedata.normalize("NFD", w) for w in ["hết", "Bắc", "người", "đéo", "chửi", "Ðỗ", "hoà",
+                                                "hòa", "khỏe", "mày", "ngu", "vãi", "lồn"]]
+    + ["a", "o", " ", ".", "1", "sh!t", "f u c k", "ooo", "\u0301", "\u0303", "\u0323",
+       "\u0345", "\u0338", "\u20d2", "😂", "🤣", "𝐟", "\U0001d165", "\U000e0041", "\u200b", "ﬁ",
+       "ｆ", "Ａ", "½", "ϲ", "ǅ", "İ", "ß"]
+)
+decomposed_text = st.one_of(
+    st.lists(st.sampled_from(DECOMPOSED[:21] + ["😂"]), min_size=1, max_size=24).map("".join),
+    st.lists(st.sampled_from(DECOMPOSED), min_size=1, max_size=24).map("".join),
+)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(decomposed_text)
+@example("he\u0302\u0301t 😂")  # decomposed, and an emoji: composed, then read as chat is
+@example("\u0301he\u0302\u0301t")  # a mark opening the text: every stage
+@example("ｆuck")  # fullwidth, no mark: no map
+def test_decomposed_text_reads_as_every_stage_reads_it(text):
+    nfkc = unicodedata.is_normalized("NFKC", text)
+    assert N.normalize(text) == N._normalize_fully(text, nfkc)
+
+
+def test_decomposed_vietnamese_reads_as_composed_and_maps_back():
+    typed = unicodedata.normalize("NFD", "Đm thằng chó, mày ngu vãi")
+    n = N.normalize(typed)
+    assert n.exact == "đm thằng chó, mày ngu vãi" and n.folded == "dm thang cho, may ngu vai"
+    a = n.exact.index("chó")
+    start, end = n.span(a, a + 3)
+    assert typed[start:end] == unicodedata.normalize("NFD", "chó")
+
+
+@needs_c
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(chat_text, decomposed_text))
+def test_c_finds_clusters_as_the_python_reference(text):
+    assert C.clusters(text) == N._clusters_py(text)
+
+
+@needs_c
+def test_c_finds_clusters_as_the_python_reference_for_every_bmp_character():
+    for code in range(0x10000):
+        ch = chr(code)
+        for text in (ch, "a" + ch, ch + "a\u0301", "😂" + ch + ch):
+            assert C.clusters(text) == N._clusters_py(text), (hex(code), text)
+    assert C.clusters("") is None and C.clusters("\u0301a") is None
+    with pytest.raises(TypeError, match="clusters"):
+        C.clusters(b"a")
+
+
 @needs_c
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chat_text)

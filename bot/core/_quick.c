@@ -42,6 +42,7 @@
 #define LEET 16           /* a leetspeak character: part of a word like a letter */
 #define LEET_ALWAYS 32    /* digits, "$", "€": leetspeak wherever they stand in a word */
 #define TONE_FIRST 64     /* the first of a pair whose tone mark may move ("ò" of "hòa") */
+#define COMBINING 128     /* a combining mark: it belongs to the letter before it */
 
 static unsigned char classes[0x10000];
 static unsigned char folds[0x10000]; /* 0: unchanged; else the ASCII letter it folds to */
@@ -604,6 +605,59 @@ runs(PyObject *self, PyObject *text)
     return out;
 }
 
+/* a BMP combining mark: it belongs to the character before it (one past the BMP is the
+ * caller's to rule out) */
+static int
+is_mark(Py_UCS4 ch)
+{
+    return ch < 0x10000 && (classes[ch] & COMBINING);
+}
+
+/* clusters(text) -> (starters, bounds): where each letter-and-marks cluster starts and ends, or
+ * None if a mark opens the text (what normalize._clusters_py answers; text typed as letters
+ * and separate marks, "a" and a combining acute for "á", is mapped back through them once
+ * composed) */
+static PyObject *
+clusters(PyObject *self, PyObject *text)
+{
+    if (!usable(text, "clusters(text)"))
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n == 0 || is_mark(PyUnicode_READ(kind, data, 0)))
+        Py_RETURN_NONE;
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        count += !is_mark(PyUnicode_READ(kind, data, i));
+    PyObject *starters = PyList_New(count), *bounds = PyList_New(count);
+    if (starters == NULL || bounds == NULL)
+        goto error;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (is_mark(PyUnicode_READ(kind, data, i)))
+            continue;
+        PyObject *at = PyLong_FromSsize_t(i);
+        if (at == NULL)
+            goto error;
+        PyList_SET_ITEM(starters, k, at);
+        if (k > 0) {
+            Py_INCREF(at);
+            PyList_SET_ITEM(bounds, k - 1, at);
+        }
+        k++;
+    }
+    PyObject *end = PyLong_FromSsize_t(n);
+    if (end == NULL)
+        goto error;
+    PyList_SET_ITEM(bounds, count - 1, end);
+    return Py_BuildValue("(NN)", starters, bounds);
+error:
+    Py_XDECREF(starters);
+    Py_XDECREF(bounds);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(classes: bytes, folds: bytes, leets: bytes, astral: frozenset, tones: frozenset, "
@@ -616,6 +670,8 @@ static PyMethodDef methods[] = {
     {"leet", leet, METH_O, "leet(text) -> leetspeak read as letters where words hold it"},
     {"has_digit", has_digit, METH_O, "has_digit(text) -> whether it holds an ASCII digit"},
     {"runs", runs, METH_O, "runs(text) -> [(start, end)] of each letter typed three times or more"},
+    {"clusters", clusters, METH_O,
+     "clusters(text) -> (starters, bounds) of each letter-and-marks cluster, or None"},
     {"spaced", spaced, METH_O,
      "spaced(text) -> which characters to keep once spaced letters are joined, or None"},
     {NULL, NULL, 0, NULL},

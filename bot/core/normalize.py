@@ -17,7 +17,8 @@ Speed: most chat needs nothing but case and diacritics, and one pass says so (or
 4-7 have work: only those run; an invisible or look-alike character sends a text through all).
 Most messages change length in no stage, so no map is built at all (an empty chain means the
 identity); a stage that changes length records one map, and maps are walked back only for the
-spans a verdict reports. That pass, leetspeak, spaced letters and the diacritics fold run in C
+spans a verdict reports. Text typed as letters and separate marks is composed first and then
+read as composed text is, behind the map composing makes. That pass, leetspeak, spaced letters and the diacritics fold run in C
 (``_quick.c``) where it could be compiled; the ``*_py`` functions here give the same answers
 and are the reference the tests hold the C to.
 """
@@ -58,6 +59,9 @@ _CAPITAL_TABLE = str.maketrans(CAPITAL_HOMOGLYPHS)
 _BEFORE_NFKC_TABLE = str.maketrans(BEFORE_NFKC)
 _BEFORE_NFKC_ANY = re.compile("[" + "".join(c for c in BEFORE_NFKC if ord(c) < 0x10000) + "]")
 _ASTRAL_BEFORE_NFKC = frozenset(c for c in BEFORE_NFKC if ord(c) >= 0x10000)
+_COMBINING_BMP_CHARS = frozenset(c for c in COMBINING_CHARS if ord(c) < 0x10000)
+# astral characters NFKC does more with than compose a letter and its marks (``_composed``)
+_ASTRAL_NOT_COMPOSED = _ASTRAL_BEFORE_NFKC | ASTRAL_EXPANDING_UNMARKED | ASTRAL_COMBINING
 _CAPITAL_ANY = re.compile("[" + "".join(CAPITAL_HOMOGLYPHS) + "]")
 _LEET_TABLE = str.maketrans(LEET)
 _LEET_CHARS = "".join(re.escape(c) for c in LEET)
@@ -616,6 +620,7 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
 _C_SPECIAL_ASCII, _C_SPECIAL_OTHER, _C_LEET_PUNCT, _C_SEPARATOR, _C_LEET, _C_LEET_ALWAYS = (
     1, 2, 4, 8, 16, 32)
 _C_TONE_FIRST = 64
+_C_COMBINING = 128  # a combining mark (``COMBINING_CHARS``): it belongs to the letter before it
 
 
 def _quick_tables() -> tuple[bytes, bytes, bytes]:
@@ -637,6 +642,9 @@ def _quick_tables() -> tuple[bytes, bytes, bytes]:
         classes[ord(ch)] |= _C_LEET_ALWAYS
     for ch in TONE_FIRSTS:
         classes[ord(ch)] |= _C_TONE_FIRST
+    for ch in COMBINING_CHARS:
+        if ord(ch) < 0x10000:
+            classes[ord(ch)] |= _C_COMBINING
     folds = bytearray(0x10000)
     for code, to in FOLD_TABLE.items():
         folds[code] = to
@@ -656,18 +664,20 @@ def _has_digit_py(text: str) -> bool:
 
 def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str],
                            Callable[[str], str], Callable[[str], bytes | None],
-                           Callable[[str], bool], Callable[[str], list[tuple[int, int]]]]:
+                           Callable[[str], bool], Callable[[str], list[tuple[int, int]]],
+                           Callable[[str], tuple[list[int], list[int]] | None]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py, _runs_py
+        return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py, _runs_py, _clusters_py
     _quick.setup(*_quick_tables(), _ASTRAL_SPECIAL, frozenset(TONE_MOVES), UNITS)
-    return _quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit, _quick.runs
+    return (_quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit, _quick.runs,
+            _quick.clusters)
 
 
 # fold(text): diacritics dropped, one character to one (đ -> d), by the table;
 # has_digit(text): whether it holds an ASCII digit
-_plain_fold, fold, _leet, _spaced, has_digit, _runs = _load_quick()
+_plain_fold, fold, _leet, _spaced, has_digit, _runs, _clusters = _load_quick()
 
 
 def normalize(text: str) -> Normalized:
@@ -677,7 +687,15 @@ def normalize(text: str) -> Normalized:
         lower = text.lower()
         folded = _plain_fold(lower, True)
     else:
-        nfkc = unicodedata.is_normalized("NFKC", text)
+        # (NFKC hands back the text itself where its quick check says the text is NFKC already;
+        # where it cannot tell, as for decomposed letters, asking whether the text is NFKC costs
+        # what normalising it does, so it is normalised once and compared)
+        out = _decompose("NFKC", text)
+        nfkc = out is text or out == text
+        if not nfkc:
+            composed = _composed(text, out)
+            if composed is not None:
+                return composed
         lower = text.casefold() if nfkc else ""
         folded = _plain_fold(lower, False) if nfkc and len(lower) == len(text) else _ALL
     if folded.__class__ is str:
@@ -686,6 +704,36 @@ def normalize(text: str) -> Normalized:
     if folded != _ALL:
         return _normalize_words(text, lower, folded)
     return _normalize_fully(text, nfkc)
+
+
+def _composed(text: str, out: str) -> Normalized | None:
+    """Text typed as letters and separate marks (some keyboards type Vietnamese so, "a" and a
+    combining acute for "á"), read as the same text composed is, its maps led by the map NFKC's
+    composing makes: what every stage gives, without every stage. None where NFKC does more than
+    compose each letter with the marks after it (``_nfkc`` decides those). ``out``: the text's
+    NFKC."""
+    if (_BEFORE_NFKC_ANY.search(text) or _NFKC_EXPANDING_UNMARKED.search(text)
+            or (_ASTRAL.search(text) and _astral(text) & _ASTRAL_NOT_COMPOSED)):
+        return None
+    clusters = _clusters(text)
+    if clusters is None or len(out) != len(clusters[0]):
+        return None  # (a mark opens the text, or one is left standing: zalgo)
+    n = normalize(out)
+    if len(clusters[0]) == len(text):  # no mark at all (fullwidth letters): no map, as ``_nfkc``
+        return _new(Normalized, (text, *n[1:]))
+    composing = (clusters,)
+    return _new(Normalized, (text, n.plain, n.exact, n.folded, n.squeezed,
+                             composing + n.plain_map, composing + n.map))
+
+
+def _clusters_py(text: str) -> tuple[list[int], list[int]] | None:
+    """Where each letter-and-marks cluster of ``text`` starts and ends (a BMP combining mark
+    belongs to the character before it), or None if such a mark opens the text. ``_quick.c``
+    answers the same in one pass where it could be compiled."""
+    if not text or text[0] in _COMBINING_BMP_CHARS:
+        return None
+    starters = [i for i, ch in enumerate(text) if ch not in _COMBINING_BMP_CHARS]
+    return starters, [*starters[1:], len(text)]
 
 
 def _normalize_words(text: str, lower: str, work: int) -> Normalized:
