@@ -18,9 +18,10 @@ Speed: most chat needs nothing but case and diacritics, and one pass says so (or
 Most messages change length in no stage, so no map is built at all (an empty chain means the
 identity); a stage that changes length records one map, and maps are walked back only for the
 spans a verdict reports. Text typed as letters and separate marks is composed first and then
-read as composed text is, behind the map composing makes. That pass, leetspeak, spaced letters and the diacritics fold run in C
-(``_quick.c``) where it could be compiled; the ``*_py`` functions here give the same answers
-and are the reference the tests hold the C to.
+read as composed text is, behind the map composing makes. That pass, leetspeak, spaced letters,
+the diacritics fold and the clusters of decomposed text run in C (``_quick.c``) where it could
+be compiled; the ``*_py`` functions here give the same answers and are the reference the tests
+hold the C to.
 """
 
 from __future__ import annotations
@@ -713,7 +714,7 @@ def _composed(text: str, out: str) -> Normalized | None:
     compose each letter with the marks after it (``_nfkc`` decides those). ``out``: the text's
     NFKC."""
     if (_BEFORE_NFKC_ANY.search(text) or _NFKC_EXPANDING_UNMARKED.search(text)
-            or (_ASTRAL.search(text) and _astral(text) & _ASTRAL_NOT_COMPOSED)):
+            or _astral(text) & _ASTRAL_NOT_COMPOSED):
         return None
     clusters = _clusters(text)
     if clusters is None or len(out) != len(clusters[0]):
