@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import re2
 import yaml
 
 from bot.core.detectors import requires_digit
+from bot.core.shorthand import Shorthand, load_shorthand
 from bot.shipped import shipped_dir
 
 CATEGORIES = (
@@ -625,14 +626,21 @@ def _load_clauses(path: Path, errors: _Collector) -> dict[str, Clause]:
     return clauses
 
 
-def _load_teencode(path: Path, errors: _Collector) -> list[TeencodeEntry]:
+def _load_teencode(path: Path, errors: _Collector) -> tuple[list[TeencodeEntry], Shorthand]:
     data = _read_yaml(path, errors)
     out: list[TeencodeEntry] = []
     if data is None:
-        return out
+        return out, Shorthand()
     if not isinstance(data, dict) or not isinstance(data.get("teencode"), list):
         errors.add(str(path), None, "expected a mapping with a 'teencode' list")
-        return out
+        return out, Shorthand()
+    for key, line in data["__keys__"].items():
+        if key not in ("teencode", "shorthand"):
+            errors.add(f"{path}:{line}", None, f"unknown top-level field '{key}' (one of: "
+                                               "teencode, shorthand)")
+    shorthand = load_shorthand(data.get("shorthand"), str(path),
+                               data["__keys__"].get("shorthand", 1),
+                               lambda where, what: errors.add(where, None, what))
     for raw in data["teencode"]:
         where = f"{path}:{raw.get('__line__', '?')}" if isinstance(raw, dict) else str(path)
         if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("abbr", "means")):
@@ -645,8 +653,27 @@ def _load_teencode(path: Path, errors: _Collector) -> list[TeencodeEntry]:
         langs = _str_list(raw.get("languages"), where, raw["abbr"], "languages", errors)
         context = _load_context(raw, where, raw['abbr'], errors, TEENCODE_FIELDS)
         _check_abbr(raw["abbr"], where, errors)
-        out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where, context))
-    return out
+        out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where,
+                                 _shortened_context(context, shorthand)))
+    return out, shorthand
+
+
+def _shortened_context(context: Context | None, shorthand: Shorthand) -> Context | None:
+    """A context whose word lists also hold their phrases typed short ("k bán" beside "không
+    bán")."""
+    if context is None or not shorthand.forms:
+        return context
+    return replace(context, **{k: shorthand.expand(getattr(context, k)) for k in CONTEXT_WORDS})
+
+
+def _shortened(rule: Rule, shorthand: Shorthand) -> Rule:
+    """A rule whose exceptions, ``unless`` phrases and context words also match typed short."""
+    if not shorthand.forms:
+        return rule
+    contexts = tuple(replace(c, context=_shortened_context(c.context, shorthand))
+                     for c in rule.contexts)
+    return replace(rule, exceptions=shorthand.expand(rule.exceptions),
+                   unless=shorthand.expand(rule.unless), contexts=contexts)
 
 
 def _check_abbr(abbr: str, where: str, errors: _Collector) -> None:
@@ -672,7 +699,8 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
     if not clauses_path.exists():
         errors.add(str(clauses_path), None, "missing: rules must cite clauses defined here")
     teencode_path = root / "teencode.yaml"
-    teencode = _load_teencode(teencode_path, errors) if teencode_path.exists() else []
+    teencode, shorthand = (_load_teencode(teencode_path, errors) if teencode_path.exists()
+                           else ([], Shorthand()))
     rules: list[Rule] = []
     reported: list[str] = []
     quoting: list[str] = []
@@ -705,7 +733,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                 errors.add(rule.where, rule.id, f"duplicate id (first defined at {seen[rule.id]})")
                 continue
             seen[rule.id] = rule.where
-            rules.append(rule)
+            rules.append(_shortened(rule, shorthand))
         named.check_used(errors)
     models = [r for r in rules if r.detector == "model"]
     for extra in models[1:]:

@@ -1,0 +1,136 @@
+"""Everyday shorthand: the short forms members type for common Vietnamese words ("k" and "ko"
+for "không", "dc" for "được", "ng" for "người", "iu" for "yêu").
+
+A rule's context words and exceptions are written in full ("không bán", "chết đi được"); a
+member types "k bán", "chết đi dc". The forms are data (``teencode.yaml``'s ``shorthand:``),
+and the loader writes each phrase's spelled-short variants beside it, so a clearing list that
+clears "không bán" clears "k bán" too, and no rule lists each form. Terms are not expanded:
+what a rule acts on is written out where it is listed. Variants are made once, at load time;
+matching is unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Callable
+
+# a phrase with many short-typed words: its variants with all of them short would be many, and
+# members shorten one or two; past this, each word is shortened alone
+MAX_VARIANTS = 128
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(unicodedata.normalize("NFC", text).lower().split())
+
+
+@dataclass(frozen=True)
+class Shorthand:
+    """Each written word or phrase (as words) and the short forms it is typed as."""
+
+    forms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+
+    def variants(self, phrase: str) -> tuple[str, ...]:
+        """The phrase spelled with its words' short forms (not the phrase itself)."""
+        if not self.forms:
+            return ()
+        words = _words(phrase)
+        slots = self._slots(words)
+        if not slots:
+            return ()
+        # a word that comes twice is typed short the same way twice ("k cần đơn k")
+        kinds = list(dict.fromkeys(" ".join(words[a:b]) for a, b, _ in slots))
+        choices = {" ".join(words[a:b]): (" ".join(words[a:b]),) + short for a, b, short in slots}
+        count = 1
+        for kind in kinds:
+            count *= len(choices[kind])
+        if count <= MAX_VARIANTS:
+            picks = [dict(zip(kinds, combo))
+                     for combo in itertools.product(*(choices[k] for k in kinds))]
+        else:  # one word short at a time
+            picks = [{kind: form} for kind in kinds for form in choices[kind][1:]]
+        pieces = self._between(words, slots)
+        written = " ".join(words)
+        out = []
+        for pick in picks:
+            forms = [pick.get(" ".join(words[a:b]), " ".join(words[a:b])) for a, b, _ in slots]
+            parts = [p for piece, form in zip(pieces, forms) for p in (piece, form)]
+            text = " ".join(p for p in parts + [pieces[-1]] if p)
+            if text != written:
+                out.append(text)
+        return tuple(dict.fromkeys(out))
+
+    def expand(self, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        """``phrases`` and after them each one's variants (none twice)."""
+        if not self.forms:
+            return phrases
+        out = dict.fromkeys(phrases)
+        for phrase in phrases:
+            for variant in self.variants(phrase):
+                out.setdefault(variant)
+        return tuple(out)
+
+    def _slots(self, words: tuple[str, ...]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Where a listed word or phrase stands in ``words``, longest first, left to right."""
+        slots = []
+        i = 0
+        while i < len(words):
+            for full, short in self.forms:
+                if words[i:i + len(full)] == full:
+                    slots.append((i, i + len(full), short))
+                    i += len(full)
+                    break
+            else:
+                i += 1
+        return slots
+
+    @staticmethod
+    def _between(words: tuple[str, ...], slots: list[tuple[int, int, tuple[str, ...]]]
+                 ) -> list[str]:
+        """The words before each slot, and after the last one."""
+        pieces, at = [], 0
+        for a, b, _ in slots:
+            pieces.append(" ".join(words[at:a]))
+            at = b
+        pieces.append(" ".join(words[at:]))
+        return pieces
+
+
+def load_shorthand(raw: Any, file: str, line: int, problem: Callable[[str, str], None]
+                   ) -> Shorthand:
+    """The ``shorthand:`` mapping (at ``file:line``) of a word to its short forms; each problem
+    is reported with the line it is on, and its entry left out."""
+    if raw is None:
+        return Shorthand()
+    if not isinstance(raw, dict):
+        problem(f"{file}:{line}", "'shorthand' must be a mapping of a word to the short forms "
+                                  "it is typed as")
+        return Shorthand()
+    entries: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    owner: dict[str, str] = {}
+    for word, forms in raw.items():
+        if word.startswith("__"):
+            continue
+        at = f"{file}:{raw['__keys__'].get(word, '?')}"
+        if not isinstance(forms, list) or not forms or not all(
+                isinstance(f, str) and f.strip() for f in forms):
+            problem(at, f"shorthand {word!r}: give a list of the short forms it is typed as")
+            continue
+        full = _words(word)
+        short = []
+        for form in forms:
+            key = " ".join(_words(form))
+            if key == " ".join(full) or "*" in key:
+                problem(at, f"shorthand {word!r}: {form!r} is not a short form of it")
+            elif key in owner:
+                problem(at, f"shorthand {word!r}: {form!r} is already a short form of "
+                            f"{owner[key]!r}; a form stands for one word")
+            else:
+                owner[key] = word
+                short.append(key)
+        if short:
+            entries.append((full, tuple(short)))
+    # a phrase is found before a word it starts with ("người ta" before "người")
+    entries.sort(key=lambda e: -len(e[0]))
+    return Shorthand(tuple(entries))

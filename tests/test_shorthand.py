@@ -1,0 +1,123 @@
+"""Everyday shorthand ("k" for "không", "dc" for "được"): a rule's context words and exceptions
+written in full also match typed short, through the loader and the engine; bad entries are
+refused with file and line."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.core import Engine, RulesetError, load_rulesets
+from bot.core.shorthand import MAX_VARIANTS, Shorthand, load_shorthand
+
+FORMS = {"không": ["k", "ko"], "được": ["dc", "đc"], "người ta": ["ngta"], "người": ["ng"],
+         "vậy": ["v", "z"]}
+
+
+def _shorthand(forms: dict) -> Shorthand:
+    raw = {"__line__": 1, "__keys__": {w: i + 2 for i, w in enumerate(forms)}, **forms}
+    problems: list[tuple[str, str]] = []
+    shorthand = load_shorthand(raw, "teencode.yaml", 1, lambda w, m: problems.append((w, m)))
+    assert problems == []
+    return shorthand
+
+
+def test_a_phrase_is_written_with_each_short_form():
+    sh = _shorthand(FORMS)
+    assert sh.variants("không bán") == ("k bán", "ko bán")
+    assert sh.variants("chết đi được") == ("chết đi dc", "chết đi đc")
+    assert sh.variants("bán hàng") == ()
+    assert sh.expand(("không bán", "bán hàng")) == ("không bán", "bán hàng", "k bán", "ko bán")
+
+
+def test_a_listed_phrase_is_found_before_the_word_it_starts_with():
+    sh = _shorthand(FORMS)
+    assert sh.variants("người ta nói") == ("ngta nói",)
+    assert sh.variants("mọi người") == ("mọi ng",)
+
+
+def test_a_word_given_twice_is_typed_short_the_same_way_twice():
+    variants = _shorthand(FORMS).variants("không cần đơn không")
+    assert set(variants) == {"k cần đơn k", "ko cần đơn ko"}
+
+
+def test_words_are_combined_and_past_the_limit_shortened_one_at_a_time():
+    sh = _shorthand(FORMS)
+    assert set(sh.variants("không vậy mọi người")) == {
+        f"{a} {b} mọi {c}" for a in ("không", "k", "ko") for b in ("vậy", "v", "z")
+        for c in ("người", "ng")} - {"không vậy mọi người"}
+    many = {f"w{i}": [f"s{i}a", f"s{i}b"] for i in range(6)}  # 3**6 combinations
+    assert 3 ** 6 > MAX_VARIANTS
+    variants = _shorthand(many).variants("w0 w1 w2 w3 w4 w5")
+    assert len(variants) == 12 and "s0a w1 w2 w3 w4 w5" in variants
+    assert "w0 w1 w2 w3 w4 s5b" in variants
+
+
+def _write(tmp_path: Path, rule: str, shorthand: str) -> Path:
+    (tmp_path / "clauses.yaml").write_text("clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
+                                           encoding="utf-8")
+    (tmp_path / "teencode.yaml").write_text(
+        "teencode:\n  - {abbr: bw, means: hàng cấm}\n" + shorthand, encoding="utf-8")
+    (tmp_path / "vi.yaml").write_text("language: vi\nrules:\n" + rule, encoding="utf-8")
+    return tmp_path
+
+
+RULE = """\
+  - id: t.ads
+    category: illegal_ads
+    clause: c1
+    severity: 2
+    terms: [hàng cấm]
+    exceptions: [không bán hàng cấm]
+    context:
+      - terms: [đồ lậu]
+        not_followed_by: [được không]
+        within: 2
+    explain: {vi: quảng cáo, en: ads}
+    examples: {match: [bán hàng cấm, đồ lậu giá rẻ], ok: [shop không bán hàng cấm, mua đồ lậu được không]}
+"""
+
+
+def test_the_engine_reads_exceptions_and_context_words_typed_short(tmp_path):
+    engine = Engine(load_rulesets(_write(
+        tmp_path, RULE, "shorthand:\n  không: [k, ko]\n  được: [dc]\n")))
+    assert engine.check("shop k bán hàng cấm").hits == ()
+    assert engine.check("shop ko bán hàng cấm").hits == ()
+    assert [h.rule_id for h in engine.check("shop bán hàng cấm").hits] == ["t.ads"]
+    assert engine.check("mua đồ lậu dc k").hits == ()
+    assert [h.rule_id for h in engine.check("mua đồ lậu giá rẻ").hits] == ["t.ads"]
+    # without the forms the short-typed phrases are not the written ones
+    plain = Engine(load_rulesets(_write(tmp_path, RULE, "")))
+    assert [h.rule_id for h in plain.check("shop k bán hàng cấm").hits] == ["t.ads"]
+    assert [h.rule_id for h in plain.check("mua đồ lậu dc k").hits] == ["t.ads"]
+
+
+@pytest.mark.parametrize("shorthand, line, message", [
+    ("shorthand:\n  không: [k]\n  khách: [k]\n", 5,
+     "shorthand 'khách': 'k' is already a short form of 'không'; a form stands for one word"),
+    ("shorthand:\n  không: k\n", 4,
+     "shorthand 'không': give a list of the short forms it is typed as"),
+    ("shorthand:\n  không: [không]\n", 4, "shorthand 'không': 'không' is not a short form of it"),
+    ("shorthand: [k, ko]\n", 3,
+     "'shorthand' must be a mapping of a word to the short forms it is typed as"),
+    ("shortand:\n  không: [k]\n", 3,
+     "unknown top-level field 'shortand' (one of: teencode, shorthand)"),
+])
+def test_a_bad_entry_is_refused_with_its_line(tmp_path, shorthand, line, message):
+    _write(tmp_path, RULE, shorthand)
+    with pytest.raises(RulesetError) as info:
+        load_rulesets(tmp_path)
+    assert info.value.problems == [f"{tmp_path / 'teencode.yaml'}:{line}: {message}"]
+
+
+def test_the_shipped_forms_load_and_clear_what_their_words_clear():
+    rules = load_rulesets()
+    engine = Engine(rules)
+    # each pair: the line with the word written out, and typed short; neither acted on
+    for full, short in [
+        ("yêu mày chết đi được", "iu mày chết đi dc"),
+        ("ngân hàng không bao giờ yêu cầu khách cung cấp mã OTP", "ngân hàng ko bao giờ yêu "
+                                                                  "cầu khách cung cấp mã OTP"),
+        ("Admin nhắc: không đăng link nhà cái", "Admin nhắc: k đăng link nhà cái"),
+    ]:
+        assert engine.check(full).hits == (), full
+        assert engine.check(short).hits == (), short
