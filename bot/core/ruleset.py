@@ -1,8 +1,9 @@
 """Load and validate rulesets from YAML files, collecting every error with file, line and rule id.
 
 A ruleset directory holds ``clauses.yaml`` (the code-of-conduct clauses rules cite),
-``teencode.yaml`` (abbreviations and what they stand for) and any number of rule files, each a
-mapping with a ``rules:`` list. See docs/ENGINE.md, "Writing a rule", for the fields.
+``teencode.yaml`` (abbreviations and what they stand for, and the everyday shorthand members
+type, which the loader writes into every rule's context words and exceptions) and any number of
+rule files, each a mapping with a ``rules:`` list. See docs/ENGINE.md, "Writing a rule", for the fields.
 """
 
 from __future__ import annotations
