@@ -176,8 +176,11 @@ class _Collector:
         self.problems.append(f"{where}:{who} {what}")
 
 
-def _to_python(node: yaml.Node) -> Any:
-    """Plain Python values from a YAML node, keeping each mapping's line as ``__line__``."""
+def _to_python(node: yaml.Node, scalars: yaml.SafeLoader | None = None) -> Any:
+    """Plain Python values from a YAML node, keeping each mapping's line as ``__line__``
+    (``scalars``: one constructor for a file's scalars; making one for each cost more than
+    reading the file did)."""
+    scalars = scalars or yaml.SafeLoader("")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {"__line__": node.start_mark.line + 1, "__keys__": {}}
         for key_node, value_node in node.value:
@@ -185,11 +188,17 @@ def _to_python(node: yaml.Node) -> Any:
             if key in out["__keys__"]:
                 out.setdefault("__dupes__", []).append((key, key_node.start_mark.line + 1))
             out["__keys__"][key] = key_node.start_mark.line + 1
-            out[key] = _to_python(value_node)
+            out[key] = _to_python(value_node, scalars)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(v) for v in node.value]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+        return [_to_python(v, scalars) for v in node.value]
+    return scalars.construct_object(node, deep=True)
+
+
+# libyaml where PyYAML was built with it (its wheels are): the same nodes, with their lines,
+# several times faster, and every test and start-up reads the rulesets; a file it refuses is
+# read again by PyYAML's own parser, whose message names the line the author wrote wrong
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path, errors: _Collector) -> Any:
@@ -199,7 +208,10 @@ def _read_yaml(path: Path, errors: _Collector) -> Any:
         errors.add(str(path), None, f"cannot read file: {exc}")
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            node = yaml.compose(text, Loader=_COMPOSER)
+        except yaml.YAMLError:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
@@ -473,16 +485,15 @@ def _check_context_examples(rule: Rule, errors: _Collector) -> None:
     """A term that counts only in context needs an example of each reading, so both are tested."""
     from bot.core.normalize import fold, normalize_term  # (normalize imports nothing from here)
 
-    def mentions(texts: tuple[str, ...], terms: tuple[str, ...]) -> bool:
-        keys = [fold(normalize_term(t.strip("*"))) for t in terms]
-        return any(k in fold(normalize_term(x)) for x in texts for k in keys)
-
+    examples = {kind: [fold(normalize_term(x)) for x in texts]
+                for kind, texts in (("match", rule.examples_match), ("ok", rule.examples_ok))}
     for entry in rule.contexts:
         if entry.context is None:
             continue  # terms with a confidence of their own: examples of the rule cover them
         terms = entry.terms + entry.folded_terms
-        for kind, texts in (("match", rule.examples_match), ("ok", rule.examples_ok)):
-            if not mentions(texts, terms):
+        keys = [fold(normalize_term(t.strip("*"))) for t in terms]
+        for kind, texts in examples.items():
+            if not any(k in x for x in texts for k in keys):
                 errors.add(entry.where, rule.id, f"context terms {list(terms)} need an "
                                                  f"examples.{kind} line using one of them")
 

@@ -11,6 +11,7 @@ matching is unchanged.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import unicodedata
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, Callable
 
 # a phrase with many short-typed words: its variants with all of them short would be many, and
 # members shorten one or two; past this, each word is shortened alone
-MAX_VARIANTS = 128
+MAX_VARIANTS = 256
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -73,10 +74,11 @@ class Shorthand:
 
     def _slots(self, words: tuple[str, ...]) -> list[tuple[int, int, tuple[str, ...]]]:
         """Where a listed word or phrase stands in ``words``, longest first, left to right."""
+        firsts = self._firsts
         slots = []
         i = 0
         while i < len(words):
-            for full, short in self.forms:
+            for full, short in firsts.get(words[i], ()):
                 if words[i:i + len(full)] == full:
                     slots.append((i, i + len(full), short))
                     i += len(full)
@@ -84,6 +86,14 @@ class Shorthand:
             else:
                 i += 1
         return slots
+
+    @functools.cached_property
+    def _firsts(self) -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+        """The entries by their first word (most phrases hold none of them)."""
+        out: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for full, short in self.forms:
+            out.setdefault(full[0], []).append((full, short))
+        return out
 
     @staticmethod
     def _between(words: tuple[str, ...], slots: list[tuple[int, int, tuple[str, ...]]]
