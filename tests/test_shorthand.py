@@ -1,13 +1,13 @@
-"""Everyday shorthand ("k" for "không", "dc" for "được"): a rule's context words and exceptions
-written in full also match typed short, through the loader and the engine; bad entries are
-refused with file and line."""
+"""Everyday shorthand ("k" for "không", "dc" for "được", "u" for "you"): a rule's terms, context
+words and exceptions written in full also match typed short, in the file's language, through the
+loader and the engine; bad entries are refused with file and line."""
 
 from pathlib import Path
 
 import pytest
 
 from bot.core import Engine, RulesetError, load_rulesets
-from bot.core.shorthand import MAX_VARIANTS, Shorthand, load_shorthand
+from bot.core.shorthand import MAX_VARIANTS, Shorthand, load_shorthand, load_shorthands
 
 FORMS = {"không": ["k", "ko"], "được": ["dc", "đc"], "người ta": ["ngta"], "người": ["ng"],
          "vậy": ["v", "z"]}
@@ -52,12 +52,15 @@ def test_words_are_combined_and_past_the_limit_shortened_one_at_a_time():
     assert "w0 w1 w2 w3 w4 s5b" in variants
 
 
-def _write(tmp_path: Path, rule: str, shorthand: str) -> Path:
+def _write(tmp_path: Path, rule: str, shorthand: str, en_rule: str = "") -> Path:
     (tmp_path / "clauses.yaml").write_text("clauses:\n  c1: {cite: C1, vi: v, en: e}\n",
                                            encoding="utf-8")
     (tmp_path / "teencode.yaml").write_text(
         "teencode:\n  - {abbr: bw, means: hàng cấm}\n" + shorthand, encoding="utf-8")
     (tmp_path / "vi.yaml").write_text("language: vi\nrules:\n" + rule, encoding="utf-8")
+    if en_rule:
+        (tmp_path / "en.yaml").write_text("language: en\nrules:\n" + en_rule,
+                                          encoding="utf-8")
     return tmp_path
 
 
@@ -79,7 +82,7 @@ RULE = """\
 
 def test_the_engine_reads_exceptions_and_context_words_typed_short(tmp_path):
     engine = Engine(load_rulesets(_write(
-        tmp_path, RULE, "shorthand:\n  không: [k, ko]\n  được: [dc]\n")))
+        tmp_path, RULE, "shorthand:\n  vi:\n    không: [k, ko]\n    được: [dc]\n")))
     assert engine.check("shop k bán hàng cấm").hits == ()
     assert engine.check("shop ko bán hàng cấm").hits == ()
     assert [h.rule_id for h in engine.check("shop bán hàng cấm").hits] == ["t.ads"]
@@ -91,14 +94,73 @@ def test_the_engine_reads_exceptions_and_context_words_typed_short(tmp_path):
     assert [h.rule_id for h in plain.check("mua đồ lậu dc k").hits] == ["t.ads"]
 
 
+EN_RULE = """\
+  - id: t.threat
+    category: violence
+    clause: c1
+    severity: 4
+    terms: [go back to your country]
+    context:
+      - terms: [i know where you live]
+        not_followed_by: [i'll drop]
+        within: 2
+    explain: {vi: đe doạ, en: threat}
+    examples: {match: [go back to your country, i know where you live], ok: [
+      "i know where you live, i'll drop it off"]}
+"""
+BOTH = ("shorthand:\n  vi:\n    không: [k]\n  en:\n    you: [u]\n    your: [ur]\n    to: ['2']\n"
+        "    i'll: [ill]\n")
+
+
+def test_terms_are_written_short_in_their_files_language_only(tmp_path):
+    engine = Engine(load_rulesets(_write(tmp_path, RULE, BOTH, EN_RULE)))
+    assert [h.rule_id for h in engine.check("go back 2 ur country").hits] == ["t.threat"]
+    assert [h.rule_id for h in engine.check("i know where u live").hits] == ["t.threat"]
+    assert engine.check("i know where u live, ill drop it off").hits == ()
+    rules = {r.id: r for r in load_rulesets(tmp_path).rules}
+    assert "go back 2 ur country" in rules["t.threat"].terms
+    assert not any(" k " in f" {t} " for t in rules["t.threat"].exceptions)  # no Vietnamese
+    assert not any(" u " in f" {t} " for t in rules["t.ads"].exceptions)  # no English
+
+
+def test_a_file_in_no_language_gets_every_languages_forms(tmp_path):
+    _write(tmp_path, RULE, BOTH)
+    (tmp_path / "vi.yaml").rename(tmp_path / "common.yaml")
+    text = (tmp_path / "common.yaml").read_text(encoding="utf-8").replace("language: vi\n", "")
+    (tmp_path / "common.yaml").write_text(text.replace(
+        "exceptions: [không bán hàng cấm]", "exceptions: [không bán hàng cấm, not to you]"),
+        encoding="utf-8")
+    (rule,) = load_rulesets(tmp_path).rules
+    assert {"k bán hàng cấm", "not 2 you", "not to u", "not 2 u"} <= set(rule.exceptions)
+
+
+def test_a_terms_short_form_listed_elsewhere_in_the_rule_stays_where_it_is(tmp_path):
+    rule = EN_RULE.replace("terms: [go back to your country]",
+                           "terms: [go back to your country, go back 2 ur country]")
+    rules = {r.id: r for r in load_rulesets(_write(tmp_path, RULE, BOTH, rule)).rules}
+    assert rules["t.threat"].terms.count("go back 2 ur country") == 1
+
+
+def test_languages_are_named():
+    problems: list[tuple[str, str]] = []
+    raw = {"__line__": 3, "__keys__": {"vi": 4, "fr": 6}, "vi": {
+        "__line__": 5, "__keys__": {"không": 5}, "không": ["k"]}, "fr": {}}
+    out = load_shorthands(raw, "t.yaml", 3, ("vi", "en"), lambda w, m: problems.append((w, m)))
+    assert list(out) == ["vi"] and out["vi"].variants("không bán") == ("k bán",)
+    assert problems == [("t.yaml:6", "shorthand: unknown language 'fr' (one of: vi, en)")]
+
+
 @pytest.mark.parametrize("shorthand, line, message", [
-    ("shorthand:\n  không: [k]\n  khách: [k]\n", 5,
+    ("shorthand:\n  vi:\n    không: [k]\n    khách: [k]\n", 6,
      "shorthand 'khách': 'k' is already a short form of 'không'; a form stands for one word"),
-    ("shorthand:\n  không: k\n", 4,
+    ("shorthand:\n  vi:\n    không: k\n", 5,
      "shorthand 'không': give a list of the short forms it is typed as"),
-    ("shorthand:\n  không: [không]\n", 4, "shorthand 'không': 'không' is not a short form of it"),
-    ("shorthand: [k, ko]\n", 3,
+    ("shorthand:\n  vi:\n    không: [không]\n", 5,
+     "shorthand 'không': 'không' is not a short form of it"),
+    ("shorthand:\n  vi: [k, ko]\n", 4,
      "'shorthand' must be a mapping of a word to the short forms it is typed as"),
+    ("shorthand: [k, ko]\n", 3,
+     "'shorthand' must map a language (vi, en, other) to its words' short forms"),
     ("shortand:\n  không: [k]\n", 3,
      "unknown top-level field 'shortand' (one of: teencode, shorthand)"),
 ])

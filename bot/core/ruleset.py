@@ -18,7 +18,7 @@ import re2
 import yaml
 
 from bot.core.detectors import requires_digit
-from bot.core.shorthand import Shorthand, load_shorthand
+from bot.core.shorthand import Shorthand, load_shorthands
 from bot.shipped import shipped_dir
 
 CATEGORIES = (
@@ -638,21 +638,23 @@ def _load_clauses(path: Path, errors: _Collector) -> dict[str, Clause]:
     return clauses
 
 
-def _load_teencode(path: Path, errors: _Collector) -> tuple[list[TeencodeEntry], Shorthand]:
+def _load_teencode(path: Path, errors: _Collector
+                   ) -> tuple[list[TeencodeEntry], dict[str, Shorthand]]:
     data = _read_yaml(path, errors)
     out: list[TeencodeEntry] = []
     if data is None:
-        return out, Shorthand()
+        return out, {}
     if not isinstance(data, dict) or not isinstance(data.get("teencode"), list):
         errors.add(str(path), None, "expected a mapping with a 'teencode' list")
-        return out, Shorthand()
+        return out, {}
     for key, line in data["__keys__"].items():
         if key not in ("teencode", "shorthand"):
             errors.add(f"{path}:{line}", None, f"unknown top-level field '{key}' (one of: "
                                                "teencode, shorthand)")
-    shorthand = load_shorthand(data.get("shorthand"), str(path),
-                               data["__keys__"].get("shorthand", 1),
-                               lambda where, what: errors.add(where, None, what))
+    shorthands = load_shorthands(data.get("shorthand"), str(path),
+                                 data["__keys__"].get("shorthand", 1), LANGUAGES,
+                                 lambda where, what: errors.add(where, None, what))
+    shorthand = _shorthand_for("vi", shorthands)  # teencode is Vietnamese
     for raw in data["teencode"]:
         where = f"{path}:{raw.get('__line__', '?')}" if isinstance(raw, dict) else str(path)
         if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("abbr", "means")):
@@ -667,7 +669,14 @@ def _load_teencode(path: Path, errors: _Collector) -> tuple[list[TeencodeEntry],
         _check_abbr(raw["abbr"], where, errors)
         out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where,
                                  _shortened_context(context, shorthand)))
-    return out, shorthand
+    return out, shorthands
+
+
+def _shorthand_for(language: str, shorthands: dict[str, Shorthand]) -> Shorthand:
+    """The forms for a file in ``language``; a file in none (``common.yaml``) gets them all."""
+    if language:
+        return shorthands.get(language, Shorthand())
+    return Shorthand.union(list(shorthands.values()))
 
 
 def _shortened_context(context: Context | None, shorthand: Shorthand) -> Context | None:
@@ -679,12 +688,29 @@ def _shortened_context(context: Context | None, shorthand: Shorthand) -> Context
 
 
 def _shortened(rule: Rule, shorthand: Shorthand) -> Rule:
-    """A rule whose exceptions, ``unless`` phrases and context words also match typed short."""
+    """A rule whose terms, exceptions, ``unless`` phrases and context words also match typed
+    short ("go back 2 ur country", "k bán"). A term's variant that the rule already lists
+    elsewhere is left where the author put it."""
     if not shorthand.forms:
         return rule
-    contexts = tuple(replace(c, context=_shortened_context(c.context, shorthand))
+    taken = set(rule.terms + rule.folded_terms).union(
+        *(c.terms + c.folded_terms for c in rule.contexts))
+
+    def grow(terms: tuple[str, ...]) -> tuple[str, ...]:
+        out = list(terms)
+        for term in terms:
+            for variant in shorthand.variants(term):
+                if variant not in taken:
+                    taken.add(variant)
+                    out.append(variant)
+        return tuple(out)
+
+    terms, folded = grow(rule.terms), grow(rule.folded_terms)
+    contexts = tuple(replace(c, terms=grow(c.terms), folded_terms=grow(c.folded_terms),
+                             context=_shortened_context(c.context, shorthand))
                      for c in rule.contexts)
-    return replace(rule, exceptions=shorthand.expand(rule.exceptions),
+    return replace(rule, terms=terms, folded_terms=folded,
+                   exceptions=shorthand.expand(rule.exceptions),
                    unless=shorthand.expand(rule.unless), contexts=contexts)
 
 
@@ -711,8 +737,8 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
     if not clauses_path.exists():
         errors.add(str(clauses_path), None, "missing: rules must cite clauses defined here")
     teencode_path = root / "teencode.yaml"
-    teencode, shorthand = (_load_teencode(teencode_path, errors) if teencode_path.exists()
-                           else ([], Shorthand()))
+    teencode, shorthands = (_load_teencode(teencode_path, errors) if teencode_path.exists()
+                            else ([], {}))
     rules: list[Rule] = []
     reported: list[str] = []
     quoting: list[str] = []
@@ -745,7 +771,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                 errors.add(rule.where, rule.id, f"duplicate id (first defined at {seen[rule.id]})")
                 continue
             seen[rule.id] = rule.where
-            rules.append(_shortened(rule, shorthand))
+            rules.append(_shortened(rule, _shorthand_for(term_language, shorthands)))
         named.check_used(errors)
     models = [r for r in rules if r.detector == "model"]
     for extra in models[1:]:

@@ -1,12 +1,11 @@
-"""Everyday shorthand: the short forms members type for common Vietnamese words ("k" and "ko"
-for "không", "dc" for "được", "ng" for "người", "iu" for "yêu").
+"""Everyday shorthand: the short forms members type for common words ("k" and "ko" for
+"không", "dc" for "được", "ng" for "người", "iu" for "yêu"; "u" for "you", "2" for "to").
 
-A rule's context words and exceptions are written in full ("không bán", "chết đi được"); a
-member types "k bán", "chết đi dc". The forms are data (``teencode.yaml``'s ``shorthand:``),
-and the loader writes each phrase's spelled-short variants beside it, so a clearing list that
-clears "không bán" clears "k bán" too, and no rule lists each form. Terms are not expanded:
-what a rule acts on is written out where it is listed. Variants are made once, at load time;
-matching is unchanged.
+A rule's phrases are written in full ("không bán", "chết đi được", "go back to your country"); a
+member types "k bán", "chết đi dc", "go back 2 ur country". The forms are data (``teencode.yaml``'s
+``shorthand:``, by language), and the loader writes each phrase of a rule in that language
+spelled short beside it (its terms, the words around them, its exceptions and ``unless``), so no
+rule lists each form. Variants are made once, at load time; matching is unchanged.
 """
 
 from __future__ import annotations
@@ -61,6 +60,12 @@ class Shorthand:
             if text != written:
                 out.append(text)
         return tuple(dict.fromkeys(out))
+
+    @classmethod
+    def union(cls, parts: "list[Shorthand]") -> "Shorthand":
+        """Every part's forms (for a file written in no one language)."""
+        entries = [e for part in parts for e in part.forms]
+        return cls(tuple(sorted(entries, key=lambda e: -len(e[0]))))
 
     def expand(self, phrases: tuple[str, ...]) -> tuple[str, ...]:
         """``phrases`` and after them each one's variants (none twice)."""
@@ -144,3 +149,25 @@ def load_shorthand(raw: Any, file: str, line: int, problem: Callable[[str, str],
     # a phrase is found before a word it starts with ("người ta" before "người")
     entries.sort(key=lambda e: -len(e[0]))
     return Shorthand(tuple(entries))
+
+
+def load_shorthands(raw: Any, file: str, line: int, languages: tuple[str, ...],
+                    problem: Callable[[str, str], None]) -> dict[str, Shorthand]:
+    """``shorthand:``, a mapping of a language to its words' short forms."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problem(f"{file}:{line}", "'shorthand' must map a language (" + ", ".join(languages)
+                + ") to its words' short forms")
+        return {}
+    out = {}
+    for language, forms in raw.items():
+        if language.startswith("__"):
+            continue
+        at = raw["__keys__"].get(language, line)
+        if language not in languages:
+            problem(f"{file}:{at}", f"shorthand: unknown language {language!r} (one of: "
+                                    f"{', '.join(languages)})")
+            continue
+        out[language] = load_shorthand(forms, file, at, problem)
+    return out
