@@ -2,8 +2,8 @@
 
 A ruleset directory holds ``clauses.yaml`` (the code-of-conduct clauses rules cite),
 ``teencode.yaml`` (abbreviations and what they stand for, and the everyday shorthand members
-type, which the loader writes into every rule's context words and exceptions) and any number of
-rule files, each a mapping with a ``rules:`` list. See docs/ENGINE.md, "Writing a rule", for the fields.
+type, by language, which the loader writes into the phrases of every rule in that language) and
+any number of rule files, each a mapping with a ``rules:`` list. See docs/ENGINE.md, "Writing a rule", for the fields.
 """
 
 from __future__ import annotations
@@ -763,6 +763,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
         if term_language not in ("", *LANGUAGES):
             errors.add(str(file), None, f"unknown language {term_language!r}")
         named = _PhraseLists.load(data, file, errors)
+        shorthand = _shorthand_for(term_language, shorthands)
         for raw in data["rules"]:
             rule = _load_rule(raw, file, clauses, errors, term_language, named)
             if rule is None:
@@ -771,7 +772,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                 errors.add(rule.where, rule.id, f"duplicate id (first defined at {seen[rule.id]})")
                 continue
             seen[rule.id] = rule.where
-            rules.append(_shortened(rule, _shorthand_for(term_language, shorthands)))
+            rules.append(_shortened(rule, shorthand))
         named.check_used(errors)
     models = [r for r in rules if r.detector == "model"]
     for extra in models[1:]:
