@@ -66,6 +66,12 @@ def _rules(engine, text, policy=None):
     ("Hi Dick, how are you", None), ("Suck My Dick", "Dick"), ("Go Suck A Dick Now", "Dick"),
     ("Dick Cheney Was Here", "Dick"), ("ok. Dick Smith said so", None),
     ("f*dge off", "f*dge"), ("fu**e off", "fu**e"), ("f*e", None),
+    # a context is read in the term's own sentence: a full stop or a line break ends it, a
+    # question, an exclamation or an ellipsis does not ("send nudes? no way" is read whole)
+    ("lu. moi kia", None), ("lu\nmoi kia", None), ("bon moi. nguoi ta noi", "moi"),
+    ("bon moi\nnguoi ta noi", "moi"), ("lu! moi kia", "moi"), ("lu? moi kia", "moi"),
+    ("lu... moi kia", "moi"), ("bon moi? nguoi", None), ("i will. hurt you", None),
+    ("500. ml", "ml"), ("gia 1.500 ml", None),
 ])
 def test_context_decides_where_a_term_counts(ctx, text, hit):
     assert _rules(ctx, text) == ([("t.ctx", hit)] if hit else [])
@@ -370,3 +376,30 @@ def test_such_a_phrase_is_weighed_by_the_model_without_the_everyday_words(engine
             if h.via != "model"]
     assert [h.rule_id for h in hits] == ["vi.insult.animal"]
     assert hits[0].confidence <= 0.5
+
+
+PLAIN_WORD = """
+  - id: t.plain
+    category: insult
+    clause: c1
+    severity: 2
+    terms: [ngu]
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [mày ngu]
+      ok: [di ngu thoi]
+"""
+
+
+@pytest.mark.parametrize("text,hit", [
+    # an unaccented Vietnamese term counts only in text typed with marks; where its own
+    # sentence is typed without any, it is read as that sentence alone would be
+    ("mày ngu", True), ("di ngu thoi", False), ("an xong roi di ngu. Người Hoa ở Chợ Lớn", False),
+    ("an xong roi di ngu\nNgười Hoa ở Chợ Lớn", False), ("Nói gì thế? ngu that su", False),
+    # beside words typed with marks, or with too few words to tell, it is the word typed
+    ("an xong roi di ngu Người Hoa ở Chợ Lớn", True), ("Nói gì thế. Ngu", True),
+    ("Đọc đi. ngu v k l", True), ("Nói gì thế. thằng ngu quá", True),
+])
+def test_a_plain_word_is_read_as_its_own_sentence_is_typed(tmp_path, text, hit):
+    engine = Engine(load_rulesets(_write(tmp_path, PLAIN_WORD, header="language: vi\n")))
+    assert bool(engine.check(text).hits) is hit

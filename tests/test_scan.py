@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli.corpus import generated_corpus
-from bot.core import Engine
+from bot.core import Engine, load_rulesets
 from bot.core.matcher import TermEntry, TermMatch, TermMatcher
 from bot.core.model import default_model
 from bot.core.normalize import normalize
@@ -156,6 +156,45 @@ def test_c_scan_leaves_wildcards_squeezed_runs_and_floods_to_the_careful_path():
     native.enough = 1  # (what a test's uncapped reference does: the C scan follows)
     assert [m.start for m in native.scan(normalize("fuck " * 5))] == [0]
     assert [m.start for m in native.scan(normalize("fuck " * 4))] == [0, 5, 10, 15]
+
+
+@needs_c
+def test_a_squeezed_form_stands_only_where_its_doubled_letter_was_drawn_out():
+    # "coon" squeezed is "con", its "o" (bit 1) the doubled letter: "cooon" is "coon" drawn
+    # out, "connnn" a Vietnamese "con" drawn out; with no place named, any run will do
+    coon = TermEntry(0, "con", True, 0.9, 0.7, "term", (), False, False, squeeze_only=True,
+                     squeeze_at=1 << 1)
+    anywhere = TermEntry(1, "fagot", True, 0.9, 0.7, "term", (), False, False,
+                         squeeze_only=True)
+    native = TermMatcher([coon, anywhere], enough=2)
+    reference = native.reference()
+    for text in ["cooon", "connnn", "ccccon", "con", "cooonnn", "connnn cooon", "fagggot",
+                 "faaagot", "go home cooooon"]:
+        _both(native, reference, text)
+    assert [m.end for m in native.scan(normalize("cooon"))] == [3]
+    assert native.scan(normalize("connnn")) == [] and native.scan(normalize("ccccon")) == []
+    assert [m.start for m in native.scan(normalize("connnn cooon"))] == [4]
+    assert len(native.scan(normalize("faaagot"))) == 1  # (no place named: any run)
+
+
+def test_a_term_drawn_out_into_a_common_word_of_the_message_language_is_that_word(tmp_path):
+    from tests.test_ruleset_errors import _write
+    rules = """
+  - id: t.slur
+    category: hate
+    clause: c1
+    severity: 5
+    terms: [coon]
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [go home coon]
+      ok: [a raccoon]
+"""
+    engine = Engine(load_rulesets(_write(tmp_path, rules, header="language: en\n")))
+    hits = {t: [h.matched for h in engine.check(t).hits] for t in [
+        "cooon ơi về ăn cơm", "connnn ơi", "go home cooooon", "go home coon", "coooon"]}
+    assert hits == {"cooon ơi về ăn cơm": [], "connnn ơi": [], "go home cooooon": ["cooooon"],
+                    "go home coon": ["coon"], "coooon": []}
 
 
 def test_the_compiled_scan_is_built_where_a_compiler_is():

@@ -30,6 +30,8 @@
 #define FLAG_SQUEEZE_ONLY 1 /* stands only where a run was squeezed */
 #define FLAG_OPEN_START 2   /* "*term": may end a longer word */
 #define FLAG_OPEN_END 4     /* "term*": may start a longer word */
+#define SQUEEZE_SHIFT 8     /* above the flags, where a squeeze-only entry's run must be */
+#define SQUEEZE_AT_MOST 48  /* (matcher.SQUEEZE_AT_MOST) */
 #define ROOT_TABLE 128      /* the root's moves for ASCII, looked up directly */
 #define MEMO_SIZE 1024      /* typed forms remembered in C (a power of two) */
 
@@ -461,13 +463,17 @@ is_alnum(Py_UCS4 ch)
     return Py_UNICODE_ISALNUM(ch);
 }
 
-/* whether ``squeezed`` (a frozenset of int) holds a position in [start, end) */
+/* whether ``squeezed`` (a frozenset of int) holds a position in [start, end): one of those
+   ``places`` names (bit i: start + i; matcher.squeezed_where), or any where it names none */
 static int
-squeezed_within(PyObject *squeezed, Py_ssize_t start, Py_ssize_t end)
+squeezed_within(PyObject *squeezed, Py_ssize_t start, Py_ssize_t end, unsigned long long places)
 {
     if (PySet_GET_SIZE(squeezed) == 0)
         return 0;
     for (Py_ssize_t i = start; i < end; i++) {
+        Py_ssize_t k = i - start;
+        if (places && (k >= SQUEEZE_AT_MOST || !((places >> k) & 1ULL)))
+            continue;
         PyObject *at = PyLong_FromSsize_t(i);
         if (!at)
             return -1;
@@ -595,11 +601,12 @@ add_matches(Automaton *self, PyObject *out, PyObject *got, Py_ssize_t pick, PyOb
             return -1;
         }
         if (checked) {
-            long flags = PyLong_AsLong(PyTuple_GET_ITEM(careful, k));
+            long long flags = PyLong_AsLongLong(PyTuple_GET_ITEM(careful, k));
             if (flags == -1 && PyErr_Occurred())
                 return -1;
             if (flags & FLAG_SQUEEZE_ONLY) {
-                int has = squeezed_within(squeezed, start, end);
+                int has = squeezed_within(squeezed, start, end,
+                                          (unsigned long long)flags >> SQUEEZE_SHIFT);
                 if (has < 0)
                     return -1;
                 if (!has)

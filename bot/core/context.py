@@ -213,8 +213,9 @@ class CompiledContext:
         words either side are read from a stretch of the text around it, not the whole.)"""
         exact = n.exact  # (as long as the folded text: each word stands at the same place)
         span = _SPAN * self.reach
-        key = (exact[max(0, start - span):start] if self.looks_before else "",
-               exact[end:end + span] if self.looks_after else "")
+        key = (_sentence_before(exact[max(0, start - span):start], _SENTENCE_EDGE)
+               if self.looks_before else "",
+               _sentence_after(exact[end:end + span], _SENTENCE_EDGE) if self.looks_after else "")
         counts = self._seen.get(key)
         if counts is None:
             counts = self._around(key[0], key[1])
@@ -246,7 +247,46 @@ class CompiledContext:
         return True
 
 
+# where a sentence ends: a full stop before a space, or a line break. The words of another
+# sentence do not tell how a term is meant ("mẹ dạy con nấu ăn. lol ok" is laughter, not "con
+# lol"). Not a question or an exclamation: a question answered ("send me nudes? no way") and a
+# pitch ("FREE NITRO!!! claim here") are read whole; nor an ellipsis, a pause mid-sentence
+_SENTENCE_EDGE = re.compile(r"(?<![.])\.\s|\n")
+
+
+
 MIXED_REACH = 5  # words either side read to tell how the text around a phrase is typed
+# where a sentence ends for telling how it was typed: any of its ends (a question typed with
+# marks says nothing of the answer typed without)
+_TYPED_EDGE = re.compile(r"[.!?…]+\s|\n")
+
+
+def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
+    """Whether the word at [start, end) of ``exact`` stands in a sentence typed without any
+    diacritics (two words of two letters or more beside it, read at most ``MIXED_REACH``
+    either side), though the message has marks elsewhere: an unaccented word there is read as
+    the sentence's own typing reads it ("an xong roi di ngu. Người Hoa ở Chợ Lớn ..." sleeps),
+    as the same sentence sent alone would be. Letters alone ("ngu v k l") are no typing."""
+    a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
+    left = _sentence_before(exact[a:start], _TYPED_EDGE)
+    right = _sentence_after(exact[end:b], _TYPED_EDGE)
+    words = _words_in(left, 0, len(left))[-MIXED_REACH:] + _words_in(right, 0, len(right))[
+        :MIXED_REACH]
+    return all(w.isascii() for w in words) and sum(len(w) > 1 and w.isalpha() for w in words) >= 2
+
+
+def _sentence_before(left: str, edge: re.Pattern[str]) -> str:
+    """The part of ``left`` (text just before a word) in the word's own sentence."""
+    last = None
+    for last in edge.finditer(left):
+        pass
+    return left if last is None else left[last.end():]
+
+
+def _sentence_after(right: str, edge: re.Pattern[str]) -> str:
+    """The part of ``right`` (text just after a word) in the word's own sentence."""
+    m = edge.search(right)
+    return right if m is None else right[:m.start()]
 
 
 def typed_plain_among_marked(exact: str, start: int, end: int, written: str) -> bool:

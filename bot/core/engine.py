@@ -18,13 +18,15 @@ from bot.core.detectors import (
     Link, PatternSet, count_mentions, domain_matches, find_links, host_suffixes, record, within,
 )
 from bot.core.context import (
-    CompiledContext, follows_a_report, in_quoted_speech, opens_a_quotation, quoted,
-    saying_words, typed_plain_among_marked,
+    CompiledContext, follows_a_report, in_a_plain_sentence, in_quoted_speech, opens_a_quotation,
+    quoted, saying_words, typed_plain_among_marked,
 )
-from bot.core.language import detect_language
+from bot.core.language import detect_language, is_common_word
 from bot.core.learned import Overlay
 from bot.core.lookalike import NEAR, compile_brands, resembles
-from bot.core.matcher import INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term
+from bot.core.matcher import (
+    INNOCENT, SQUEEZE_AT_MOST, Spans, TermEntry, TermMatch, TermMatcher, parse_term,
+)
 from bot.core.model import Model, logit, sigmoid
 from bot.core.normalize import Normalized, fold, has_digit, normalize, normalize_term
 from bot.core.ruleset import Rule, Ruleset, load_rulesets
@@ -44,6 +46,18 @@ _NONE: Any = frozenset()  # stands for an empty set or mapping until one is need
 _NO_GROUPS: dict[int, set[int]] = {}  # (never written: stands for no "requires" phrase found)
 _new = tuple.__new__  # a named tuple built without its Python-level constructor
 _DOUBLE = re.compile(r"([^\W\d_])\1")
+
+
+def squeezed_form(form: str) -> tuple[str, int]:
+    """A listed form with each doubled letter once ("faggot" -> "fagot"), and where in it each
+    such letter stands (bit i: its i-th letter; ``TermEntry.squeeze_at``)."""
+    at, removed = 0, 0
+    for m in _DOUBLE.finditer(form):
+        place = m.start() - removed
+        if place < SQUEEZE_AT_MOST:
+            at |= 1 << place
+        removed += 1
+    return _DOUBLE.sub(r"\1", form), at
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,24 +323,24 @@ class Engine:
                 exact, open_start, open_end = parse_term(term)
                 if not exact:
                     return
-                variants = [(exact, False)]
+                variants = [(exact, False, 0)]
                 if " " in exact and via == "term":
-                    variants.append((exact.replace(" ", ""), False))  # "địt mẹ" as "địtmẹ"
-                for form, _ in list(variants):
-                    squeezed = _DOUBLE.sub(r"\1", form)
+                    variants.append((exact.replace(" ", ""), False, 0))  # "địt mẹ" as "địtmẹ"
+                for form, _, _ in list(variants):
+                    squeezed, at = squeezed_form(form)
                     if squeezed != form:  # "faggggot" squeezes to "fagot"
-                        variants.append((squeezed, True))
+                        variants.append((squeezed, True, at))
                 # a Vietnamese swear word is masked typed plain as often as with its marks
                 # ("d*t me may", "đ*t mẹ mày"): its masked forms are read both ways, the word
                 # itself as its rule lists it
                 masks = masked_forms(exact) if masked else []
-                variants += [(form, False) for form in masks]
+                variants += [(form, False, 0) for form in masks]
                 fold_masks = rule.term_language == "vi"
                 exact_conf = rule.confidence if confidence[0] is None else confidence[0]
                 folded_conf = rule.folded_confidence if confidence[1] is None else confidence[1]
-                for form, squeeze_only in variants:
+                for form, squeeze_only, squeeze_at in variants:
                     foldable_form = foldable or (fold_masks and form in masks)
-                    key = (i, form, foldable_form, via, open_start, open_end, squeeze_only,
+                    key = (i, form, foldable_form, via, open_start, open_end, squeeze_at,
                            context, exact_conf)
                     if key in made:
                         continue
@@ -336,6 +350,7 @@ class Engine:
                     out.append(TermEntry(
                         i, form, foldable_form, exact_conf, folded_conf, via,
                         rule.languages, open_start, open_end, squeeze_only, needs_marks, context,
+                        squeeze_at=squeeze_at,
                     ))
             for t in rule.terms:
                 if t not in rule.folded_terms:  # listed in both: the folded entry covers it
@@ -592,6 +607,12 @@ class Engine:
             if entry.languages and s.lang() not in entry.languages:
                 s.innocent.append((start, end))  # "dm me the link", "lol vui quá"
                 continue
+            if entry.squeeze_only and self._drawn_out_word(entry, s):
+                s.innocent.append((start, end))  # "cooon ơi": "con", not "coon"
+                continue
+            if entry.needs_marks and in_a_plain_sentence(s.n.exact, start, end):
+                s.innocent.append((start, end))  # read as its sentence is typed: "di ngu. Người"
+                continue
             if entry.context is not None and not s.in_context(entry.context, start, end):
                 # "con bò đỏ ngoài đồng"; a people's name out of its context ("người Hoa ở Chợ
                 # Lớn") is no everyday word: the model reads it
@@ -626,6 +647,16 @@ class Engine:
                     hits[key] = (confidence, via)
                 elif known is not None and known[0] < confidence:
                     hits[key] = (confidence, via)
+
+    def _drawn_out_word(self, entry: TermEntry, s: _Scratch) -> bool:
+        """Whether a term read from a drawn-out word (a squeezed run: "cooon" read as "coon")
+        is, so squeezed, a frequent word of the message's own language where the term is of
+        another: Vietnamese draws out its words too ("cooon ơi về ăn cơm" calls a child)."""
+        if entry.rule >= len(self.rules):
+            return False  # (a community's own term: in no one language)
+        language = s.lang()
+        return (self.rules[entry.rule].term_language not in ("", language)
+                and is_common_word(entry.exact, language))
 
     def _likely(self, s: _Scratch, policy: CommunityPolicy | None) -> bool:
         """Whether the model reads the message as a violation, read without the words the rules

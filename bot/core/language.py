@@ -91,6 +91,14 @@ def is_everyday_word(word: str) -> bool:
     return folded in vi_words or folded in en_words
 
 
+def is_common_word(word: str, language: str) -> bool:
+    """Whether ``word`` (any case, with or without diacritics) is one of the frequent chat words
+    of ``language`` ("vi" or "en"; never for another)."""
+    vi_words, en_words = _lists()
+    words = {"vi": vi_words, "en": en_words}.get(language)
+    return words is not None and fold(word.casefold()) in words
+
+
 def is_vi_syllable(word: str) -> bool:
     return bool(_VI_SYLLABLE.match(word))
 

@@ -41,6 +41,10 @@ class TermEntry:
     needs_marks: bool = False  # unaccented Vietnamese term: only in text typed with diacritics
     context: CompiledContext | None = None  # where it counts (the words around it), if it matters
     group: int = 0  # a "requires" phrase: which of its rule's groups it belongs to
+    # of a squeeze-only form, the places (bit i: its i-th letter) where the listed form has a
+    # doubled letter, one of which the text must have squeezed: "cooon" is "coon", "connnn" (a
+    # Vietnamese "con" drawn out) is not; 0: anywhere in it
+    squeeze_at: int = 0
     phrase: bool = field(init=False)  # an exception, "unless" or "requires" phrase
     # its span depends on more than the match: a wildcard widens it, or it stands only where a
     # run was squeezed (``_Placer.place`` says where), or only in a context
@@ -61,6 +65,19 @@ class TermMatch(NamedTuple):
     end: int
     via: str  # exact | folded | teencode | exception
     confidence: float
+
+
+SQUEEZE_AT_MOST = 48  # letters of a form whose squeezing a squeeze-only entry can point at
+
+
+def squeezed_where(entry: TermEntry, squeezed: frozenset[int], start: int, end: int) -> bool:
+    """Whether the text squeezed a run where the squeeze-only ``entry``, matched at [start,
+    end), has a doubled letter (anywhere in the match where it names no place)."""
+    at = entry.squeeze_at
+    if not at:
+        return not squeezed.isdisjoint(range(start, end))
+    return any(at >> i & 1 and start + i in squeezed for i in range(min(end - start,
+                                                                         SQUEEZE_AT_MOST)))
 
 
 def parse_term(term: str) -> tuple[str, bool, bool]:
@@ -186,7 +203,7 @@ class TermMatcher:
                     out.append(new(TermMatch, (entry, start, end, via, conf)))
             else:
                 for entry, via, conf in found:
-                    if entry.squeeze_only and n.squeezed.isdisjoint(range(start, end)):
+                    if entry.squeeze_only and not squeezed_where(entry, n.squeezed, start, end):
                         continue
                     if (entry.open_start and before) or (entry.open_end and after):
                         return self._scan_many(n)  # widening to whole words: the careful path
@@ -314,7 +331,7 @@ class _Placer:
               after: bool) -> tuple[int, int] | None:
         """The span ``entry`` claims, or None where it stands only for a squeezed run and the
         text has none there (whether its context holds there is the caller's to ask)."""
-        if entry.squeeze_only and self.n.squeezed.isdisjoint(range(start, end)):
+        if entry.squeeze_only and not squeezed_where(entry, self.n.squeezed, start, end):
             return None
         if (entry.open_start and before) or (entry.open_end and after):
             words = self._words()
@@ -363,6 +380,7 @@ def _marked_alike(typed: str, exact: str) -> bool:
 # per entry a typed form matches, what calls for a closer look where it was found (as
 # ``_scan.c`` reads them): it stands only for a squeezed run, or is a wildcard
 SQUEEZE_ONLY, OPEN_START, OPEN_END = 1, 2, 4
+SQUEEZE_SHIFT = 8  # above the flags, a squeeze-only entry's ``squeeze_at``
 # found, per entry its closer looks (or () where none needs one), and the same two without
 # the everyday readings
 _Decision = tuple[_Found, tuple[int, ...], _Found, tuple[int, ...]]
@@ -371,7 +389,7 @@ _Decision = tuple[_Found, tuple[int, ...], _Found, tuple[int, ...]]
 def _careful(found: _Found) -> tuple[int, ...]:
     """Per entry of ``found``, the closer looks it calls for; () where none calls for any."""
     flags = tuple(SQUEEZE_ONLY * e.squeeze_only | OPEN_START * e.open_start
-                  | OPEN_END * e.open_end for e, _, _ in found)
+                  | OPEN_END * e.open_end | e.squeeze_at << SQUEEZE_SHIFT for e, _, _ in found)
     return flags if any(flags) else ()
 
 
