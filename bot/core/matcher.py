@@ -17,7 +17,7 @@ from typing import Callable, Iterable, NamedTuple
 
 import ahocorasick
 
-from bot.core.context import CompiledContext, WordIndex, consistent
+from bot.core.context import CompiledContext, WordIndex, consistent, in_a_plain_sentence
 from bot.core.normalize import Normalized, fold, normalize_term
 
 try:  # the automaton and the quick scan in C, where it was compiled (``_scan.c``)
@@ -273,6 +273,13 @@ class TermMatcher:
                         span = None
                 else:
                     span = (start, end)
+                if span is not None and entry.needs_marks and in_a_plain_sentence(
+                        at.exact, *span):
+                    # read as its own sentence is typed, as the engine reads it on the quick
+                    # path: repetitions of that reading must not use up the hits either
+                    if self.innocents:
+                        self._innocent(entry, span, innocent, out)
+                    span = None
                 if span is None or span == spans_listed[i]:
                     continue  # (a wildcard widens hits in one word to one span: listed once)
                 spans = blocked.get(entry.rule)
