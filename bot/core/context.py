@@ -213,12 +213,13 @@ class CompiledContext:
         words either side are read from a stretch of the text around it, not the whole.)"""
         exact = n.exact  # (as long as the folded text: each word stands at the same place)
         span = _SPAN * self.reach
-        key = (_sentence_before(exact[max(0, start - span):start], _SENTENCE_EDGE)
-               if self.looks_before else "",
-               _sentence_after(exact[end:end + span], _SENTENCE_EDGE) if self.looks_after else "")
+        key = (exact[max(0, start - span):start] if self.looks_before else "",
+               exact[end:end + span] if self.looks_after else "")
         counts = self._seen.get(key)
         if counts is None:
-            counts = self._around(key[0], key[1])
+            # read within the term's own sentence
+            counts = self._around(_sentence_before(key[0], _SENTENCE_EDGE),
+                                  _sentence_after(key[1], _SENTENCE_EDGE))
             if len(self._seen) >= _SEEN_MOST:
                 self._seen.clear()
             self._seen[key] = counts
@@ -254,7 +255,6 @@ class CompiledContext:
 _SENTENCE_EDGE = re.compile(r"(?<![.])\.\s|\n")
 
 
-
 MIXED_REACH = 5  # words either side read to tell how the text around a phrase is typed
 # where a sentence ends for telling how it was typed: any of its ends (a question typed with
 # marks says nothing of the answer typed without)
@@ -268,8 +268,12 @@ def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
     the sentence's own typing reads it ("an xong roi di ngu. Người Hoa ở Chợ Lớn ..." sleeps),
     as the same sentence sent alone would be. Letters alone ("ngu v k l") are no typing."""
     a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
-    left = _sentence_before(exact[a:start], _TYPED_EDGE)
-    right = _sentence_after(exact[end:b], _TYPED_EDGE)
+    left, right = exact[a:start], exact[end:b]
+    if not (left.isascii() and right.isascii()) and not (
+            _TYPED_EDGE.search(left) or _TYPED_EDGE.search(right)):
+        return False  # (most often: a word among words typed with marks, in one sentence)
+    left = _sentence_before(left, _TYPED_EDGE)
+    right = _sentence_after(right, _TYPED_EDGE)
     words = _words_in(left, 0, len(left))[-MIXED_REACH:] + _words_in(right, 0, len(right))[
         :MIXED_REACH]
     return all(w.isascii() for w in words) and sum(len(w) > 1 and w.isalpha() for w in words) >= 2
