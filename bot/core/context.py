@@ -269,9 +269,6 @@ def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
     as the same sentence sent alone would be. Letters alone ("ngu v k l") are no typing."""
     a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
     left, right = exact[a:start], exact[end:b]
-    if not (left.isascii() and right.isascii()) and not (
-            _TYPED_EDGE.search(left) or _TYPED_EDGE.search(right)):
-        return False  # (most often: a word among words typed with marks, in one sentence)
     left = _sentence_before(left, _TYPED_EDGE)
     right = _sentence_after(right, _TYPED_EDGE)
     words = _words_in(left, 0, len(left))[-MIXED_REACH:] + _words_in(right, 0, len(right))[

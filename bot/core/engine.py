@@ -539,6 +539,7 @@ class Engine:
         blocked: defaultdict[int, Spans] = defaultdict(Spans)
         present: defaultdict[int, set[int]] = defaultdict(set)
         s.blocked, s.cancelled, s.present, s.reported = blocked, set(), present, []
+        required = None
         for m in matches:
             via = m.entry.via
             if via == "exception":
@@ -550,9 +551,17 @@ class Engine:
             elif via == "unless":
                 s.cancelled.add(m.entry.rule)
             elif via == "requires":
-                present[m.entry.rule].add(m.entry.group)
+                if required is None:
+                    required = []
+                required.append(m)
             elif via == "reported":
                 s.reported.append(m.end)
+        for m in required or ():
+            rule = m.entry.rule
+            # an exception phrase reads the words as another phrase, as it reads a term: typed
+            # plain, "thang nay" is as often "tháng này" (this month) as "thằng này"
+            if rule not in blocked or not blocked[rule].inside(m.start, m.end):
+                present[rule].add(m.entry.group)
 
     def _lacks(self, rule: int, s: _Scratch) -> bool:
         """Whether ``rule`` needs a "requires" phrase of a group the message does not hold."""
