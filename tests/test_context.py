@@ -403,3 +403,29 @@ PLAIN_WORD = """
 def test_a_plain_word_is_read_as_its_own_sentence_is_typed(tmp_path, text, hit):
     engine = Engine(load_rulesets(_write(tmp_path, PLAIN_WORD, header="language: vi\n")))
     assert bool(engine.check(text).hits) is hit
+
+
+POINTED = """
+  - id: t.pointed
+    category: doxxing
+    clause: c1
+    severity: 3
+    patterns: ['\\b\\d{6}\\b']
+    requires: [thằng này, số nó]
+    exceptions: [tháng này]
+    explain: {vi: xấu, en: bad}
+    examples:
+      match: [thằng này 123456]
+      ok: [tháng này 123456]
+"""
+
+
+@pytest.mark.parametrize("text,hit", [
+    # an exception phrase reads a "requires" phrase's words as other words, as it reads a
+    # term's: typed plain, "thang nay" is "tháng này" as often as "thằng này"
+    ("thằng này 123456", True), ("tháng này 123456", False), ("thang nay 123456", False),
+    ("thang nay, so no 123456", True), ("tháng này thằng này 123456", True),
+])
+def test_an_exception_phrase_reads_a_required_phrase_as_other_words(tmp_path, text, hit):
+    engine = Engine(load_rulesets(_write(tmp_path, POINTED, header="language: vi\n")))
+    assert bool(engine.check(text).hits) is hit
