@@ -192,9 +192,13 @@ def test_a_term_drawn_out_into_a_common_word_of_the_message_language_is_that_wor
 """
     engine = Engine(load_rulesets(_write(tmp_path, rules, header="language: en\n")))
     hits = {t: [h.matched for h in engine.check(t).hits] for t in [
-        "cooon ơi về ăn cơm", "connnn ơi", "go home cooooon", "go home coon", "coooon"]}
+        "cooon ơi về ăn cơm", "connnn ơi", "go home cooooon", "go home coon", "coooon",
+        "my dog is so funny. cooon oi ve an com", "cooon oi. go home cooooon"]}
+    # (in a message in both languages, the language of the sentence it stands in)
     assert hits == {"cooon ơi về ăn cơm": [], "connnn ơi": [], "go home cooooon": ["cooooon"],
-                    "go home coon": ["coon"], "coooon": []}
+                    "go home coon": ["coon"], "coooon": [],
+                    "my dog is so funny. cooon oi ve an com": [],
+                    "cooon oi. go home cooooon": ["cooooon"]}
 
 
 def test_the_compiled_scan_is_built_where_a_compiler_is():

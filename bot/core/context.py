@@ -276,6 +276,14 @@ def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
     return all(w.isascii() for w in words) and sum(len(w) > 1 and w.isalpha() for w in words) >= 2
 
 
+def sentence_of(exact: str, start: int, end: int) -> str:
+    """The sentence the word at [start, end) of ``exact`` stands in (read at most
+    ``MIXED_REACH`` words' worth of text either side)."""
+    a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
+    return (_sentence_before(exact[a:start], _TYPED_EDGE) + exact[start:end]
+            + _sentence_after(exact[end:b], _TYPED_EDGE))
+
+
 def _sentence_before(left: str, edge: re.Pattern[str]) -> str:
     """The part of ``left`` (text just before a word) in the word's own sentence."""
     last = None

@@ -19,7 +19,7 @@ from bot.core.detectors import (
 )
 from bot.core.context import (
     CompiledContext, follows_a_report, in_a_plain_sentence, in_quoted_speech, opens_a_quotation,
-    quoted, saying_words, typed_plain_among_marked,
+    quoted, saying_words, sentence_of, typed_plain_among_marked,
 )
 from bot.core.language import detect_language, is_common_word
 from bot.core.learned import Overlay
@@ -616,7 +616,7 @@ class Engine:
             if entry.languages and s.lang() not in entry.languages:
                 s.innocent.append((start, end))  # "dm me the link", "lol vui quá"
                 continue
-            if entry.squeeze_only and self._drawn_out_word(entry, s):
+            if entry.squeeze_only and self._drawn_out_word(entry, s, start, end):
                 s.innocent.append((start, end))  # "cooon ơi": "con", not "coon"
                 continue
             if entry.needs_marks and in_a_plain_sentence(s.n.exact, start, end):
@@ -657,15 +657,18 @@ class Engine:
                 elif known is not None and known[0] < confidence:
                     hits[key] = (confidence, via)
 
-    def _drawn_out_word(self, entry: TermEntry, s: _Scratch) -> bool:
+    def _drawn_out_word(self, entry: TermEntry, s: _Scratch, start: int, end: int) -> bool:
         """Whether a term read from a drawn-out word (a squeezed run: "cooon" read as "coon")
-        is, so squeezed, a frequent word of the message's own language where the term is of
-        another: Vietnamese draws out its words too ("cooon ơi về ăn cơm" calls a child)."""
+        is, so squeezed, a frequent word of its sentence's language where the term is of
+        another: Vietnamese draws out its words too ("cooon ơi về ăn cơm" calls a child, in a
+        message in both languages too)."""
         if entry.rule >= len(self.rules):
             return False  # (a community's own term: in no one language)
-        language = s.lang()
-        return (self.rules[entry.rule].term_language not in ("", language)
-                and is_common_word(entry.exact, language))
+        term_language = self.rules[entry.rule].term_language
+        if not term_language:
+            return False
+        language = detect_language(sentence_of(s.n.exact, start, end))
+        return language != term_language and is_common_word(entry.exact, language)
 
     def _likely(self, s: _Scratch, policy: CommunityPolicy | None) -> bool:
         """Whether the model reads the message as a violation, read without the words the rules
