@@ -248,3 +248,17 @@ def test_digits_in_a_word_that_is_not_a_quantity_are_leetspeak(text, read):
     if C is not None:
         assert C.leet(text) == read
         assert bool(C.quick(text, True) != N.fold(text)) == (read != text)
+
+
+def test_a_gap_of_spaces_between_words_is_one_space_mapped_back():
+    # (phones and copied text leave two spaces; a term's words are written with one)
+    text = "Địt  mẹ   mày\tnhé  con  chó"
+    n = N.normalize(text)
+    assert n.exact == "địt mẹ mày\tnhé con chó" and n.folded == "dit me may\tnhe con cho"
+    assert n.plain == text.lower()  # (the patterns read the text's own gaps)
+    start = n.exact.index("mày")
+    assert text[slice(*n.span(start, start + 3))] == "mày"
+    assert text[slice(*n.span(0, n.exact.index("mày") + 3))] == "Địt  mẹ   mày"
+    assert n == N._normalize_fully(text, True)
+    squeezed = N.normalize("fuuuuck    you")
+    assert squeezed.exact == "fuck you" and squeezed.squeezed == frozenset({1})

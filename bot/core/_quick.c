@@ -6,7 +6,8 @@
  * in NFKC. The answer is its diacritics-folded form when no normalisation stage but case and
  * diacritics has work to do; else ALL (8) when a character calls for every stage, or which of
  * the stages within words may have work: LEET_WORK (1), SPACED_WORK (2), REPEAT_WORK (4),
- * TONE_WORK (16: an old-style tone mark that may move, "hòa" -> "hoà"). It
+ * TONE_WORK (16: an old-style tone mark that may move, "hòa" -> "hoà"), GAP_WORK (32: two
+ * spaces in a row, a gap the last stage narrows to one). It
  * is exactly what ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs
  * where this could not be compiled); tests compare the two on every BMP character and on random
  * text.
@@ -236,6 +237,7 @@ is_quantity(PyObject *text, int kind, const void *data, Py_ssize_t start, Py_ssi
 #define REPEAT_WORK 4
 #define ALL 8
 #define TONE_WORK 16
+#define GAP_WORK 32
 
 /* Whether the characters at ``i`` and after it are one of the tone pairs; -1: error */
 static int
@@ -316,6 +318,8 @@ has_work(PyObject *text, int kind, const void *data, Py_ssize_t n, unsigned char
             words |= SPACED_WORK;
         if (i >= 2 && ch == prev && ch == prev2 && is_alpha(ch))
             words |= REPEAT_WORK;
+        if (ch == ' ' && prev == ' ')
+            words |= GAP_WORK;
         if ((c & TONE_FIRST) && !(words & TONE_WORK)) {
             int found = tone_pair(kind, data, n, i);
             if (found < 0)

@@ -7,8 +7,9 @@ Stages, in order:
   4. look-alike letters to Latin; leetspeak inside words that contain letters;
   5. collapse separators between single letters ("đ.ị.t", "f u c k", "c-h-ó");
   6. squeeze runs of three or more of one letter ("địttttt", "fuuuuck");
-  7. one tone-mark placement: old style "hòa", "khỏe", "thúy" become "hoà", "khoẻ", "thuý" -> ``exact``
-  8. drop diacritics (one character to one)                                     -> ``folded``
+  7. one tone-mark placement: old style "hòa", "khỏe", "thúy" become "hoà", "khoẻ", "thuý";
+  8. a gap of two spaces or more between words one space wide                  -> ``exact``
+  9. drop diacritics (one character to one)                                     -> ``folded``
 
 ``plain`` keeps digits and punctuation and feeds the pattern detectors (phones, links);
 ``exact`` and ``folded`` are the same length and share one map, and feed the word matcher.
@@ -585,12 +586,13 @@ _new = tuple.__new__  # a named tuple built without its Python-level constructor
 
 # What the quick answer says when it is not the folded text: which stages within words may have
 # work, or that a character calls for every stage (invisible, look-alike, control)
-_LEET, _SPACED_WORK, _REPEAT_WORK, _ALL, _TONE = 1, 2, 4, 8, 16
+_LEET, _SPACED_WORK, _REPEAT_WORK, _ALL, _TONE, _GAP_WORK = 1, 2, 4, 8, 16, 32
 
 
 def _quick_py(lower: str, ascii: bool) -> str | int:
     """The folded text if no stage but case and diacritics has work to do, else _ALL or which
-    stages within words may have (_LEET | _SPACED_WORK | _REPEAT_WORK | _TONE).
+    stages within words may have (_LEET | _SPACED_WORK | _REPEAT_WORK | _TONE), or that two
+    spaces stand in a row (_GAP_WORK: the last stage narrows the gap).
     ``lower``: the text lowercased, of its length and in NFKC; ``ascii``: whether the text is.
 
     Most chat is like that. ``_quick.c`` answers the same in one pass where it could be
@@ -612,6 +614,8 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
         work |= _REPEAT_WORK  # only runs of letters are squeezed ("1000" stays)
     if not ascii and _TONE_HINT.search(lower):
         work |= _TONE
+    if "  " in lower:
+        work |= _GAP_WORK
     return work or fold(lower)
 
 
@@ -679,6 +683,46 @@ def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str
 # fold(text): diacritics dropped, one character to one (đ -> d), by the table;
 # has_digit(text): whether it holds an ASCII digit
 _plain_fold, fold, _leet, _spaced, has_digit, _runs, _clusters = _load_quick()
+
+
+
+
+def _spaced_once(n: Normalized) -> Normalized:
+    """The last stage: gaps between words one space wide (most text has none to narrow)."""
+    return _single_spaced(n) if "  " in n.exact else n
+
+
+# a gap of more than one space (tabs in it too): one space, as a term's words are written
+# ("địt  mẹ mày" is "địt mẹ mày", "my  uncle  dick" is "my uncle dick"); a line break stays,
+# it ends a sentence
+_GAP = re.compile(r"[ \t]*  [ \t]*")
+
+
+def _single_spaced(n: Normalized) -> Normalized:
+    """``n`` with each gap of spaces and tabs in ``exact`` and ``folded`` one space wide, behind
+    a map of its own (``plain``, which the patterns read, keeps them)."""
+    exact, size = n.exact, len(n.exact)
+    pieces: list[str] = []
+    first: list[int] = []
+    end: list[int] = []
+    pos = 0
+    for gap in _GAP.finditer(exact):
+        a, z = gap.span()
+        pieces += (exact[pos:a], " ")
+        first.extend(range(pos, a + 1))
+        end.extend(range(pos + 1, a + 1))
+        end.append(z)
+        pos = z
+    pieces.append(exact[pos:])
+    first.extend(range(pos, size))
+    end.extend(range(pos + 1, size + 1))
+    text = "".join(pieces)
+    squeezed = n.squeezed
+    if squeezed:
+        moved = {old: new for new, old in enumerate(first)}
+        squeezed = frozenset(moved[p] for p in squeezed if p in moved)
+    return _new(Normalized, (n.original, n.plain, text, fold(text), squeezed, n.plain_map,
+                             n.map + ((first, end),)))
 
 
 def normalize(text: str) -> Normalized:
@@ -758,7 +802,9 @@ def _normalize_words(text: str, lower: str, work: int) -> Normalized:
         _squeeze(m)
     if work & _TONE:
         _tones(m)  # (a stage before may have made a pair: "h ò a" is "hòa", "hò4" is "hòa")
-    return _new(Normalized, (text, lower, m.text, fold(m.text), m.squeezed, (), tuple(m.maps)))
+    # (a gap the quick answer found, or one a stage left: "f u c k  you")
+    return _spaced_once(_new(Normalized, (text, lower, m.text, fold(m.text), m.squeezed, (),
+                                          tuple(m.maps))))
 
 
 def _normalize_fully(text: str, nfkc: bool) -> Normalized:
@@ -773,8 +819,8 @@ def _normalize_fully(text: str, nfkc: bool) -> Normalized:
     _collapse_spaced(m)
     _squeeze(m)
     _tones(m)
-    return _new(Normalized, (text, plain, m.text, fold(m.text), m.squeezed, plain_map,
-                             tuple(m.maps)))
+    return _spaced_once(_new(Normalized, (text, plain, m.text, fold(m.text), m.squeezed,
+                                          plain_map, tuple(m.maps))))
 
 
 def normalize_term(term: str) -> str:
