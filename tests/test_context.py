@@ -66,12 +66,14 @@ def _rules(engine, text, policy=None):
     ("Hi Dick, how are you", None), ("Suck My Dick", "Dick"), ("Go Suck A Dick Now", "Dick"),
     ("Dick Cheney Was Here", "Dick"), ("ok. Dick Smith said so", None),
     ("f*dge off", "f*dge"), ("fu**e off", "fu**e"), ("f*e", None),
-    # a context is read in the term's own sentence: a full stop or a line break ends it, a
-    # question, an exclamation or an ellipsis does not ("send nudes? no way" is read whole)
-    ("lu. moi kia", None), ("lu\nmoi kia", None), ("bon moi. nguoi ta noi", "moi"),
-    ("bon moi\nnguoi ta noi", "moi"), ("lu! moi kia", "moi"), ("lu? moi kia", "moi"),
-    ("lu... moi kia", "moi"), ("bon moi? nguoi", None), ("i will. hurt you", None),
-    ("500. ml", "ml"), ("gia 1.500 ml", None),
+    # a word that makes a term count is read in the term's own sentence: a full stop or a line
+    # break ends it, a question, an exclamation or an ellipsis does not ("send nudes? no way"
+    # is read whole); a word that clears it may stand in the next ("I know where you live. I'll
+    # drop the book off")
+    ("lu. moi kia", None), ("lu\nmoi kia", None), ("lu! moi kia", "moi"), ("lu? moi kia", "moi"),
+    ("lu... moi kia", "moi"), ("i will. hurt you", None), ("i will\nhurt you", None),
+    ("bon moi. nguoi ta noi", None), ("bon moi\nnguoi ta noi", None), ("bon moi? nguoi", None),
+    ("500. ml", None), ("gia 1.500 ml", None), ("not.\ni will hurt you", None),
 ])
 def test_context_decides_where_a_term_counts(ctx, text, hit):
     assert _rules(ctx, text) == ([("t.ctx", hit)] if hit else [])

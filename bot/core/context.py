@@ -217,9 +217,7 @@ class CompiledContext:
                exact[end:end + span] if self.looks_after else "")
         counts = self._seen.get(key)
         if counts is None:
-            # read within the term's own sentence
-            counts = self._around(_sentence_before(key[0], _SENTENCE_EDGE),
-                                  _sentence_after(key[1], _SENTENCE_EDGE))
+            counts = self._around(key[0], key[1])
             if len(self._seen) >= _SEEN_MOST:
                 self._seen.clear()
             self._seen[key] = counts
@@ -227,31 +225,40 @@ class CompiledContext:
 
     def _around(self, left: str, right: str) -> bool:
         """Whether the words of ``left`` (the stretch before a hit, as typed) and ``right``
-        (after it) are what the context asks for."""
+        (after it) are what the context asks for. A word that makes the hit count must stand in
+        its sentence ("mẹ dạy con nấu ăn. lol ok" holds no "con lol"); one that clears it may
+        stand in the next, where a message often says what it meant ("tao biết nhà mày ở đâu
+        rồi. Mai qua lấy sách")."""
         within, reach = self.within, self.reach
         left_words = _words_in(left, 0, len(left))[-reach:] if self.looks_before else []
         right_words = _words_in(right, 0, len(right))[:reach] if self.looks_after else []
         plain = not _mostly_marked(left_words + right_words)
         if self.looks_before:
             before = [fold(w) for w in left_words]
-            if self.before is not None and not self.before.before(
-                    before, left_words, within, plain):
-                return False
+            if self.before is not None:
+                own = _sentence_before(left, _SENTENCE_EDGE)
+                mine = left_words if own is left else _words_in(own, 0, len(own))[-reach:]
+                if not self.before.before([fold(w) for w in mine], mine, within, plain):
+                    return False
             if self.not_before is not None and self.not_before.before(before, left_words, within):
                 return False
         if self.looks_after:
             after = [fold(w) for w in right_words]
-            if self.after is not None and not self.after.after(after, right_words, within, plain):
-                return False
+            if self.after is not None:
+                own = _sentence_after(right, _SENTENCE_EDGE)
+                mine = right_words if own is right else _words_in(own, 0, len(own))[:reach]
+                if not self.after.after([fold(w) for w in mine], mine, within, plain):
+                    return False
             if self.not_after is not None and self.not_after.after(after, right_words, within):
                 return False
         return True
 
 
-# where a sentence ends: a full stop before a space, or a line break. The words of another
-# sentence do not tell how a term is meant ("mẹ dạy con nấu ăn. lol ok" is laughter, not "con
-# lol"). Not a question or an exclamation: a question answered ("send me nudes? no way") and a
-# pitch ("FREE NITRO!!! claim here") are read whole; nor an ellipsis, a pause mid-sentence
+# where a sentence ends, for the words that make a hit count: a full stop before a space, or a
+# line break. Another sentence's words do not make a term what it is ("mẹ dạy con nấu ăn. lol
+# ok" is laughter, not "con lol"). Not a question or an exclamation: a question answered ("send
+# me nudes? no way") and a pitch ("FREE NITRO!!! claim here") are read whole; nor an ellipsis,
+# a pause mid-sentence
 _SENTENCE_EDGE = re.compile(r"(?<![.])\.\s|\n")
 
 
