@@ -274,10 +274,7 @@ def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
     either side), though the message has marks elsewhere: an unaccented word there is read as
     the sentence's own typing reads it ("an xong roi di ngu. Người Hoa ở Chợ Lớn ..." sleeps),
     as the same sentence sent alone would be. Letters alone ("ngu v k l") are no typing."""
-    a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
-    left, right = exact[a:start], exact[end:b]
-    left = _sentence_before(left, _TYPED_EDGE)
-    right = _sentence_after(right, _TYPED_EDGE)
+    left, right = _sentence_around(exact, start, end)
     words = _words_in(left, 0, len(left))[-MIXED_REACH:] + _words_in(right, 0, len(right))[
         :MIXED_REACH]
     return all(w.isascii() for w in words) and sum(len(w) > 1 and w.isalpha() for w in words) >= 2
@@ -286,9 +283,16 @@ def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
 def sentence_of(exact: str, start: int, end: int) -> str:
     """The sentence the word at [start, end) of ``exact`` stands in (read at most
     ``MIXED_REACH`` words' worth of text either side)."""
+    left, right = _sentence_around(exact, start, end)
+    return left + exact[start:end] + right
+
+
+def _sentence_around(exact: str, start: int, end: int) -> tuple[str, str]:
+    """The text of its sentence before and after the word at [start, end) of ``exact``, read at
+    most ``MIXED_REACH`` words' worth either side."""
     a, b = max(0, start - _SPAN * MIXED_REACH), end + _SPAN * MIXED_REACH
-    return (_sentence_before(exact[a:start], _TYPED_EDGE) + exact[start:end]
-            + _sentence_after(exact[end:b], _TYPED_EDGE))
+    return (_sentence_before(exact[a:start], _TYPED_EDGE),
+            _sentence_after(exact[end:b], _TYPED_EDGE))
 
 
 def _sentence_before(left: str, edge: re.Pattern[str]) -> str:

@@ -7,7 +7,6 @@ state is the flood window, which the caller owns and passes in.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from bot.core.language import detect_language, is_common_word
 from bot.core.learned import Overlay
 from bot.core.lookalike import NEAR, compile_brands, resembles
 from bot.core.matcher import (
-    INNOCENT, SQUEEZE_AT_MOST, Spans, TermEntry, TermMatch, TermMatcher, parse_term,
+    INNOCENT, Spans, TermEntry, TermMatch, TermMatcher, parse_term, squeezed_form,
 )
 from bot.core.model import Model, logit, sigmoid
 from bot.core.normalize import Normalized, fold, has_digit, normalize, normalize_term
@@ -45,19 +44,6 @@ _CLEAN = Verdict()
 _NONE: Any = frozenset()  # stands for an empty set or mapping until one is needed
 _NO_GROUPS: dict[int, set[int]] = {}  # (never written: stands for no "requires" phrase found)
 _new = tuple.__new__  # a named tuple built without its Python-level constructor
-_DOUBLE = re.compile(r"([^\W\d_])\1")
-
-
-def squeezed_form(form: str) -> tuple[str, int]:
-    """A listed form with each doubled letter once ("faggot" -> "fagot"), and where in it each
-    such letter stands (bit i: its i-th letter; ``TermEntry.squeeze_at``)."""
-    at, removed = 0, 0
-    for m in _DOUBLE.finditer(form):
-        place = m.start() - removed
-        if place < SQUEEZE_AT_MOST:
-            at |= 1 << place
-        removed += 1
-    return _DOUBLE.sub(r"\1", form), at
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,8 +326,8 @@ class Engine:
                 folded_conf = rule.folded_confidence if confidence[1] is None else confidence[1]
                 for form, squeeze_only, squeeze_at in variants:
                     foldable_form = foldable or (fold_masks and form in masks)
-                    key = (i, form, foldable_form, via, open_start, open_end, squeeze_at,
-                           context, exact_conf)
+                    key = (i, form, foldable_form, via, open_start, open_end, squeeze_only,
+                           squeeze_at, context, exact_conf)
                     if key in made:
                         continue
                     made.add(key)

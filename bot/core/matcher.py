@@ -9,6 +9,7 @@ Each hit on the folded text is then checked against the exact text at the same p
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from itertools import accumulate
@@ -78,6 +79,21 @@ def squeezed_where(entry: TermEntry, squeezed: frozenset[int], start: int, end: 
         return not squeezed.isdisjoint(range(start, end))
     return any(at >> i & 1 and start + i in squeezed for i in range(min(end - start,
                                                                          SQUEEZE_AT_MOST)))
+
+
+_DOUBLE = re.compile(r"([^\W\d_])\1")
+
+
+def squeezed_form(form: str) -> tuple[str, int]:
+    """A listed form with each doubled letter once ("faggot" -> "fagot"), and where in it each
+    such letter stands (bit i: its i-th letter; ``TermEntry.squeeze_at``)."""
+    at, removed = 0, 0
+    for m in _DOUBLE.finditer(form):
+        place = m.start() - removed
+        if place < SQUEEZE_AT_MOST:
+            at |= 1 << place
+        removed += 1
+    return _DOUBLE.sub(r"\1", form), at
 
 
 def parse_term(term: str) -> tuple[str, bool, bool]:
