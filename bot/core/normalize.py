@@ -701,28 +701,21 @@ _GAP = re.compile(r"[ \t]*  [ \t]*")
 def _single_spaced(n: Normalized) -> Normalized:
     """``n`` with each gap of spaces and tabs in ``exact`` and ``folded`` one space wide, behind
     a map of its own (``plain``, which the patterns read, keeps them)."""
-    exact, size = n.exact, len(n.exact)
-    pieces: list[str] = []
-    first: list[int] = []
-    end: list[int] = []
-    pos = 0
-    for gap in _GAP.finditer(exact):
-        a, z = gap.span()
-        pieces += (exact[pos:a], " ")
-        first.extend(range(pos, a + 1))
-        end.extend(range(pos + 1, a + 1))
-        end.append(z)
-        pos = z
-    pieces.append(exact[pos:])
-    first.extend(range(pos, size))
-    end.extend(range(pos + 1, size + 1))
-    text = "".join(pieces)
+    # a gap is squeezed as a run of one letter is: its first character stands for it
+    m = _Mapped(n.exact)
+    kept = m.squeeze_runs([gap.span() for gap in _GAP.finditer(n.exact)])
+    text = m.text
+    if any(text[k] != " " for k in kept):  # (a gap that opens with a tab)
+        chars = list(text)
+        for k in kept:
+            chars[k] = " "
+        text = "".join(chars)
     squeezed = n.squeezed
     if squeezed:
-        moved = {old: new for new, old in enumerate(first)}
+        moved = {old: new for new, old in enumerate(m.maps[0][0])}
         squeezed = frozenset(moved[p] for p in squeezed if p in moved)
     return _new(Normalized, (n.original, n.plain, text, fold(text), squeezed, n.plain_map,
-                             n.map + ((first, end),)))
+                             n.map + tuple(m.maps)))
 
 
 def normalize(text: str) -> Normalized:
