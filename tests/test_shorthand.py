@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import Engine, RulesetError, load_rulesets
 from bot.core.shorthand import MAX_VARIANTS, Shorthand, load_shorthand, load_shorthands
+from tests.everyday import judged
 
 FORMS = {"không": ["k", "ko"], "được": ["dc", "đc"], "người ta": ["ngta"], "người": ["ng"],
          "vậy": ["v", "z"]}
@@ -94,6 +95,51 @@ def test_the_engine_reads_exceptions_and_context_words_typed_short(tmp_path):
     assert [h.rule_id for h in plain.check("mua đồ lậu dc k").hits] == ["t.ads"]
 
 
+COUNTING_RULE = """\
+  - {id: t.count, category: violence, clause: c1, severity: 3, terms: [đi chết],
+     exceptions: [đi chết được], explain: {vi: đe doạ, en: threat},
+     context: [{terms: [xử], preceded_by: [được], not_followed_by: [qua], within: 1}],
+     examples: {match: [đi chết, được xử], ok: [vui đi chết được, được xử qua]}}
+"""
+CLEARING = ("shorthand:\n  vi:\n    quá: [wa]\n"
+            "clearing_shorthand:\n  vi:\n    được: [dk]\n")
+
+
+def test_a_clearing_form_clears_a_hit_and_never_makes_one_count(tmp_path):
+    engine = Engine(load_rulesets(_write(tmp_path, COUNTING_RULE, CLEARING)))
+    # "dk" is "được" where it clears: the exception is read typed short
+    assert engine.check("vui đi chết dk").hits == ()
+    assert [h.rule_id for h in engine.check("vui đi chết nhé").hits] == ["t.count"]
+    # and nowhere that makes a hit count: "dk xử" is not "được xử"
+    assert [h.rule_id for h in engine.check("được xử rồi").hits] == ["t.count"]
+    assert engine.check("dk xử rồi").hits == ()
+    (rule,) = load_rulesets(tmp_path).rules
+    assert "đi chết dk" in rule.exceptions
+    assert "dk" not in rule.contexts[0].context.preceded_by
+
+
+def test_a_term_listed_typed_and_folded_is_typed_short_both_ways(tmp_path):
+    rule = COUNTING_RULE.replace("terms: [đi chết],",
+                                 "terms: [đi chết không], folded_terms: [đi chết không],")
+    rule = rule.replace("match: [đi chết,", "match: [đi chết không,")
+    engine = Engine(load_rulesets(_write(tmp_path, rule, "shorthand:\n  vi:\n    không: [k]\n")))
+    for text in ("đi chết không", "đi chết k", "di chet khong", "di chet k"):
+        assert [h.rule_id for h in engine.check(text).hits] == ["t.count"], text
+    (loaded,) = load_rulesets(tmp_path).rules
+    assert loaded.terms == ("đi chết không", "đi chết k")
+    assert loaded.folded_terms == ("đi chết không", "đi chết k")
+
+
+def test_a_clearing_word_takes_the_forms_of_the_word_it_reads_without_marks(tmp_path):
+    # a clearing word is compared without its marks, so "qua" (across) there is also "quá",
+    # typed "wa": "được xử wa" ("dealt with over there") is cleared as "được xử qua" is
+    engine = Engine(load_rulesets(_write(tmp_path, COUNTING_RULE, CLEARING)))
+    assert engine.check("được xử qua").hits == ()
+    assert engine.check("được xử wa").hits == ()
+    (rule,) = load_rulesets(tmp_path).rules
+    assert set(rule.contexts[0].context.not_followed_by) == {"qua", "wa"}
+
+
 EN_RULE = """\
   - id: t.threat
     category: violence
@@ -162,7 +208,12 @@ def test_languages_are_named():
     ("shorthand: [k, ko]\n", 3,
      "'shorthand' must map a language (vi, en, other) to its words' short forms"),
     ("shortand:\n  không: [k]\n", 3,
-     "unknown top-level field 'shortand' (one of: teencode, shorthand)"),
+     "unknown top-level field 'shortand' (one of: teencode, shorthand, clearing_shorthand)"),
+    ("shorthand:\n  vi:\n    không: [k]\nclearing_shorthand:\n  vi:\n    khách: [k]\n", 8,
+     "clearing_shorthand 'khách': 'k' is already a short form of 'không'; a form stands for "
+     "one word"),
+    ("clearing_shorthand:\n  vi: [dk]\n", 4,
+     "'clearing_shorthand' must be a mapping of a word to the short forms it is typed as"),
 ])
 def test_a_bad_entry_is_refused_with_its_line(tmp_path, shorthand, line, message):
     _write(tmp_path, RULE, shorthand)
@@ -183,3 +234,19 @@ def test_the_shipped_forms_load_and_clear_what_their_words_clear():
     ]:
         assert engine.check(full).hits == (), full
         assert engine.check(short).hits == (), short
+    # lines the everyday table holds, typed short: nothing a member or a moderator sees
+    for full, short in [
+        ("nhớ mày chết đi được, bao giờ về", "nhớ mày chết đi dk, bgio về"),
+        ("ngân hàng không bao giờ yêu cầu khách cung cấp mã OTP", "ngân hàng k bgio yêu cầu "
+                                                                  "khách cung cấp mã OTP"),
+        ("con ngu chua, khuya roi", "con ngu chx, khuya roi"),  # ngủ chưa, typed plain
+        ("bà nội dặn đừng nói láo", "bà nội dặn đừng ns láo"),
+        ("hôm nay đi ăn lol", "hom nay dy an lol"),
+        ("em ngu quá, làm sai hết bài rồi", "e ngu quá, làm sai hết bài rồi"),
+        ("minh gui link qua dm roi", "minh gui link wa dm roi"),
+        ("cô ơi dm con với ạ", "cô ơi dm con vois ạ"),
+        ("đồng tính là bệnh à? mẹ mình hỏi vậy", "đồng tính là bệnh ah? mẹ mình hỏi vậy"),
+        ("chém nó đi anh em, team bạn yếu lắm", "chém nó đi anh em, team b yếu lắm"),
+    ]:
+        assert judged(engine, full) == [], full
+        assert judged(engine, short) == [], short

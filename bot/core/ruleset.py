@@ -18,7 +18,7 @@ import re2
 import yaml
 
 from bot.core.detectors import requires_digit
-from bot.core.shorthand import Shorthand, load_shorthands
+from bot.core.shorthand import Forms, Shorthand, load_shorthands
 from bot.shipped import shipped_dir
 
 CATEGORIES = (
@@ -36,6 +36,7 @@ AUDIENCES = ("everyone", "new_members")
 DETECTORS = ("terms", "links", "lookalike", "mentions", "flood", "duplicate", "model")
 # where a context entry looks, and what it may say
 CONTEXT_WORDS = ("preceded_by", "not_preceded_by", "followed_by", "not_followed_by")
+CLEARING_WORDS = ("not_preceded_by", "not_followed_by")
 CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "neutral", "confidence",
                   "folded_confidence", *CONTEXT_WORDS}
 TEENCODE_FIELDS = {"abbr", "means", "confidence", "languages", "within", "unless_name",
@@ -639,7 +640,7 @@ def _load_clauses(path: Path, errors: _Collector) -> dict[str, Clause]:
 
 
 def _load_teencode(path: Path, errors: _Collector
-                   ) -> tuple[list[TeencodeEntry], dict[str, Shorthand]]:
+                   ) -> tuple[list[TeencodeEntry], dict[str, Forms]]:
     data = _read_yaml(path, errors)
     out: list[TeencodeEntry] = []
     if data is None:
@@ -648,13 +649,11 @@ def _load_teencode(path: Path, errors: _Collector
         errors.add(str(path), None, "expected a mapping with a 'teencode' list")
         return out, {}
     for key, line in data["__keys__"].items():
-        if key not in ("teencode", "shorthand"):
+        if key not in ("teencode", "shorthand", "clearing_shorthand"):
             errors.add(f"{path}:{line}", None, f"unknown top-level field '{key}' (one of: "
-                                               "teencode, shorthand)")
-    shorthands = load_shorthands(data.get("shorthand"), str(path),
-                                 data["__keys__"].get("shorthand", 1), LANGUAGES,
-                                 lambda where, what: errors.add(where, None, what))
-    shorthand = _shorthand_for("vi", shorthands)  # teencode is Vietnamese
+                                               "teencode, shorthand, clearing_shorthand)")
+    shorthands = _load_forms(data, path, errors)
+    forms = _shorthand_for("vi", shorthands)  # teencode is Vietnamese
     for raw in data["teencode"]:
         where = f"{path}:{raw.get('__line__', '?')}" if isinstance(raw, dict) else str(path)
         if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("abbr", "means")):
@@ -668,50 +667,72 @@ def _load_teencode(path: Path, errors: _Collector
         context = _load_context(raw, where, raw['abbr'], errors, TEENCODE_FIELDS)
         _check_abbr(raw["abbr"], where, errors)
         out.append(TeencodeEntry(raw["abbr"], raw["means"], conf, langs, where,
-                                 _shortened_context(context, shorthand)))
+                                 _shortened_context(context, forms)))
     return out, shorthands
 
 
-def _shorthand_for(language: str, shorthands: dict[str, Shorthand]) -> Shorthand:
+def _load_forms(data: dict, path: Path, errors: _Collector) -> dict[str, Forms]:
+    """Each language's short forms: ``shorthand:`` and ``clearing_shorthand:``."""
+    def problem(where: str, what: str) -> None:
+        errors.add(where, None, what)
+
+    keys = data["__keys__"]
+    everywhere = load_shorthands(data.get("shorthand"), str(path), keys.get("shorthand", 1),
+                                 LANGUAGES, problem)
+    clearing = load_shorthands(data.get("clearing_shorthand"), str(path),
+                               keys.get("clearing_shorthand", 1), LANGUAGES, problem,
+                               taken=everywhere, key="clearing_shorthand")
+    return {language: Forms.of(everywhere.get(language, Shorthand()),
+                               clearing.get(language, Shorthand()))
+            for language in dict.fromkeys([*everywhere, *clearing])}
+
+
+def _shorthand_for(language: str, shorthands: dict[str, Forms]) -> Forms:
     """The forms for a file in ``language``; a file in none (``common.yaml``) gets them all."""
     if language:
-        return shorthands.get(language, Shorthand())
-    return Shorthand.union(list(shorthands.values()))
+        return shorthands.get(language, Forms())
+    return Forms.union(list(shorthands.values()))
 
 
-def _shortened_context(context: Context | None, shorthand: Shorthand) -> Context | None:
+def _shortened_context(context: Context | None, forms: Forms) -> Context | None:
     """A context whose word lists also hold their phrases typed short ("k bán" beside "không
-    bán")."""
-    if context is None or not shorthand.forms:
+    bán"); the words that clear a hit also with the forms that stand for a word only there."""
+    if context is None or not forms.clearing.forms:
         return context
-    return replace(context, **{k: shorthand.expand(getattr(context, k)) for k in CONTEXT_WORDS})
+    return replace(context, **{k: (forms.clearing if k in CLEARING_WORDS else forms.counting
+                                   ).expand(getattr(context, k)) for k in CONTEXT_WORDS})
 
 
-def _shortened(rule: Rule, shorthand: Shorthand) -> Rule:
+def _shortened(rule: Rule, forms: Forms) -> Rule:
     """A rule whose terms, exceptions, ``unless`` phrases and context words also match typed
     short ("go back 2 ur country", "k bán"). A term's variant that the rule already lists
     elsewhere is left where the author put it."""
-    if not shorthand.forms:
+    shorthand = forms.counting
+    if not forms.clearing.forms:
         return rule
-    taken = set(rule.terms + rule.folded_terms).union(
+    authored = set(rule.terms + rule.folded_terms).union(
         *(c.terms + c.folded_terms for c in rule.contexts))
+    # a variant is made once per kind of list: a term both listed as typed and folded is
+    # typed short both ways ("mày chết đy" and, plain, "may chet dy")
+    made: dict[str, set[str]] = {"terms": set(), "folded": set()}
 
-    def grow(terms: tuple[str, ...]) -> tuple[str, ...]:
+    def grow(terms: tuple[str, ...], kind: str) -> tuple[str, ...]:
         out = list(terms)
         for term in terms:
             for variant in shorthand.variants(term):
-                if variant not in taken:
-                    taken.add(variant)
+                if variant not in authored and variant not in made[kind]:
+                    made[kind].add(variant)
                     out.append(variant)
         return tuple(out)
 
-    terms, folded = grow(rule.terms), grow(rule.folded_terms)
-    contexts = tuple(replace(c, terms=grow(c.terms), folded_terms=grow(c.folded_terms),
-                             context=_shortened_context(c.context, shorthand))
+    terms, folded = grow(rule.terms, "terms"), grow(rule.folded_terms, "folded")
+    contexts = tuple(replace(c, terms=grow(c.terms, "terms"),
+                             folded_terms=grow(c.folded_terms, "folded"),
+                             context=_shortened_context(c.context, forms))
                      for c in rule.contexts)
     return replace(rule, terms=terms, folded_terms=folded,
-                   exceptions=shorthand.expand(rule.exceptions),
-                   unless=shorthand.expand(rule.unless), contexts=contexts)
+                   exceptions=forms.clearing.expand(rule.exceptions),
+                   unless=forms.clearing.expand(rule.unless), contexts=contexts)
 
 
 def _check_abbr(abbr: str, where: str, errors: _Collector) -> None:
@@ -763,7 +784,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
         if term_language not in ("", *LANGUAGES):
             errors.add(str(file), None, f"unknown language {term_language!r}")
         named = _PhraseLists.load(data, file, errors)
-        shorthand = _shorthand_for(term_language, shorthands)
+        forms = _shorthand_for(term_language, shorthands)
         for raw in data["rules"]:
             rule = _load_rule(raw, file, clauses, errors, term_language, named)
             if rule is None:
@@ -772,7 +793,7 @@ def load_rulesets(path: Path | str | None = None) -> Ruleset:
                 errors.add(rule.where, rule.id, f"duplicate id (first defined at {seen[rule.id]})")
                 continue
             seen[rule.id] = rule.where
-            rules.append(_shortened(rule, shorthand))
+            rules.append(_shortened(rule, forms))
         named.check_used(errors)
     models = [r for r in rules if r.detector == "model"]
     for extra in models[1:]:

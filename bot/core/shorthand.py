@@ -6,6 +6,11 @@ member types "k bán", "chết đi dc", "go back 2 ur country". The forms are da
 ``shorthand:``, by language), and the loader writes each phrase of a rule in that language
 spelled short beside it (its terms, the words around them, its exceptions and ``unless``), so no
 rule lists each form. Variants are made once, at load time; matching is unchanged.
+
+Some forms are also other words ("dk" is "được" and "địt", "e" is "em" and a letter): those
+(``clearing_shorthand:``) stand for their word only in what clears a hit (``not_preceded_by``,
+``not_followed_by``, ``exceptions``, ``unless``), never in what makes one count; a miss there
+costs a violation read as chat, a wrong reading there would punish chat.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import itertools
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from bot.core.normalize import fold
 
 # a phrase with many short-typed words: its variants with all of them short would be many, and
 # members shorten one or two; past this, each word is shortened alone
@@ -67,6 +74,16 @@ class Shorthand:
         entries = [e for part in parts for e in part.forms]
         return cls(tuple(sorted(entries, key=lambda e: -len(e[0]))))
 
+    def marks_free(self) -> "Shorthand":
+        """These forms, each word's also under its spelling without marks: a clearing word is
+        compared without its marks, so "qua" there is also "quá", typed "wa"."""
+        merged: dict[tuple[str, ...], dict[str, None]] = {}
+        for full, short in self.forms:
+            for key in dict.fromkeys((full, tuple(fold(w) for w in full))):
+                merged.setdefault(key, {}).update(dict.fromkeys(short))
+        return Shorthand(tuple(sorted(((k, tuple(v)) for k, v in merged.items()),
+                                      key=lambda e: -len(e[0]))))
+
     def expand(self, phrases: tuple[str, ...]) -> tuple[str, ...]:
         """``phrases`` and after them each one's variants (none twice)."""
         if not self.forms:
@@ -112,38 +129,58 @@ class Shorthand:
         return pieces
 
 
-def load_shorthand(raw: Any, file: str, line: int, problem: Callable[[str, str], None]
-                   ) -> Shorthand:
+@dataclass(frozen=True)
+class Forms:
+    """A language's short forms where a word makes a hit count, and where it clears one."""
+
+    counting: Shorthand = Shorthand()
+    clearing: Shorthand = Shorthand()
+
+    @classmethod
+    def of(cls, everywhere: Shorthand, clearing_only: Shorthand) -> "Forms":
+        return cls(everywhere, Shorthand.union([everywhere, clearing_only]).marks_free())
+
+    @classmethod
+    def union(cls, parts: "list[Forms]") -> "Forms":
+        """Every part's forms (for a file written in no one language)."""
+        return cls(Shorthand.union([p.counting for p in parts]),
+                   Shorthand.union([p.clearing for p in parts]))
+
+
+def load_shorthand(raw: Any, file: str, line: int, problem: Callable[[str, str], None],
+                   taken: Shorthand | None = None, key: str = "shorthand") -> Shorthand:
     """The ``shorthand:`` mapping (at ``file:line``) of a word to its short forms; each problem
-    is reported with the line it is on, and its entry left out."""
+    is reported with the line it is on, and its entry left out. ``taken``: forms already
+    given to a word elsewhere (a form stands for one word)."""
     if raw is None:
         return Shorthand()
     if not isinstance(raw, dict):
-        problem(f"{file}:{line}", "'shorthand' must be a mapping of a word to the short forms "
+        problem(f"{file}:{line}", f"'{key}' must be a mapping of a word to the short forms "
                                   "it is typed as")
         return Shorthand()
     entries: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-    owner: dict[str, str] = {}
+    owner: dict[str, str] = {form: " ".join(full) for full, short in (taken or Shorthand()).forms
+                             for form in short}
     for word, forms in raw.items():
         if word.startswith("__"):
             continue
         at = f"{file}:{raw['__keys__'].get(word, '?')}"
         if not isinstance(forms, list) or not forms or not all(
                 isinstance(f, str) and f.strip() for f in forms):
-            problem(at, f"shorthand {word!r}: give a list of the short forms it is typed as")
+            problem(at, f"{key} {word!r}: give a list of the short forms it is typed as")
             continue
         full = _words(word)
         short = []
         for form in forms:
-            key = " ".join(_words(form))
-            if key == " ".join(full) or "*" in key:
-                problem(at, f"shorthand {word!r}: {form!r} is not a short form of it")
-            elif key in owner:
-                problem(at, f"shorthand {word!r}: {form!r} is already a short form of "
-                            f"{owner[key]!r}; a form stands for one word")
+            typed = " ".join(_words(form))
+            if typed == " ".join(full) or "*" in typed:
+                problem(at, f"{key} {word!r}: {form!r} is not a short form of it")
+            elif typed in owner:
+                problem(at, f"{key} {word!r}: {form!r} is already a short form of "
+                            f"{owner[typed]!r}; a form stands for one word")
             else:
-                owner[key] = word
-                short.append(key)
+                owner[typed] = word
+                short.append(typed)
         if short:
             entries.append((full, tuple(short)))
     # a phrase is found before a word it starts with ("người ta" before "người")
@@ -152,12 +189,15 @@ def load_shorthand(raw: Any, file: str, line: int, problem: Callable[[str, str],
 
 
 def load_shorthands(raw: Any, file: str, line: int, languages: tuple[str, ...],
-                    problem: Callable[[str, str], None]) -> dict[str, Shorthand]:
-    """``shorthand:``, a mapping of a language to its words' short forms."""
+                    problem: Callable[[str, str], None],
+                    taken: dict[str, Shorthand] | None = None,
+                    key: str = "shorthand") -> dict[str, Shorthand]:
+    """``shorthand:`` (or ``key``), a mapping of a language to its words' short forms;
+    ``taken``: each language's forms already given elsewhere."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        problem(f"{file}:{line}", "'shorthand' must map a language (" + ", ".join(languages)
+        problem(f"{file}:{line}", f"'{key}' must map a language (" + ", ".join(languages)
                 + ") to its words' short forms")
         return {}
     out = {}
@@ -166,8 +206,9 @@ def load_shorthands(raw: Any, file: str, line: int, languages: tuple[str, ...],
             continue
         at = raw["__keys__"].get(language, line)
         if language not in languages:
-            problem(f"{file}:{at}", f"shorthand: unknown language {language!r} (one of: "
+            problem(f"{file}:{at}", f"{key}: unknown language {language!r} (one of: "
                                     f"{', '.join(languages)})")
             continue
-        out[language] = load_shorthand(forms, file, at, problem)
+        out[language] = load_shorthand(forms, file, at, problem,
+                                       (taken or {}).get(language), key)
     return out
