@@ -32,7 +32,8 @@ def test_a_phrase_is_written_with_each_short_form():
 
 def test_a_listed_phrase_is_found_before_the_word_it_starts_with():
     sh = _shorthand(FORMS)
-    assert sh.variants("người ta nói") == ("ngta nói",)
+    # and with its words typed short too
+    assert sh.variants("người ta nói") == ("ngta nói", "ng ta nói")
     assert sh.variants("mọi người") == ("mọi ng",)
 
 
@@ -41,7 +42,7 @@ def test_a_word_given_twice_is_typed_short_the_same_way_twice():
     assert set(variants) == {"k cần đơn k", "ko cần đơn ko"}
 
 
-def test_words_are_combined_and_past_the_limit_shortened_one_at_a_time():
+def test_words_are_combined_and_past_the_limit_fewer_shortened_at_once():
     sh = _shorthand(FORMS)
     assert set(sh.variants("không vậy mọi người")) == {
         f"{a} {b} mọi {c}" for a in ("không", "k", "ko") for b in ("vậy", "v", "z")
@@ -49,8 +50,12 @@ def test_words_are_combined_and_past_the_limit_shortened_one_at_a_time():
     many = {f"w{i}": [f"s{i}a", f"s{i}b"] for i in range(6)}  # 3**6 combinations
     assert 3 ** 6 > MAX_VARIANTS
     variants = _shorthand(many).variants("w0 w1 w2 w3 w4 w5")
-    assert len(variants) == 12 and "s0a w1 w2 w3 w4 w5" in variants
-    assert "w0 w1 w2 w3 w4 s5b" in variants
+    # as many words short at once as stays within the limit: three of six here (6 * 2 one
+    # short, 15 * 4 two, 20 * 8 three: 232; four more would make 472)
+    assert 12 + 60 + 160 <= MAX_VARIANTS < 12 + 60 + 160 + 240
+    assert len(variants) == 232 and "s0a w1 w2 w3 w4 w5" in variants
+    assert "w0 w1 w2 w3 w4 s5b" in variants and "s0a w1 s2b w3 w4 s5b" in variants
+    assert not any(v.count("s") > 3 for v in variants)
 
 
 def _write(tmp_path: Path, rule: str, shorthand: str, en_rule: str = "") -> Path:
@@ -98,10 +103,10 @@ def test_the_engine_reads_exceptions_and_context_words_typed_short(tmp_path):
 COUNTING_RULE = """\
   - {id: t.count, category: violence, clause: c1, severity: 3, terms: [đi chết],
      exceptions: [đi chết được], explain: {vi: đe doạ, en: threat},
-     context: [{terms: [xử], preceded_by: [được], not_followed_by: [qua], within: 1}],
+     context: [{terms: [xử], preceded_by: [được], not_followed_by: [qua, lắm], within: 1}],
      examples: {match: [đi chết, được xử], ok: [vui đi chết được, được xử qua]}}
 """
-CLEARING = ("shorthand:\n  vi:\n    quá: [wa]\n"
+CLEARING = ("shorthand:\n  vi:\n    quá: [wa]\n    làm: [lm]\n"
             "clearing_shorthand:\n  vi:\n    được: [dk]\n")
 
 
@@ -136,8 +141,10 @@ def test_a_clearing_word_takes_the_forms_of_the_word_it_reads_without_marks(tmp_
     engine = Engine(load_rulesets(_write(tmp_path, COUNTING_RULE, CLEARING)))
     assert engine.check("được xử qua").hits == ()
     assert engine.check("được xử wa").hits == ()
+    # and "lắm" (much) also "làm"'s "lm": "được xử lm" is "được xử lắm"
+    assert engine.check("được xử lm").hits == ()
     (rule,) = load_rulesets(tmp_path).rules
-    assert set(rule.contexts[0].context.not_followed_by) == {"qua", "wa"}
+    assert set(rule.contexts[0].context.not_followed_by) == {"qua", "wa", "lắm", "lm"}
 
 
 EN_RULE = """\

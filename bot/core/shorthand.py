@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from bot.core.normalize import fold
 
 # a phrase with many short-typed words: its variants with all of them short would be many, and
-# members shorten one or two; past this, each word is shortened alone
+# members shorten one or two; past this, fewer of its words are shortened at once
 MAX_VARIANTS = 256
 
 
@@ -37,6 +38,9 @@ class Shorthand:
     """Each written word or phrase (as words) and the short forms it is typed as."""
 
     forms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # the words are listed without their marks and a phrase's words are looked up so (where a
+    # word clears a hit, compared without its marks: "giỏi lắm" takes "làm"'s "lm")
+    marks_free: bool = False
 
     def variants(self, phrase: str) -> tuple[str, ...]:
         """The phrase spelled with its words' short forms (not the phrase itself)."""
@@ -48,15 +52,17 @@ class Shorthand:
             return ()
         # a word that comes twice is typed short the same way twice ("k cần đơn k")
         kinds = list(dict.fromkeys(" ".join(words[a:b]) for a, b, _ in slots))
-        choices = {" ".join(words[a:b]): (" ".join(words[a:b]),) + short for a, b, short in slots}
+        choices = {" ".join(words[a:b]): (" ".join(words[a:b]),) + short
+                   + (self._single_words.variants(" ".join(words[a:b])) if b - a > 1 else ())
+                   for a, b, short in slots}
         count = 1
         for kind in kinds:
             count *= len(choices[kind])
         if count <= MAX_VARIANTS:
             picks = [dict(zip(kinds, combo))
                      for combo in itertools.product(*(choices[k] for k in kinds))]
-        else:  # one word short at a time
-            picks = [{kind: form} for kind in kinds for form in choices[kind][1:]]
+        else:
+            picks = self._fewer_short(kinds, [choices[k][1:] for k in kinds])
         pieces = self._between(words, slots)
         written = " ".join(words)
         out = []
@@ -68,21 +74,43 @@ class Shorthand:
                 out.append(text)
         return tuple(dict.fromkeys(out))
 
+    @staticmethod
+    def _fewer_short(kinds: list[str], shorts: list[tuple[str, ...]]) -> list[dict[str, str]]:
+        """As many of the words typed short at once as keeps the variants within
+        MAX_VARIANTS, each word alone at least ("k vậy mọi người", "không v mn", not every
+        form of all three)."""
+        def subsets(most: int) -> list[tuple[int, ...]]:
+            return [subset for size in range(1, most + 1)
+                    for subset in itertools.combinations(range(len(kinds)), size)]
+
+        most = len(kinds) - 1
+        while most > 1 and sum(math.prod(len(shorts[i]) for i in subset)
+                               for subset in subsets(most)) > MAX_VARIANTS:
+            most -= 1
+        return [{kinds[i]: form for i, form in zip(subset, forms)}
+                for subset in subsets(most)
+                for forms in itertools.product(*(shorts[i] for i in subset))]
+
     @classmethod
     def union(cls, parts: "list[Shorthand]") -> "Shorthand":
-        """Every part's forms (for a file written in no one language)."""
-        entries = [e for part in parts for e in part.forms]
-        return cls(tuple(sorted(entries, key=lambda e: -len(e[0]))))
+        """Every part's forms (for a file written in no one language, or a language's forms
+        everywhere and where a word clears), a word's from every part under it once."""
+        return cls._merged((full, short) for part in parts for full, short in part.forms)
 
-    def marks_free(self) -> "Shorthand":
-        """These forms, each word's also under its spelling without marks: a clearing word is
-        compared without its marks, so "qua" there is also "quá", typed "wa"."""
+    def without_marks(self) -> "Shorthand":
+        """These forms with each word listed without its marks, and a phrase's words looked up
+        so: a clearing word is compared without its marks, so "qua" there is also "quá", typed
+        "wa", and "lắm" also "làm", typed "lm"."""
+        merged = self._merged((tuple(fold(w) for w in full), short) for full, short in self.forms)
+        return Shorthand(merged.forms, marks_free=True)
+
+    @classmethod
+    def _merged(cls, entries: Iterable[tuple[tuple[str, ...], tuple[str, ...]]]) -> "Shorthand":
         merged: dict[tuple[str, ...], dict[str, None]] = {}
-        for full, short in self.forms:
-            for key in dict.fromkeys((full, tuple(fold(w) for w in full))):
-                merged.setdefault(key, {}).update(dict.fromkeys(short))
-        return Shorthand(tuple(sorted(((k, tuple(v)) for k, v in merged.items()),
-                                      key=lambda e: -len(e[0]))))
+        for full, short in entries:
+            merged.setdefault(full, {}).update(dict.fromkeys(short))
+        return cls(tuple(sorted(((k, tuple(v)) for k, v in merged.items()),
+                                key=lambda e: -len(e[0]))))
 
     def expand(self, phrases: tuple[str, ...]) -> tuple[str, ...]:
         """``phrases`` and after them each one's variants (none twice)."""
@@ -97,6 +125,8 @@ class Shorthand:
     def _slots(self, words: tuple[str, ...]) -> list[tuple[int, int, tuple[str, ...]]]:
         """Where a listed word or phrase stands in ``words``, longest first, left to right."""
         firsts = self._firsts
+        if self.marks_free:
+            words = tuple(fold(w) for w in words)
         slots = []
         i = 0
         while i < len(words):
@@ -108,6 +138,12 @@ class Shorthand:
             else:
                 i += 1
         return slots
+
+    @functools.cached_property
+    def _single_words(self) -> "Shorthand":
+        """The forms of single words: a listed phrase is also typed with its words short
+        ("hôm qa" beside "hqua" for "hôm qua")."""
+        return Shorthand(tuple(e for e in self.forms if len(e[0]) == 1), self.marks_free)
 
     @functools.cached_property
     def _firsts(self) -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
@@ -138,13 +174,13 @@ class Forms:
 
     @classmethod
     def of(cls, everywhere: Shorthand, clearing_only: Shorthand) -> "Forms":
-        return cls(everywhere, Shorthand.union([everywhere, clearing_only]).marks_free())
+        return cls(everywhere, Shorthand.union([everywhere, clearing_only]).without_marks())
 
     @classmethod
     def union(cls, parts: "list[Forms]") -> "Forms":
         """Every part's forms (for a file written in no one language)."""
         return cls(Shorthand.union([p.counting for p in parts]),
-                   Shorthand.union([p.clearing for p in parts]))
+                   Shorthand.union([p.clearing for p in parts]).without_marks())
 
 
 def load_shorthand(raw: Any, file: str, line: int, problem: Callable[[str, str], None],
