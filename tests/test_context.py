@@ -401,6 +401,10 @@ PLAIN_WORD = """
     # beside words typed with marks, or with too few words to tell, it is the word typed
     ("an xong roi di ngu Người Hoa ở Chợ Lớn", True), ("Nói gì thế. Ngu", True),
     ("Đọc đi. ngu v k l", True), ("Nói gì thế. thằng ngu quá", True),
+    # a call or a reply typed with its marks by a member who types the rest plain is no sign
+    # of marks ("e" would be "em"); a word of the sentence with marks is
+    ("ê di ngu thoi", False), ("ơi con ngu chua, khuya roi", False), ("ê mày ngu", True),
+    ("ê ngu", True),
 ])
 def test_a_plain_word_is_read_as_its_own_sentence_is_typed(tmp_path, text, hit):
     engine = Engine(load_rulesets(_write(tmp_path, PLAIN_WORD, header="language: vi\n")))

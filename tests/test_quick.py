@@ -29,6 +29,7 @@ PIECES = (
     + ["\u200b", "\x00", "\x01", "\t", "\n", "\x7f", "\u3164", "\U000e0041", "😂", "𝐟", "\U00010000"]
     + list(HOMOGLYPHS)[:8] + ["aaa", "ooo", "111", "ếếế", "f u c k", "sh!t", "3pm", "2024"]
     + ["òa", "óe", "ủy", "Ọa", "ùyy", "oà", "uý"]
+    + ["…", "..", ". ", "❤", "👍🏻", "\ufe0f", "⭐"]  # (what a picture gap is made of)
 )
 chat_text = st.one_of(
     st.text(max_size=80),
@@ -113,6 +114,7 @@ def test_c_finds_clusters_as_the_python_reference_for_every_bmp_character():
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chat_text)
 def test_c_answers_as_the_python_reference(text):
+    assert C.picture_gaps(text) == N._picture_gaps_py(text), text
     for lower in {text, text.lower(), text.casefold()}:
         # (ASCII text may be asked either way; other text never as ASCII)
         for ascii in ((True, False) if lower.isascii() else (False,)):
@@ -122,7 +124,8 @@ def test_c_answers_as_the_python_reference(text):
 @needs_c
 def test_c_answers_as_the_python_reference_for_every_bmp_character():
     contexts = ["{}", "a{}b", "{}{}{}", "1{}x", "x{}1", "a {} b c", "{}đ", "@{}3!", "{}3pm!|",
-                "h{}a", "th{}y", "kh{}e nhé", "7m{}", "15{}k!", "1{}70"]
+                "h{}a", "th{}y", "kh{}e nhé", "7m{}", "15{}k!", "1{}70", "a {}.. b", "a.{}.b",
+                "a😂{} b", "a {}😂 .b"]
     for code in range(0x10000):
         ch = chr(code)
         for ctx in contexts:
@@ -131,6 +134,7 @@ def test_c_answers_as_the_python_reference_for_every_bmp_character():
                 assert C.quick(text, ascii) == N._quick_py(text, ascii), (hex(code), ctx, ascii)
             assert C.leet(text) == N._leet_py(text), (hex(code), ctx)
             assert C.has_digit(text) == N._has_digit_py(text), (hex(code), ctx)
+            assert C.picture_gaps(text) == N._picture_gaps_py(text), (hex(code), ctx)
             assert C.runs(text) == N._runs_py(text), (hex(code), ctx)
         for ctx in ["{} . a . b", "a.{}.b.c", "a {} b {} c", "x{} a b c", "a b c{}", "đ.{}.t m.ẹ"]:
             text = ctx.format(ch, ch)
@@ -254,7 +258,7 @@ def test_a_gap_of_spaces_between_words_is_one_space_mapped_back():
     # (phones and copied text leave two spaces; a term's words are written with one)
     text = "Địt  mẹ   mày\tnhé  con  chó"
     n = N.normalize(text)
-    assert n.exact == "địt mẹ mày\tnhé con chó" and n.folded == "dit me may\tnhe con cho"
+    assert n.exact == "địt mẹ mày nhé con chó" and n.folded == "dit me may nhe con cho"
     assert n.plain == text.lower()  # (the patterns read the text's own gaps)
     start = n.exact.index("mày")
     assert text[slice(*n.span(start, start + 3))] == "mày"
@@ -262,3 +266,29 @@ def test_a_gap_of_spaces_between_words_is_one_space_mapped_back():
     assert n == N._normalize_fully(text, True)
     squeezed = N.normalize("fuuuuck    you")
     assert squeezed.exact == "fuck you" and squeezed.squeezed == frozenset({1})
+
+
+@pytest.mark.parametrize("text, exact", [
+    ("Dầu 😂 óc chó ép lạnh", "dầu óc chó ép lạnh"),  # walnut oil, as without the emoji
+    ("dầu😂óc chó", "dầu óc chó"),
+    ("địt👉🏻 mẹ mày", "địt mẹ mày"),  # (a skin tone is a picture too)
+    ("ván sau ❤️ tao thắng", "ván sau tao thắng"),  # (the variation selector is invisible)
+    ("bánh\tóc chó", "bánh óc chó"),
+    ("lol 😂😂", "lol 😂😂"),  # a picture that closes the text stays
+    ("😂 ok mn", "😂 ok mn"),
+    ("số ❶ nhé", "số ❶ nhé"),  # a word character among the pictures is a word
+    ("yêu... mày chết đi được", "yêu mày chết đi được"),  # a pause, as without it
+    ("ghét …mày chết đi được", "ghét mày chết đi được"),
+    ("ngủ đi. Mai dậy sớm", "ngủ đi. mai dậy sớm"),  # one full stop ends a sentence
+    ("vào fb.com mà xem", "vào fb.com mà xem"),
+    ("thôi... 😂", "thôi... 😂"),
+])
+def test_a_picture_or_a_tab_between_words_is_one_space_mapped_back(text, exact):
+    n = N.normalize(text)
+    assert n.exact == exact
+    # (the patterns read it as typed: NFKC, no invisible character)
+    assert n.plain == unicodedata.normalize("NFKC", text).lower().replace("\ufe0f", "")
+    last = exact.split()[-1]
+    start = n.exact.rindex(last)
+    assert text[slice(*n.span(start, start + len(last)))].lower() == last
+    assert n == N._normalize_fully(text, unicodedata.is_normalized("NFKC", text))

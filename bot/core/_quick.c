@@ -7,7 +7,8 @@
  * diacritics has work to do; else ALL (8) when a character calls for every stage, or which of
  * the stages within words may have work: LEET_WORK (1), SPACED_WORK (2), REPEAT_WORK (4),
  * TONE_WORK (16: an old-style tone mark that may move, "hòa" -> "hoà"), GAP_WORK (32: two
- * spaces in a row, a gap the last stage narrows to one). It
+ * spaces in a row, or a picture, a tab or an ellipsis between two words: a gap the last stage
+ * narrows to one space). It
  * is exactly what ``bot.core.normalize._quick_py`` answers, which stays the reference (and runs
  * where this could not be compiled); tests compare the two on every BMP character and on random
  * text.
@@ -145,6 +146,57 @@ is_word(Py_UCS4 ch)
     return Py_UNICODE_ISALNUM(ch);
 }
 
+/* an emoji, a pictograph or a tab: between two words, a gap (``_PICTURE`` in normalize.py) */
+static inline int
+is_picture(Py_UCS4 ch)
+{
+    return ch == '\t' || (ch >= 0x1F000 && ch <= 0x1FAFF) || (ch >= 0x2600 && ch <= 0x27BF)
+        || (ch >= 0x2B00 && ch <= 0x2BFF);
+}
+
+/* a character a picture gap is made of: a space, a full stop, an ellipsis, a picture */
+static inline int
+in_picture_gap(Py_UCS4 ch)
+{
+    return ch == ' ' || ch == '.' || ch == 0x2026 || (is_picture(ch) && !is_word(ch));
+}
+
+/* Whether the run of gap characters around ``i`` stands between two words and holds a picture,
+   a tab, an ellipsis or two full stops or more in a row, and no full stop alone (which ends a
+   sentence, or joins "fb.com"): ``_PICTURE_GAP`` in normalize.py. ``*looked``: where the run
+   ends, so a run is read once. */
+static int
+picture_gap(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_ssize_t *looked)
+{
+    Py_ssize_t a = i, b = i;
+    while (b < n && in_picture_gap(PyUnicode_READ(kind, data, b)))
+        b++;
+    *looked = b > i ? b : i + 1;
+    if (b == i || b == n || !is_word(PyUnicode_READ(kind, data, b)))
+        return 0;
+    while (a > 0 && in_picture_gap(PyUnicode_READ(kind, data, a - 1)))
+        a--;
+    if (a == 0 || !is_word(PyUnicode_READ(kind, data, a - 1)))
+        return 0;
+    int mark = 0;
+    Py_ssize_t dots = 0;
+    for (Py_ssize_t k = a; k <= b; k++) {
+        Py_UCS4 ch = k < b ? PyUnicode_READ(kind, data, k) : 0;
+        if (ch == '.') {
+            dots++;
+            continue;
+        }
+        if (dots == 1)
+            return 0;
+        if (dots >= 2)
+            mark = 1;
+        dots = 0;
+        if (ch != ' ' && ch != 0)
+            mark = 1;
+    }
+    return mark;
+}
+
 static inline int
 is_separator(Py_UCS4 ch)
 {
@@ -276,6 +328,7 @@ has_work(PyObject *text, int kind, const void *data, Py_ssize_t n, unsigned char
     Py_ssize_t start = 0; /* where it starts */
     int pending = 0; /* it reads as leetspeak unless it is a quantity, known at its end */
     int words = NONE;
+    Py_ssize_t looked = 0; /* the text before this was looked at for a picture gap */
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         unsigned char c = ch < 0x10000 ? classes[ch] : 0;
@@ -320,6 +373,13 @@ has_work(PyObject *text, int kind, const void *data, Py_ssize_t n, unsigned char
             words |= REPEAT_WORK;
         if (ch == ' ' && prev == ' ')
             words |= GAP_WORK;
+        /* a picture, a tab or an ellipsis between two words ("dầu 😂 óc chó", "yêu... mày
+           chết đi được"): a gap the last stage makes a space. Looked at only where one of
+           their characters stands (Vietnamese letters are all below U+2026), once a gap */
+        if ((ch == '.' || ch == '\t' || ch >= 0x2026) && i >= looked && !(words & GAP_WORK)) {
+            if (picture_gap(kind, data, n, i, &looked))
+                words |= GAP_WORK;
+        }
         if ((c & TONE_FIRST) && !(words & TONE_WORK)) {
             int found = tone_pair(kind, data, n, i);
             if (found < 0)
@@ -400,6 +460,29 @@ quick(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (work != NONE)
         return PyLong_FromLong(work);
     return fold(text, kind, data, n);
+}
+
+/* picture_gaps(text) -> whether a picture, a tab or an ellipsis stands between two of its
+ * words: what ``bot.core.normalize._picture_gaps_py`` answers (the last stage asks it of text
+ * a stage before has changed; the pattern takes some 10 µs a message to say no). */
+static PyObject *
+picture_gaps(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "picture_gaps(text): text must be a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t looked = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if ((ch == '.' || ch == '\t' || ch >= 0x2026) && i >= looked
+                && picture_gap(kind, data, n, i, &looked))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
 }
 
 /* has_digit(text) -> whether it holds an ASCII digit: what RE2's \\d matches. The pattern
@@ -673,6 +756,8 @@ static PyMethodDef methods[] = {
     {"fold", fold_text, METH_O, "fold(text) -> the text with diacritics dropped, one to one"},
     {"leet", leet, METH_O, "leet(text) -> leetspeak read as letters where words hold it"},
     {"has_digit", has_digit, METH_O, "has_digit(text) -> whether it holds an ASCII digit"},
+    {"picture_gaps", picture_gaps, METH_O,
+     "picture_gaps(text) -> whether a picture, a tab or an ellipsis stands between two words"},
     {"runs", runs, METH_O, "runs(text) -> [(start, end)] of each letter typed three times or more"},
     {"clusters", clusters, METH_O,
      "clusters(text) -> (starters, bounds) of each letter-and-marks cluster, or None"},

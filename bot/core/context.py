@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 
 from bot.core.confusables import VIETNAMESE_LETTERS
+from bot.core.language import is_marked_filler
 from bot.core.normalize import Normalized, fold, normalize_term
 from bot.core.ruleset import Context
 
@@ -273,11 +274,15 @@ def in_a_plain_sentence(exact: str, start: int, end: int) -> bool:
     diacritics (two words of two letters or more beside it, read at most ``MIXED_REACH``
     either side), though the message has marks elsewhere: an unaccented word there is read as
     the sentence's own typing reads it ("an xong roi di ngu. Người Hoa ở Chợ Lớn ..." sleeps),
-    as the same sentence sent alone would be. Letters alone ("ngu v k l") are no typing."""
+    as the same sentence sent alone would be. Letters alone ("ngu v k l") are no typing, and a
+    call or a reply typed with its marks ("ê", "ơi": ``language.is_marked_filler``) no sign of
+    marks."""
     left, right = _sentence_around(exact, start, end)
     words = _words_in(left, 0, len(left))[-MIXED_REACH:] + _words_in(right, 0, len(right))[
         :MIXED_REACH]
-    return all(w.isascii() for w in words) and sum(len(w) > 1 and w.isalpha() for w in words) >= 2
+    # (a call or a reply typed with its marks, "ê di ngu thoi", says nothing of the typing)
+    return (all(w.isascii() or is_marked_filler(w) for w in words)
+            and sum(len(w) > 1 and w.isascii() and w.isalpha() for w in words) >= 2)
 
 
 def sentence_of(exact: str, start: int, end: int) -> str:

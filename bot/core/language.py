@@ -91,6 +91,18 @@ def is_everyday_word(word: str) -> bool:
     return folded in vi_words or folded in en_words
 
 
+@lru_cache(maxsize=1)
+def _marked_fillers() -> frozenset[str]:
+    data = yaml.safe_load((Path(__file__).parent / "data" / "language.yaml").read_text("utf-8"))
+    return frozenset(map(str, data["marked_fillers"]))
+
+
+def is_marked_filler(word: str) -> bool:
+    """Whether ``word`` (lowercase) is a call or a reply typed with its marks even by members
+    who type the rest without them ("ê", "ơi", "ừ"): it says nothing of how a sentence is typed."""
+    return word in _marked_fillers()
+
+
 def is_common_word(word: str, language: str) -> bool:
     """Whether ``word`` (any case, with or without diacritics) is one of the frequent chat words
     of ``language`` ("vi" or "en"; never for another)."""

@@ -8,7 +8,8 @@ Stages, in order:
   5. collapse separators between single letters ("đ.ị.t", "f u c k", "c-h-ó");
   6. squeeze runs of three or more of one letter ("địttttt", "fuuuuck");
   7. one tone-mark placement: old style "hòa", "khỏe", "thúy" become "hoà", "khoẻ", "thuý";
-  8. a gap of two spaces or more between words one space wide                  -> ``exact``
+  8. a gap of two spaces or more between words one space wide, and one that holds an emoji,
+     a tab or dots ("dầu 😂 óc chó", "yêu... mày")                             -> ``exact``
   9. drop diacritics (one character to one)                                     -> ``folded``
 
 ``plain`` keeps digits and punctuation and feeds the pattern detectors (phones, links);
@@ -614,7 +615,7 @@ def _quick_py(lower: str, ascii: bool) -> str | int:
         work |= _REPEAT_WORK  # only runs of letters are squeezed ("1000" stays)
     if not ascii and _TONE_HINT.search(lower):
         work |= _TONE
-    if "  " in lower:
+    if "  " in lower or _picture_gaps_py(lower):
         work |= _GAP_WORK
     return work or fold(lower)
 
@@ -662,6 +663,11 @@ def _quick_tables() -> tuple[bytes, bytes, bytes]:
 _ASCII_DIGIT = re.compile("[0-9]")
 
 
+def _picture_gaps_py(text: str) -> bool:
+    """Whether a picture, a tab or an ellipsis stands between two words of ``text``."""
+    return _PICTURE_GAP.search(text) is not None
+
+
 def _has_digit_py(text: str) -> bool:
     """Whether ``text`` holds an ASCII digit (what RE2's \\d matches)."""
     return _ASCII_DIGIT.search(text) is not None
@@ -670,32 +676,47 @@ def _has_digit_py(text: str) -> bool:
 def _load_quick() -> tuple[Callable[[str, bool], str | int], Callable[[str], str],
                            Callable[[str], str], Callable[[str], bytes | None],
                            Callable[[str], bool], Callable[[str], list[tuple[int, int]]],
-                           Callable[[str], tuple[list[int], list[int]] | None]]:
+                           Callable[[str], tuple[list[int], list[int]] | None],
+                           Callable[[str], bool]]:
     try:
         from bot.core import _quick  # type: ignore[attr-defined]
     except ImportError:  # built without a C compiler: the same answers, slower
-        return _quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py, _runs_py, _clusters_py
+        return (_quick_py, _fold_py, _leet_py, _spaced_py, _has_digit_py, _runs_py, _clusters_py,
+                _picture_gaps_py)
     _quick.setup(*_quick_tables(), _ASTRAL_SPECIAL, frozenset(TONE_MOVES), UNITS)
     return (_quick.quick, _quick.fold, _quick.leet, _quick.spaced, _quick.has_digit, _quick.runs,
-            _quick.clusters)
+            _quick.clusters, _quick.picture_gaps)
 
 
 # fold(text): diacritics dropped, one character to one (đ -> d), by the table;
-# has_digit(text): whether it holds an ASCII digit
-_plain_fold, fold, _leet, _spaced, has_digit, _runs, _clusters = _load_quick()
+# has_digit(text): whether it holds an ASCII digit; _picture_gaps(text): whether a picture, a
+# tab or an ellipsis stands between two words
+_plain_fold, fold, _leet, _spaced, has_digit, _runs, _clusters, _picture_gaps = _load_quick()
 
 
 
 
-def _spaced_once(n: Normalized) -> Normalized:
-    """The last stage: gaps between words one space wide (most text has none to narrow)."""
-    return _single_spaced(n) if "  " in n.exact else n
+def _spaced_once(n: Normalized, pictures: bool = True) -> Normalized:
+    """The last stage: gaps between words one space wide (most text has none to narrow).
+    ``pictures``: whether a gap may hold a picture, a tab or dots (the quick answer says)."""
+    exact = n.exact
+    if "  " in exact or (pictures and _picture_gaps(exact)):
+        return _single_spaced(n)
+    return n
 
 
 # a gap of more than one space (tabs in it too): one space, as a term's words are written
-# ("địt  mẹ mày" is "địt mẹ mày", "my  uncle  dick" is "my uncle dick"); a line break stays,
-# it ends a sentence
-_GAP = re.compile(r"[ \t]*  [ \t]*")
+# ("địt  mẹ mày" is "địt mẹ mày", "my  uncle  dick" is "my uncle dick"); so is a gap between
+# two words that holds an emoji, a pictograph, a tab or an ellipsis ("dầu 😂 óc chó" is walnut
+# oil, as "dầu óc chó" is; "yêu... mày chết đi được" is fond, as without the pause; "địt😂mẹ
+# mày" is "địt mẹ mày"). A line break stays, it ends a sentence, and so does one full stop; a
+# picture or dots that open or close the text stay where they are ("lol 😂", "thôi...").
+# (as is_picture in _quick.c; a character there that is a word character, "❶", is a word)
+_PICTURE = "(?:(?!\\w)[\t\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF])"
+_MARK = rf"(?:{_PICTURE}|\.{{2,}}|…)"  # (one full stop ends a sentence, or joins "fb.com")
+_BETWEEN_WORDS = rf"(?<=\w)(?: |{_MARK})*{_MARK}(?: |{_MARK})*(?=\w)"
+_PICTURE_GAP = re.compile(_BETWEEN_WORDS)
+_GAP = re.compile(rf"{_BETWEEN_WORDS}|[ \t]*  [ \t]*")
 
 
 def _single_spaced(n: Normalized) -> Normalized:
@@ -795,9 +816,12 @@ def _normalize_words(text: str, lower: str, work: int) -> Normalized:
         _squeeze(m)
     if work & _TONE:
         _tones(m)  # (a stage before may have made a pair: "h ò a" is "hòa", "hò4" is "hòa")
-    # (a gap the quick answer found, or one a stage left: "f u c k  you")
+    # (a gap the quick answer found, or one a stage left: "f u c k  you"; no stage makes a
+    # picture, a tab or dots, but leetspeak may make the word beside one, "0🉉$a", and joining
+    # spaced letters may drop a separator between one and a word)
     return _spaced_once(_new(Normalized, (text, lower, m.text, fold(m.text), m.squeezed, (),
-                                          tuple(m.maps))))
+                                          tuple(m.maps))),
+                        bool(work & (_GAP_WORK | _LEET | _SPACED_WORK)))
 
 
 def _normalize_fully(text: str, nfkc: bool) -> Normalized:
