@@ -411,6 +411,49 @@ def test_a_plain_word_is_read_as_its_own_sentence_is_typed(tmp_path, text, hit):
     assert bool(engine.check(text).hits) is hit
 
 
+MARKED = """
+  - id: t.marked
+    category: obscene
+    clause: c1
+    severity: 2
+    context:
+      - terms: [lồn]
+        folded_terms: [lồn]
+        preceded_by: [mặt, thằng]
+        marked: true
+    explain: {vi: tục, en: crude}
+    examples:
+      match: [mặt lồn, thằng lồn]
+      ok: [hay qua di mat lon, bao hanh 12 thang lon]
+"""
+
+
+@pytest.mark.parametrize("text,hit", [
+    # words that make a term count, held to their marks: typed plain they are other words as
+    # often ("mat" is "mất", "thang" is "tháng"), so only typed with theirs do they count
+    ("mặt lồn", True), ("nhìn cái thằng lồn kìa", True), ("hay qua di mat lon", False),
+    ("bao hanh 12 thang lon", False), ("mắt lồn", False),
+])
+def test_context_words_held_to_their_marks(tmp_path, text, hit):
+    engine = Engine(load_rulesets(_write(tmp_path, MARKED, header="language: vi\n")))
+    assert bool(engine.check(text).hits) is hit
+    # without the hold, a word typed plain stands for its marked forms in text typed plain
+    loose = Engine(load_rulesets(_write(
+        tmp_path, MARKED.replace("        marked: true\n", "").replace(
+            "ok: [hay qua di mat lon, bao hanh 12 thang lon]", "ok: [mắt lồn]"),
+        header="language: vi\n")))
+    assert bool(loose.check("hay qua di mat lon").hits) is True
+
+
+def test_a_hold_to_marks_needs_words_that_make_a_term_count(tmp_path):
+    _write(tmp_path, MARKED.replace("preceded_by: [mặt, thằng]", "not_preceded_by: [mặt]"),
+           header="language: vi\n")
+    with pytest.raises(RulesetError) as info:
+        load_rulesets(tmp_path)
+    assert any("'marked' holds the words that make a term count to their marks" in p
+               for p in info.value.problems), info.value.problems
+
+
 POINTED = """
   - id: t.pointed
     category: doxxing

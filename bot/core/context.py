@@ -188,7 +188,7 @@ class CompiledContext:
     """A rule's context with its phrases normalised and folded, as the text will be."""
 
     __slots__ = ("before", "not_before", "after", "not_after", "within", "unless_name",
-                 "neutral", "reach", "looks_before", "looks_after", "_seen")
+                 "neutral", "marked", "reach", "looks_before", "looks_after", "_seen")
 
     def __init__(self, spec: Context) -> None:
         self.before = _Phrases(spec.preceded_by, marks=True) or None
@@ -200,6 +200,7 @@ class CompiledContext:
         self.within = spec.within
         self.unless_name = spec.unless_name
         self.neutral = spec.neutral
+        self.marked = spec.marked
         # how many words either side a check may need: the window, and the longest phrase
         longest = max((p.longest() for p in (self.before, self.not_before, self.after,
                                              self.not_after) if p is not None), default=1)
@@ -233,7 +234,9 @@ class CompiledContext:
         within, reach = self.within, self.reach
         left_words = _words_in(left, 0, len(left))[-reach:] if self.looks_before else []
         right_words = _words_in(right, 0, len(right))[:reach] if self.looks_after else []
-        plain = not _mostly_marked(left_words + right_words)
+        # (a word typed plain stands for its marked forms where the text around is plain, unless
+        # the context holds its words to their marks)
+        plain = not self.marked and not _mostly_marked(left_words + right_words)
         if self.looks_before:
             before = [fold(w) for w in left_words]
             if self.before is not None:

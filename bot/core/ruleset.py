@@ -37,9 +37,9 @@ DETECTORS = ("terms", "links", "lookalike", "mentions", "flood", "duplicate", "m
 # where a context entry looks, and what it may say
 CONTEXT_WORDS = ("preceded_by", "not_preceded_by", "followed_by", "not_followed_by")
 CLEARING_WORDS = ("not_preceded_by", "not_followed_by")
-CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "neutral", "confidence",
-                  "folded_confidence", *CONTEXT_WORDS}
-TEENCODE_FIELDS = {"abbr", "means", "confidence", "languages", "within", "unless_name",
+CONTEXT_FIELDS = {"terms", "folded_terms", "within", "unless_name", "neutral", "marked",
+                  "confidence", "folded_confidence", *CONTEXT_WORDS}
+TEENCODE_FIELDS = {"abbr", "means", "confidence", "languages", "within", "unless_name", "marked",
                    *CONTEXT_WORDS}
 MAX_WITHIN = 5
 MAX_PATTERN_LENGTH = 500
@@ -74,7 +74,9 @@ class Context:
     Every condition given must hold. ``unless_name``: the term does not count written as a name
     (capitalised, not starting a sentence: "a party with Dick"). ``neutral``: where the context
     does not hold, the term is no hit but no everyday word either (a people's name, "người Hoa",
-    is no evidence of innocence): the learned stage still reads it.
+    is no evidence of innocence): the learned stage still reads it. ``marked``: the words that
+    make it count count only typed with their marks, where typed plain they are as often other
+    words ("mat" is "mặt", "mất" and "mắt"; "do" is "đồ", "đó", "do").
     """
 
     preceded_by: tuple[str, ...] = ()
@@ -84,6 +86,7 @@ class Context:
     within: int = 1
     unless_name: bool = False
     neutral: bool = False
+    marked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,12 +406,17 @@ def _load_context(raw: dict, where: str, rid: str, errors: _Collector,
         within = 1
     unless_name = _flag(raw, "unless_name", where, rid, errors)
     neutral = _flag(raw, "neutral", where, rid, errors)
+    marked = _flag(raw, "marked", where, rid, errors)
+    if marked and not (words["preceded_by"] or words["followed_by"]):
+        errors.add(where, rid, "'marked' holds the words that make a term count to their marks: "
+                               "give preceded_by or followed_by")
     if not any(words.values()) and not unless_name:
         if "terms" in allowed and "confidence" not in raw:  # nothing to say: a mistake
             errors.add(where, rid, "a context entry needs at least one of "
                                    f"{', '.join(CONTEXT_WORDS)}, unless_name or confidence")
         return None
-    return Context(**words, within=within, unless_name=unless_name, neutral=neutral)
+    return Context(**words, within=within, unless_name=unless_name, neutral=neutral,
+                   marked=marked)
 
 
 def _flag(raw: dict, key: str, where: str, rid: str, errors: _Collector) -> bool:
