@@ -40,8 +40,13 @@ MAX_WORDS = 200
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load((Path(__file__).parent / "data" / "language.yaml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _lists() -> tuple[frozenset[str], frozenset[str]]:
-    data = yaml.safe_load((Path(__file__).parent / "data" / "language.yaml").read_text("utf-8"))
+    data = _data()
     return frozenset(map(str, data["vi_common"])), frozenset(map(str, data["en_common"]))
 
 
@@ -93,8 +98,7 @@ def is_everyday_word(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _marked_fillers() -> frozenset[str]:
-    data = yaml.safe_load((Path(__file__).parent / "data" / "language.yaml").read_text("utf-8"))
-    return frozenset(map(str, data["marked_fillers"]))
+    return frozenset(map(str, _data()["marked_fillers"]))
 
 
 def is_marked_filler(word: str) -> bool:
